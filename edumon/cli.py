@@ -1,0 +1,123 @@
+"""`edumon` command line: for analysts (Russian help and messages) and for operators."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    help="edumon — мониторинг качества образования: ШНОР, рисковые школы, профилактика неуспешности.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+run_app = typer.Typer(help="Запустить цикл мониторинга как поток Prefect.", no_args_is_help=True,
+                      rich_markup_mode=None)
+app.add_typer(run_app, name="run")
+
+AY_HELP = "Учебный год по году начала: 2023 — это 2023/2024 учебный год."
+INBOX_HELP = "Папка с выгрузками: inbox/<год>/<источник>/*.xlsx|csv, inbox/schools/ — реестр."
+STORE_HELP = "Куда публиковать: папка (по умолчанию var/store) или s3://корзина/префикс."
+WAREHOUSE_HELP = "Файл хранилища DuckDB."
+CONFIG_HELP = "Файл правил муниципалитета (TOML), дополняет правила по умолчанию."
+
+
+def _years(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–]\s*(\d{4}))?\s*", text)
+    if not m:
+        raise typer.BadParameter("годы указываются так: 2019-2024 или 2023")
+    first, last = int(m[1]), int(m[2] or m[1])
+    if last < first:
+        raise typer.BadParameter("первый год диапазона больше последнего")
+    return first, last
+
+
+def _prefect_defaults() -> None:
+    os.environ.setdefault("PREFECT_HOME", str(Path("var/prefect").resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command("generate")
+def generate_cmd(
+    out: Path = typer.Option(..., "--out", help="Папка, куда записать пример выгрузок."),
+    seed: int = typer.Option(1, "--seed", help="Начальное значение генератора: один seed — одни и те же данные."),
+    municipalities: int = typer.Option(1, "--municipalities", help="Число муниципалитетов."),
+    schools: int = typer.Option(30, "--schools", help="Число школ (всего)."),
+    years: str = typer.Option("2019-2023", "--years", help="Учебные годы, например 2019-2024."),
+):
+    """Сгенерировать пример выгрузок (реестр, ОО-1, ОО-2, ВПР, ГИА и др.) в реальных форматах."""
+    from edumon.generate import generate
+
+    planted = generate(out, seed=seed, municipalities=municipalities, schools=schools, years=_years(years))
+    typer.echo(f"Пример данных записан в {out} (годы {years}, школ: {schools}). "
+               f"Заложенные случаи: {out / 'planted.json'}")
+    _ = planted
+
+
+def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, config: Path | None):
+    _prefect_defaults()
+    from flows.october import october_cycle
+    from flows.september import september_cycle
+    from tasks.ingest import IngestError
+
+    flows = {"september": september_cycle, "october": october_cycle}
+    if not inbox.is_dir():
+        typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
+        raise typer.Exit(2)
+    try:
+        result = flows[flow_name](ay=ay, inbox=str(inbox), store=store, warehouse=str(warehouse),
+                                  config=str(config) if config else None)
+    except IngestError as exc:
+        typer.echo(f"Ошибка загрузки данных:\n{exc}", err=True)
+        raise typer.Exit(1)
+    for d in result["documents"]:
+        typer.echo(f"Справка: {store.rstrip('/')}/{d}")
+    typer.echo(f"Таблицы: {', '.join(result['tables'])}")
+    return result
+
+
+def _cycle_command(name: str, doc: str):
+    def command(
+        ay: int = typer.Option(..., "--ay", help=AY_HELP),
+        inbox: Path = typer.Option(..., "--inbox", help=INBOX_HELP),
+        store: str = typer.Option("var/store", "--store", help=STORE_HELP),
+        warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse", help=WAREHOUSE_HELP),
+        config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
+    ):
+        _run(name, ay, inbox, store, warehouse, config)
+
+    command.__doc__ = doc
+    run_app.command(name)(command)
+
+
+_cycle_command("september", "Сентябрь: перечень ШНОР на учебный год, мониторинг, справка.")
+_cycle_command("october", "Октябрь: рисковые школы на учебный год, дефициты, справка.")
+
+
+@app.command("demo")
+def demo_cmd(
+    root: Path = typer.Option(Path("var"), "--root", help="Рабочая папка демонстрации."),
+):
+    """Демонстрация: пример муниципалитета (30 школ, 5 лет) и циклы последнего года."""
+    _prefect_defaults()
+    from flows.demo import demo
+
+    result = demo(root=str(root))
+    typer.echo("")
+    typer.echo("Готово. Справки:")
+    for cycle in ("september", "october"):
+        for d in result["results"][cycle]["documents"]:
+            typer.echo(f"  {Path(result['store']) / d}")
+    typer.echo(f"Таблицы и манифесты: {result['store']}")
+
+
+def main():  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

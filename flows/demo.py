@@ -1,0 +1,26 @@
+"""The demo: a generated municipality, the September and October cycles of its latest
+AY, published to the local store. What `make demo` runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+
+from edumon.generate import generate
+from flows.october import october_cycle
+from flows.september import september_cycle
+
+
+@flow(name="demo", log_prints=True)
+def demo(root: str = "var", seed: int = 1, schools: int = 30, first_ay: int = 2019, last_ay: int = 2023) -> dict:
+    """Демонстрация: пример данных муниципалитета и циклы последнего учебного года."""
+    inbox = Path(root) / "demo" / "inbox"
+    planted = generate(inbox, seed=seed, municipalities=1, schools=schools, years=(first_ay, last_ay))
+    store = str(Path(root) / "store")
+    warehouse = str(Path(root) / "warehouse.duckdb")
+    results = {
+        "september": september_cycle(last_ay, str(inbox), store, warehouse),
+        "october": october_cycle(last_ay, str(inbox), store, warehouse),
+    }
+    return {"inbox": str(inbox), "store": store, "planted": planted, "results": results}

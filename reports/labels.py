@@ -1,0 +1,58 @@
+"""Russian names of codes that appear in tables and documents (one place for wording)."""
+
+from __future__ import annotations
+
+import re
+
+from schemas.vocabulary import SUBJECT_TITLES
+
+EXAM_TITLES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "gve": "ГВЭ"}
+
+RISK_SECTIONS = {
+    "material": "материально-техническая база",
+    "staff": "кадровые условия",
+    "contingent": "контингент обучающихся",
+    "results": "образовательные результаты обучающихся",
+}
+
+RISK_ITEMS = {
+    "internet_stable": "устойчивый доступ в Интернет",
+    "computers_enough": "обеспеченность компьютерной техникой",
+    "lab_physics": "лабораторное оборудование по физике",
+    "lab_chemistry": "лабораторное оборудование по химии",
+    "lab_biology": "лабораторное оборудование по биологии",
+    "lab_geography": "лабораторное оборудование по географии",
+    "lab_technology": "лабораторное оборудование по технологии",
+    "students_registered": "состоящие на различных видах учёта",
+    "students_ovz": "дети с ОВЗ",
+    "students_foreign_language": "дети-инофоны",
+    "students_absent_systematic": "систематически пропускающие учебные занятия",
+}
+
+LIST_CHANGES = {"entered": "вошла в перечень", "stayed": "остаётся в перечне", "left": "вышла из перечня"}
+OFFICIAL = {"both": "в обоих перечнях", "only_ours": "только в расчёте по методике",
+            "only_official": "только в перечне ФИОКО"}
+
+CYCLES = {
+    "september": "Сентябрьский мониторинг: ШНОР и рисковые школы",
+    "october": "Октябрьский мониторинг: выявление рисковых школ",
+    "january": "Январский мониторинг: профилактика учебной неуспешности (I полугодие)",
+    "june": "Июньский мониторинг: профилактика учебной неуспешности и эффективность мер",
+}
+
+_VPR = re.compile(r"^vpr_(?P<subject>.+)_(?P<grade>\d+)$")
+
+
+def subject_title(code: str) -> str:
+    return SUBJECT_TITLES.get(code, code)
+
+
+def procedure_title(code: str) -> str:
+    """vpr_math_5 → 'ВПР, математика, 5 класс'; ege_math_base → 'ЕГЭ, математика (базовая)'."""
+    m = _VPR.match(code)
+    if m:
+        return f"ВПР, {subject_title(m['subject']).lower()}, {m['grade']} класс"
+    exam, _, subject = code.partition("_")
+    if exam in EXAM_TITLES and subject:
+        return f"{EXAM_TITLES[exam]}, {subject_title(subject).lower()}"
+    return code

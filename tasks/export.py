@@ -1,0 +1,67 @@
+"""Output tables as files: Parquet (exact types) and XLSX (for analysts in Excel).
+
+A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx`. Lists are
+kept as lists in Parquet and joined into text in XLSX, where the header is frozen.
+Participant-level data never reaches this module: only marts are exported.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+# mart table in the warehouse → published name (SPEC §4.9) and sort order
+OUTPUT_TABLES = {
+    "mart_procedure_results": ("procedure_results", "school_code, procedure"),
+    "mart_shnor": ("shnor", "school_code"),
+    "mart_risk_schools": ("risk_schools", "school_code"),
+}
+
+
+def table_frame(con, mart: str, ay: int, municipality: str | None = None) -> pd.DataFrame:
+    _, order = OUTPUT_TABLES[mart]
+    where = "ay = ?" + (" AND municipality_code = ?" if municipality else "")
+    args = [ay] + ([municipality] if municipality else [])
+    return con.execute(f"SELECT * FROM {mart} WHERE {where} ORDER BY {order}", args).df()
+
+
+def parquet_bytes(con, mart: str, ay: int) -> bytes:
+    _, order = OUTPUT_TABLES[mart]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.parquet"
+        con.execute(f"COPY (SELECT * FROM {mart} WHERE ay = {int(ay)} ORDER BY {order}) "
+                    f"TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        return path.read_bytes()
+
+
+def _cell(v):
+    if isinstance(v, (list, tuple)) or hasattr(v, "tolist"):
+        items = v.tolist() if hasattr(v, "tolist") else v
+        return ", ".join(json.dumps(i, ensure_ascii=False, default=str) if isinstance(i, dict) else str(i)
+                         for i in items)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = None) -> bytes:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(_cell)
+    if titles:
+        out = out.rename(columns={c: titles.get(c, c) for c in out.columns})
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+        out.to_excel(xw, sheet_name=sheet[:31], index=False)
+        ws = xw.sheets[sheet[:31]]
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(out), 1), max(len(out.columns) - 1, 0))
+        for i, c in enumerate(out.columns):
+            width = min(max(len(str(c)), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 14
+            ws.set_column(i, i, width)
+    return buf.getvalue()

@@ -1,0 +1,53 @@
+"""Compute indicators: reference data in, SQL models built in layer order, marts per AY.
+
+Staging and intermediate models are rebuilt over all AYs (cheap, and order-free: a
+year's list never depends on whether last year's cycle was run). Marts are replaced
+one AY at a time, so a re-run of a cycle gives the same rows, never duplicates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from edumon.config import REFERENCE_DIR
+from tasks.warehouse import build_mart, build_model
+
+STAGING_MODELS = [
+    "stg_schools",
+    "stg_context",
+    "int_vpr_school_stats",
+    "int_gia_first_attempts",
+    "int_procedure_results",
+]
+
+
+def load_reference(con, inbox: Path | None) -> list[dict]:
+    """ЕГЭ minimum scores: the shipped table, rows of `inbox/reference/ege_min_scores*.csv`
+    replacing the shipped ones for the same subject and start year."""
+    frames = [pd.read_csv(REFERENCE_DIR / "ege_min_scores.csv", dtype={"subject": "string"})]
+    used = [{"file": "config/reference/ege_min_scores.csv"}]
+    if inbox is not None:
+        for path in sorted((Path(inbox) / "reference").glob("ege_min_scores*.csv")):
+            frames.append(pd.read_csv(path, dtype={"subject": "string"}))
+            used.append({"file": str(path)})
+    ref = pd.concat(frames, ignore_index=True).drop_duplicates(["valid_from_ay", "subject"], keep="last")
+    con.execute("DELETE FROM reference_ege_min_scores")
+    con.register("__ref", ref)
+    con.execute("INSERT INTO reference_ege_min_scores BY NAME SELECT * FROM __ref")
+    con.unregister("__ref")
+    return used
+
+
+def build_staging(con, params: dict) -> None:
+    for name in STAGING_MODELS:
+        build_model(con, name, params)
+
+
+def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:
+    """Build each (mart, AY); returns row counts keyed 'name/AY'."""
+    counts = {}
+    for name, ay in marts:
+        counts[f"{name}/{ay}"] = build_mart(con, name, ay, params)
+    return counts

@@ -1,0 +1,103 @@
+"""Render справки: one per municipality and cycle, from the marts, with jinja2.
+
+This module only gathers what a template shows (rows from the marts, the rule values
+from the configuration for the sentences of method); templates only format.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import jinja2
+
+from edumon.config import TEMPLATES_DIR
+from reports import labels, typography
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(typography.FILTERS)
+    env.filters["procedure"] = labels.procedure_title
+    env.filters["risk_section"] = lambda c: labels.RISK_SECTIONS.get(c, c)
+    env.filters["risk_item"] = lambda c: labels.RISK_ITEMS.get(c, c)
+    env.filters["list_change"] = lambda c: labels.LIST_CHANGES.get(c, "") if c else ""
+    env.filters["official"] = lambda c: labels.OFFICIAL.get(c, "") if c else ""
+    return env
+
+
+def _records(con, sql: str, args: list) -> list[dict]:
+    cur = con.execute(sql, args)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def municipalities(con, ay: int, mart: str) -> list[dict]:
+    return _records(con, f"""
+        SELECT DISTINCT municipality_code, municipality_name FROM {mart}
+        WHERE ay = ? ORDER BY municipality_code""", [ay])
+
+
+def september_context(con, ay: int, municipality: str, cfg) -> dict:
+    rows = _records(con, """
+        SELECT * FROM mart_shnor WHERE ay = ? AND municipality_code = ? ORDER BY short_name""",
+                    [ay, municipality])
+    lows = _records(con, """
+        SELECT p.school_code, p.ay, p.procedure, p.participants, p.low_count, p.low_share_pct, p.is_weak
+        FROM int_procedure_results p JOIN stg_schools s USING (school_code)
+        WHERE s.municipality_code = ? AND p.ay IN (?, ?) AND p.is_low
+          AND list_contains(?, p.procedure) AND p.participants >= ?
+        ORDER BY p.school_code, p.ay DESC, p.procedure""",
+                    [municipality, ay - 1, ay - 2, cfg["shnor"]["procedures"], cfg["shnor"]["min_participants"]])
+    by_school: dict[str, list[dict]] = {}
+    for r in lows:
+        by_school.setdefault(r["school_code"], []).append(r)
+    shnor = [dict(r, lows=by_school.get(r["school_code"], [])) for r in rows if r["is_shnor"]]
+    return {
+        "schools_total": len(rows),
+        "shnor": shnor,
+        "left": [r for r in rows if r["list_change"] == "left"],
+        "entered": [r for r in rows if r["list_change"] == "entered"],
+        "only_official": [r for r in rows if r["official_comparison"] == "only_official"],
+        "official_loaded": any(r["in_official_list"] is not None for r in rows),
+        "no_data": [r for r in rows if r["no_data"]],
+        "rules": cfg["shnor"],
+    }
+
+
+def october_context(con, ay: int, municipality: str, cfg) -> dict:
+    rows = _records(con, """
+        SELECT * FROM mart_risk_schools WHERE ay = ? AND municipality_code = ? ORDER BY short_name""",
+                    [ay, municipality])
+    risk = [r for r in rows if r["is_risk"]]
+    by_section = {s: [r for r in risk if s in r["risk_sections"]] for s in labels.RISK_SECTIONS}
+    return {
+        "schools_total": len(rows),
+        "risk": risk,
+        "by_section": by_section,
+        "no_data": [r for r in rows if r["no_data_sections"]],
+        "rules": cfg["risk"],
+    }
+
+
+CONTEXTS = {"september": september_context, "october": october_context}
+MARTS = {"september": "mart_shnor", "october": "mart_risk_schools"}
+
+
+def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None) -> dict[str, bytes]:
+    """{object key: HTML bytes} for every municipality of the cycle's main mart."""
+    env = environment()
+    template = env.get_template(f"spravka_{cycle}.html.j2")
+    docs = {}
+    for m in municipalities(con, ay, MARTS[cycle]):
+        ctx = CONTEXTS[cycle](con, ay, m["municipality_code"], cfg)
+        html = template.render(
+            ay=ay, cycle=cycle, cycle_title=labels.CYCLES[cycle], municipality=m,
+            department=cfg["report"]["department"], today=today or date.today(), run=run, **ctx)
+        docs[f"reports/{m['municipality_code']}/{ay}/{cycle}/spravka.html"] = html.encode("utf-8")
+    return docs

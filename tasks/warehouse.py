@@ -1,0 +1,99 @@
+"""The DuckDB warehouse: raw landing tables, SQL models from `sql/`, marts per AY.
+
+Raw tables are named `raw_<source>` and carry, beside the canonical columns, the AY,
+the source file, sheet, Excel row, the file's sha256 and the run id. SQL models are
+plain files in `sql/`; parameters are bound by name (`$ay`, `$shnor_low_share_pct`…),
+never formatted into the text. Marts are stored per AY: a rebuild deletes the AY and
+inserts it again, so re-running a year never duplicates rows.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from edumon.config import SQL_DIR
+from schemas.contracts import DUCKDB_TYPES
+from schemas.sources import SOURCES, Source
+
+META_COLUMNS = {
+    "ay": "INTEGER",
+    "_file": "VARCHAR",
+    "_sheet": "VARCHAR",
+    "_row": "INTEGER",
+    "_sha256": "VARCHAR",
+    "_run_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",
+}
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    return con
+
+
+def raw_table(source: Source) -> str:
+    return f"raw_{source.name}"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for src in SOURCES.values():
+        cols = [f"{c.name} {DUCKDB_TYPES[c.type]}" for c in src.columns]
+        cols += [f"{k} {v}" for k, v in META_COLUMNS.items()]
+        con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(src)} ({', '.join(cols)})")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS quarantine (
+            run_id VARCHAR, source VARCHAR, ay INTEGER, file VARCHAR, sheet VARCHAR,
+            row INTEGER, reasons VARCHAR, raw_json VARCHAR, quarantined_at TIMESTAMP)""")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS ingest_files (
+            run_id VARCHAR, source VARCHAR, ay INTEGER, file VARCHAR, sha256 VARCHAR,
+            rows_in INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, loaded_at TIMESTAMP)""")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS reference_ege_min_scores (
+            valid_from_ay INTEGER, subject VARCHAR, min_test_score DOUBLE, min_mark INTEGER,
+            purpose VARCHAR, source VARCHAR)""")
+
+
+_MODEL_NAME = re.compile(r"^(stg|int|mart)_[a-z0-9_]+$")
+
+
+def model_sql(name: str) -> str:
+    if not _MODEL_NAME.match(name):
+        raise ValueError(f"not a model name: {name}")
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _bind(sql: str, params: dict) -> dict:
+    """Only the parameters a model uses: DuckDB rejects unused named parameters."""
+    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    missing = used - params.keys()
+    if missing:
+        raise KeyError(f"SQL parameters without a value: {sorted(missing)}")
+    return {k: params[k] for k in used}
+
+
+def build_model(con, name: str, params: dict) -> None:
+    """Materialise a model as a table of the same name (staging and intermediate layers)."""
+    sql = model_sql(name)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", _bind(sql, params))
+
+
+def build_mart(con, name: str, ay: int, params: dict) -> int:
+    """Replace one AY of a mart: delete the AY, insert it again. Returns the row count."""
+    sql = model_sql(name)
+    bound = _bind(sql, {**params, "ay": ay})
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+        [name]).fetchone()[0]
+    if not exists:
+        con.execute(f"CREATE TABLE {name} AS {sql}", bound)
+    else:
+        con.execute(f"DELETE FROM {name} WHERE ay = ?", [ay])
+        con.execute(f"INSERT INTO {name} BY NAME {sql}", bound)
+    return con.execute(f"SELECT count(*) FROM {name} WHERE ay = ?", [ay]).fetchone()[0]
