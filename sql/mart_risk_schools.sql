@@ -114,11 +114,11 @@ SELECT
     coalesce(flag_material, false) OR coalesce(flag_staff, false)
         OR coalesce(flag_contingent, false) OR coalesce(flag_results, false) AS is_risk,
     list_filter(['material', 'staff', 'contingent', 'results'],
-        x -> (x = 'material' AND coalesce(flag_material, false)) OR (x = 'staff' AND coalesce(flag_staff, false))
+        lambda x: (x = 'material' AND coalesce(flag_material, false)) OR (x = 'staff' AND coalesce(flag_staff, false))
           OR (x = 'contingent' AND coalesce(flag_contingent, false)) OR (x = 'results' AND coalesce(flag_results, false)))
         AS risk_sections,
     list_filter(['material', 'staff', 'contingent', 'results'],
-        x -> (x = 'material' AND flag_material IS NULL) OR (x = 'staff' AND flag_staff IS NULL)
+        lambda x: (x = 'material' AND flag_material IS NULL) OR (x = 'staff' AND flag_staff IS NULL)
           OR (x = 'contingent' AND flag_contingent IS NULL) OR (x = 'results' AND flag_results IS NULL))
         AS no_data_sections,
     flag_material,

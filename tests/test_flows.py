@@ -1,0 +1,99 @@
+"""The September and October cycles run as Prefect flows (on Prefect's test harness, a
+real throw-away server) on an inbox written by hand in the canonical contract, and
+publish tables, справки and manifests to the local store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from tests.helpers import write_csv
+
+AY = 2023
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inbox")
+    write_csv(root / "schools" / "r.csv", [
+        {"school_code": "a1", "school_name": "МБОУ «СОШ № 1»", "short_name": "СОШ № 1",
+         "municipality_code": "mo1", "municipality_name": "Город Первый"},
+        {"school_code": "b2", "school_name": "МБОУ «СОШ № 2»", "short_name": "СОШ № 2",
+         "municipality_code": "mo1", "municipality_name": "Город Первый"},
+        {"school_code": "c3", "school_name": "МБОУ «Гимназия»", "short_name": "Гимназия",
+         "municipality_code": "mo2", "municipality_name": "Посёлок Второй"},
+    ])
+    stats = lambda code, g, s, n, m2: {"school_code": code, "grade": g, "subject": s, "participants": n,
+                                       "mark2": m2, "mark3": n - m2, "mark4": 0, "mark5": 0}
+    # a1: ВПР maths 5 at 40 % and Russian 5 at 30 % in 2022 → ШНОР, criterion 1
+    write_csv(root / "2022" / "vpr_stats" / "s.csv", [
+        stats("a1", 5, "math", 20, 8), stats("a1", 5, "russian", 20, 6),
+        stats("b2", 5, "math", 20, 1), stats("c3", 5, "math", 20, 0),
+        stats("b2", 4, "math", 20, 5), stats("b2", 4, "russian", 20, 4),   # b2: 25 % and 20 % → results flag
+    ])
+    write_csv(root / "2021" / "vpr_stats" / "s.csv", [stats("a1", 5, "math", 20, 2)])
+    write_csv(root / str(AY) / "context" / "c.csv", [
+        {"school_code": c, "internet_stable": "да", "computers_enough": "да", "lab_physics": "да",
+         "lab_chemistry": "да", "lab_biology": "да", "lab_geography": "да", "lab_technology": "да",
+         "teachers_total": 20, "teachers_load_36plus": 1, "teachers_no_subject_diploma": 0,
+         "students_total": 100, "students_registered": 1, "students_ovz": 1, "students_foreign_language": 0,
+         "students_absent_systematic": 0, "students_failing": 1} for c in ("a1", "b2", "c3")])
+    return root
+
+
+@pytest.fixture(scope="module")
+def published(harness, inbox, tmp_path_factory):
+    from flows.october import october_cycle
+    from flows.september import september_cycle
+
+    work = tmp_path_factory.mktemp("run")
+    store, wh = work / "store", work / "w.duckdb"
+    sep = september_cycle(ay=AY, inbox=str(inbox), store=str(store), warehouse=str(wh))
+    octo = october_cycle(ay=AY, inbox=str(inbox), store=str(store), warehouse=str(wh))
+    return store, sep, octo
+
+
+def test_tables_are_published_as_parquet_and_xlsx(published):
+    store, sep, _ = published
+    for name in ("shnor", "risk_schools"):
+        assert (store / "tables" / str(AY) / f"{name}.parquet").is_file()
+        assert (store / "tables" / str(AY) / f"{name}.xlsx").is_file()
+    shnor = duckdb.sql(f"SELECT school_code, is_shnor, criterion FROM '{store}/tables/{AY}/shnor.parquet' "
+                       "ORDER BY school_code").fetchall()
+    assert shnor == [("a1", True, "1"), ("b2", False, None), ("c3", False, None)]
+    risk = duckdb.sql(f"SELECT school_code, is_risk, flag_results FROM '{store}/tables/{AY}/risk_schools.parquet' "
+                      "ORDER BY school_code").fetchall()
+    assert risk == [("a1", False, False), ("b2", True, True), ("c3", False, False)]
+    assert (store / "tables" / "2022" / "procedure_results.parquet").is_file()
+    assert (store / "tables" / "2021" / "procedure_results.parquet").is_file()
+
+
+def test_spravka_names_the_schools_with_their_reasons(published):
+    store, _, _ = published
+    html = (store / "reports" / "mo1" / str(AY) / "september" / "spravka.html").read_text(encoding="utf-8")
+    assert "СОШ № 1" in html and "ВПР, математика, 5 класс — 40,0\u00a0%" in html
+    assert "2023/2024 учебный год" in html
+    html = (store / "reports" / "mo1" / str(AY) / "october" / "spravka.html").read_text(encoding="utf-8")
+    assert "СОШ № 2" in html and "ВПР, математика, 4 класс — «2» 25,0\u00a0%" in html
+    assert (store / "reports" / "mo2" / str(AY) / "october" / "spravka.html").is_file()
+
+
+def test_manifest_lists_every_object_with_its_checksum(published):
+    store, sep, _ = published
+    m = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "manifest.json").read_text())
+    assert m["run_id"] == sep["run"]["run_id"] and m["definitions_version"].startswith("2026.1+")
+    keys = {f["key"] for f in m["files"]}
+    assert f"reports/mo1/{AY}/september/spravka.html" in keys and f"tables/{AY}/shnor.parquet" in keys
+    for f in m["files"]:
+        assert hashlib.sha256((store / f["key"]).read_bytes()).hexdigest() == f["sha256"]
+    assert {(i["source"], i["ay"]) for i in m["inputs"]} >= {("vpr_stats", 2022), ("vpr_stats", 2021), ("schools", None)}
