@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PREFECT_HOME := $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
 .PHONY: setup demo test bench clean
@@ -19,9 +20,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 demo: setup
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/edumon demo
 
 test: setup
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -38,7 +38,12 @@ def _years(text: str) -> tuple[int, int]:
 
 def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_HOME", str(Path("var/prefect").resolve()))
+    # Prefect creates its home without parents; on a fresh clone var/ does not exist yet.
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The temporary server's first start runs migrations (~20 s, Prefect's default
+    # timeout): on a loaded machine that times out.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 @app.command("generate")

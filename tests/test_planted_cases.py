@@ -1,0 +1,62 @@
+"""The generator's planted cases (edumon/generate.py writes what each school must be,
+in planted.json) come out of the real SQL and the справки name them with reasons."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from edumon.generate import generate
+from tasks.render import render_spravki
+from tests.helpers import compute, rows
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("inbox")
+    planted = generate(inbox, seed=7, schools=24, years=(2020, 2023))
+    ay = planted["ay"]
+    wh = tmp_path_factory.mktemp("wh") / "w.duckdb"
+    con, cfg = compute(inbox, wh, "september", ay)
+    con.close()
+    con, cfg = compute(inbox, wh, "october", ay)
+    yield planted, con, cfg
+    con.close()
+
+
+def test_every_planted_case_is_found_and_no_other_school(demo):
+    planted, con, _ = demo
+    ay = planted["ay"]
+    shnor = {r["school_code"]: r for r in rows(con, "SELECT * FROM mart_shnor WHERE ay = ?", ay)}
+    risk = {r["school_code"]: r for r in rows(con, "SELECT * FROM mart_risk_schools WHERE ay = ?", ay)}
+    expected = {c["code"]: c["expect"] for c in planted["cases"]}
+    for code, e in expected.items():
+        assert shnor[code]["is_shnor"] == e["shnor"], code
+        assert shnor[code]["criterion"] == e["criterion"], code
+        assert shnor[code]["list_change"] == e["list_change"], code
+        assert risk[code]["is_risk"] == e["risk"], code
+        assert sorted(risk[code]["risk_sections"]) == sorted(e["risk_sections"]), code
+    others = set(shnor) - set(expected)
+    assert others and not any(shnor[c]["is_shnor"] or risk[c]["is_risk"] for c in others)
+
+
+def test_spravki_name_the_planted_schools_with_reasons(demo):
+    planted, con, cfg = demo
+    ay = planted["ay"]
+    run = {"run_id": "t", "definitions_version": cfg.definitions_version, "small_group_below": 10}
+    names = {r["school_code"]: r["short_name"] for r in rows(con, "SELECT * FROM stg_schools")}
+    sep = render_spravki(con, ay, "september", cfg, run, today=date(2023, 9, 15))
+    html = sep[f"reports/mo01/{ay}/september/spravka.html"].decode()
+    assert "15 сентября 2023 г." in html
+    for c in planted["cases"]:
+        if c["expect"]["shnor"]:
+            assert names[c["code"]] in html and c["code"] in html
+    assert "ВПР, русский язык, 6 класс — 30,0\u00a0%" in html  # shnor_c2_any: exactly 30 % in L−1
+    octo = render_spravki(con, ay, "october", cfg, run)
+    html = octo[f"reports/mo01/{ay}/october/spravka.html"].decode()
+    for c in planted["cases"]:
+        if c["expect"]["risk"]:
+            assert c["code"] in html
+    assert "лабораторное оборудование по химии" in html
