@@ -31,7 +31,8 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
                                               run["run_id"], cfg)
     marts = [(name, ay + offset) for name, offset in spec["marts"]]
     counts = pipeline.compute_indicators(warehouse, inbox, marts, run, cfg)
-    tables = pipeline.export_tables(warehouse, marts)
+    quality_objects = pipeline.quality_checkpoint(warehouse, cycle, ay, marts, run, cfg)
+    tables = {**pipeline.export_tables(warehouse, marts), **quality_objects}
     documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
     inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
     manifests = pipeline.publish(store, run, cycle, ay, tables, documents, inputs)

@@ -68,6 +68,37 @@ def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]],
         con.close()
 
 
+@task(name="quality-checkpoint", cache_policy=NO_CACHE)
+def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]], run: dict,
+                       cfg: Config) -> dict[str, bytes]:
+    """Great Expectations suites on the cycle's output tables (schemas/quality.py): results
+    stored in `quality_results`, shown as an artifact, and returned as objects to publish
+    next to the справки (an offline HTML page and JSON)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from schemas import quality
+
+    con = connect(warehouse)
+    try:
+        results = quality.run_checkpoints(con, marts, cfg)
+        quality.store_results(con, run["run_id"], cycle, results)
+    finally:
+        con.close()
+    counts = quality.summary_counts(results)
+    log = _logger()
+    for r in results:
+        if r.success is False:
+            log.warning(f"Проверка качества ({quality.status(r)}): {r.table} {r.ay} — {r.check}: {r.observed}"
+                        f"{' (' + ', '.join(r.examples) + ')' if r.examples else ''}")
+    create_markdown_artifact(key=f"{cycle}-{ay}-quality", markdown=quality.to_markdown(results, cycle, ay),
+                             description=f"Проверки качества: {counts['errors']} ошибок, "
+                                         f"{counts['warnings']} предупреждений")
+    if cfg["quality"].get("fail_on_error") and counts["errors"]:
+        raise RuntimeError(f"Проверки качества: {counts['errors']} ошибок (quality.fail_on_error = true).")
+    return {f"quality/{ay}/{cycle}/checkpoint.html": quality.render_html(results, run, cycle, ay),
+            f"quality/{ay}/{cycle}/checkpoint.json": quality.to_json(results, run, cycle, ay)}
+
+
 @task(name="export-tables", cache_policy=NO_CACHE)
 def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, bytes]:
     con = connect(warehouse)
