@@ -342,9 +342,15 @@ def _contract_problems(df, source, present, headers, raw, rules_cfg=None) -> lis
     rules = {r.code: r for r in cross_rules(source)}
     problems = []
     fc = fc[fc["index"].notna()]
+    seen = set()
     for f in fc.itertuples(index=False):
         idx = int(f.index)
         check = str(f.check)
+        # a dataframe-level check is reported once per column by pandera: once is enough
+        key = (check, idx) if check in rules else (check, idx, f.column)
+        if key in seen:
+            continue
+        seen.add(key)
         file, sheet, row = df.at[idx, "_file"], df.at[idx, "_sheet"], int(df.at[idx, "_row"])
         if check in rules:
             problems.append(cross_rule_problem(rules[check], df.loc[idx], headers[(file, sheet)], source,
