@@ -107,3 +107,21 @@ def test_one_row_per_key_is_a_schema_level_unique_that_the_ibis_backend_honours_
         schema.validate(df, lazy=True)
     fc = exc.value.failure_cases
     assert sorted(fc["index"].dropna().astype(int).tolist()) == [0, 2]
+
+
+def test_ibis_backend_ignores_column_unique_but_catches_schema_level_unique():
+    """The trap behind the contract's schema-level `unique`, shown on the real ibis/DuckDB
+    backend: three rows, the code «a» twice."""
+    import ibis
+    import ibis.expr.datatypes as dt
+    import pandera.ibis as pi
+
+    table = ibis.memtable({"school_code": ["a", "b", "a"], "n": [1, 2, 3]})
+    column_level = pi.DataFrameSchema({"school_code": pi.Column(dt.String(), unique=True),
+                                       "n": pi.Column(dt.Int64())})
+    column_level.validate(table, lazy=True)  # no error: the duplicate slips through
+    schema_level = pi.DataFrameSchema({"school_code": pi.Column(dt.String()), "n": pi.Column(dt.Int64())},
+                                      unique=["school_code"])
+    with pytest.raises(Exception) as exc:
+        schema_level.validate(table, lazy=True)
+    assert "unique" in str(exc.value) or "duplicate" in str(exc.value).lower()
