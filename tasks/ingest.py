@@ -8,7 +8,6 @@ share passes the configured limit keeps the AY's earlier data and fails loudly.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,9 +57,21 @@ def list_files(folder: Path) -> list[Path]:
 
 
 def pseudonymise(ids: pd.Series, salt: str) -> pd.Series:
-    """Salted sha256 of participant ids (SPEC §3.1): the same id maps to the same code."""
-    return ids.map(lambda v: None if pd.isna(v) else
-                   hashlib.sha256(f"{salt}|{v}".encode()).hexdigest()[:20]).astype("string")
+    """Salted sha256 of participant ids (SPEC §3.1): the same id maps to the same code.
+
+    Computed by DuckDB over the whole column (millions of ГИА rows): the same digest as
+    hashlib.sha256(f"{salt}|{id}").hexdigest()[:20]."""
+    import duckdb
+
+    frame = pd.DataFrame({"id": ids.astype("string")})
+    con = duckdb.connect()
+    try:
+        con.register("ids", frame)
+        out = con.execute("SELECT CASE WHEN id IS NULL THEN NULL ELSE substr(sha256($salt || '|' || id), 1, 20) END "
+                          "AS code FROM ids", {"salt": salt}).df()["code"]
+    finally:
+        con.close()
+    return pd.Series(out.to_numpy(), index=ids.index, dtype="string")
 
 
 def table_frame(t: RawTable, source: Source) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
@@ -394,12 +405,26 @@ def _rejected_share_failure(report: IngestReport, ing: dict) -> str | None:
 
 
 def _summary(report: IngestReport, what: str, first: int = 10) -> str:
+    """The failure message: what happened, then the problems grouped by rule with the
+    first few places of each (the full list is in the quarantine and `edumon validate`)."""
     title = SOURCES[report.source].title
     year = f" за {report.ay}/{report.ay + 1} учебный год" if report.ay is not None else ""
     lines = [f"Источник «{title}»{year}: {what}. Данные этого года не заменены."]
-    lines += ["  • " + p.message() for p in report.problems[:first]]
-    if len(report.problems) > first:
-        lines.append(f"  … и ещё {len(report.problems) - first} замечаний.")
+    groups: dict[str, list[Problem]] = {}
+    for p in report.problems:
+        groups.setdefault(p.rule, []).append(p)
+    shown = 0
+    for rule, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        if len(groups) > 1:
+            lines.append(f"  {rule} — {len(items)} шт.:")
+        for p in items[:max(1, first - shown) if len(groups) > 1 else first]:
+            lines.append("  • " + p.message())
+            shown += 1
+        if shown >= first:
+            break
+    if len(report.problems) > shown:
+        lines.append(f"  … и ещё {len(report.problems) - shown} замечаний (полный список: "
+                     f"edumon validate ФАЙЛ или таблица quarantine).")
     return "\n".join(lines)
 
 
