@@ -159,7 +159,11 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
         return num, bad, RULE_TEXT[col.type]
     text = _as_text(raw)
     empty = text.isna()
-    formula = (~empty & text.str.contains(_FORMULA, regex=True)).fillna(False).astype(bool)
+    # cheap vectorised prefilter (pyarrow), the regex only on the few cells starting with = or @
+    starts = text.str.lstrip().str.startswith(("=", "@")).fillna(False).astype(bool)
+    formula = pd.Series(False, index=raw.index)
+    if starts.any():
+        formula[starts] = text[starts].str.contains(_FORMULA, regex=True).fillna(False).astype(bool)
     formula |= raw.map(type).eq(Formula) if raw.dtype == object else False
     if col.type in ("int", "float", "pct"):
         num = _numbers(text, pct=col.type == "pct")
