@@ -192,7 +192,7 @@ def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
                     continue
                 cells = set()
                 for ref, body in re.findall(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', xml, flags=re.S):
-                    if b"<f" in body and (b"<v>" not in body or b"<v></v>" in body):
+                    if b"<f" in body and (b"<v>" not in body or b"<v></v>" in body or b"<v/>" in body):
                         m = re.match(rb"([A-Z]+)(\d+)", ref)
                         col = 0
                         for ch in m.group(1):
