@@ -28,6 +28,17 @@ def _logger():
         return logging.getLogger("edumon")
 
 
+def publishable_problems(rep) -> list[dict]:
+    """The load's problems as plain dicts for the published validation report. Values of
+    participant-level sources are withheld (personal data stays in the warehouse); the
+    file, sheet, row, column and rule are enough to find the cell."""
+    from dataclasses import asdict
+
+    hide = SOURCES[rep.source].participant_level
+    return [dict(asdict(p), value="(скрыто: персональные данные)" if hide and p.value else p.value)
+            for p in rep.problems]
+
+
 @task(name="ingest-source", cache_policy=NO_CACHE)
 def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int], run_id: str,
                         cfg: Config) -> list[dict]:
@@ -49,7 +60,8 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
                      f"в карантине {rep.rows_quarantined}{' (без изменений)' if rep.skipped_unchanged else ''}")
             out.append({"source": source, "ay": ay, "files": rep.files, "rows_in": rep.rows_in,
                         "rows_loaded": rep.rows_loaded, "rows_quarantined": rep.rows_quarantined,
-                        "skipped_unchanged": rep.skipped_unchanged, "problems": len(rep.problems)})
+                        "skipped_unchanged": rep.skipped_unchanged, "problems": len(rep.problems),
+                        "problem_list": publishable_problems(rep), "warning_list": rep.warnings})
     finally:
         con.close()
     return out

@@ -167,3 +167,11 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
         res = check_files([path], source, cfg, registry=registry, oo1=oo1)
         out.append((label, source, res, ""))
     return out
+
+
+def load_report_objects(loads: list[dict], cycle: str, ay: int) -> dict[str, bytes]:
+    """The run's validation report (SPEC §5): every problem of every load of the cycle as
+    XLSX, published next to the справки as `validation/<AY>/<cycle>/problems.xlsx`."""
+    problems = [Problem(**p) for x in loads for p in x.get("problem_list", [])]
+    warnings = [w for x in loads for w in x.get("warning_list", [])]
+    return {f"validation/{ay}/{cycle}/problems.xlsx": problems_xlsx(problems, warnings)}

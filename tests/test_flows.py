@@ -103,7 +103,8 @@ def test_quality_checkpoint_results_are_published_and_in_the_annex(published):
     store, _, _ = published
     m = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "manifest.json").read_text())
     keys = {f["key"] for f in m["files"]}
-    assert {f"quality/{AY}/september/checkpoint.html", f"quality/{AY}/september/checkpoint.json"} <= keys
+    assert {f"quality/{AY}/september/checkpoint.html", f"quality/{AY}/september/checkpoint.json",
+            f"validation/{AY}/september/problems.xlsx"} <= keys
     body = json.loads((store / "quality" / str(AY) / "september" / "checkpoint.json").read_text())
     # shnor 2023 over the three registry schools: one row each, all present
     shnor = {r["expectation"]: r["success"] for r in body["results"] if r["table"] == "shnor"}

@@ -73,3 +73,22 @@ def test_validate_asks_for_the_source_when_headers_name_none(tmp_path):
     assert out.returncode == 1
     assert "odd.csv: не удалось определить источник: не найдено ни одного знакомого заголовка столбца. " \
            "Укажите его: --source ИМЯ" in out.stdout
+
+
+def test_published_validation_report_withholds_participant_values(tmp_path):
+    import io
+
+    from schemas.contracts import Problem
+    from tasks.ingest import IngestReport
+    from tasks.pipeline import publishable_problems
+    from tasks.validate import load_report_objects
+
+    rep = IngestReport("gia", 2022, problems=[
+        Problem("gia", "gia.xlsx", "Лист1", 7, "Код участника", "P-123456", "повторяется строка с тем же ключом")])
+    loads = [{"problem_list": publishable_problems(rep), "warning_list": []}]
+    data = load_report_objects(loads, "september", 2023)["validation/2023/september/problems.xlsx"]
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Ошибки"]
+    row = [c.value for c in ws[2]]
+    assert row[1:7] == ["gia.xlsx", "Лист1", 7, "Код участника", "(скрыто: персональные данные)",
+                        "повторяется строка с тем же ключом"]
+    assert "P-123456" not in str(row)
