@@ -103,6 +103,50 @@ _cycle_command("september", "Сентябрь: перечень ШНОР на у
 _cycle_command("october", "Октябрь: рисковые школы на учебный год, дефициты, справка.")
 
 
+@app.command("validate")
+def validate_cmd(
+    files: list[Path] = typer.Argument(..., help="Файлы выгрузок (XLSX, CSV, Parquet)."),
+    source: str = typer.Option(None, "--source", help="Источник (oo1, vpr_stats, gia, …); "
+                                                      "если не указан, определяется по заголовкам."),
+    report: Path = typer.Option(None, "--report", help="Куда сохранить полный список ошибок (XLSX); "
+                                                      "по умолчанию рядом с первым файлом: <имя>_ошибки.xlsx."),
+    warehouse: Path = typer.Option(None, "--warehouse", help="Хранилище DuckDB: сверить коды ОО с реестром "
+                                                            "и участников с ОО-1 (необязательно)."),
+    ay: int = typer.Option(None, "--ay", help=AY_HELP + " Нужен для сверки с ОО-1."),
+    config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
+    lines: int = typer.Option(30, "--lines", help="Сколько сообщений показать на экране."),
+):
+    """Проверить файлы выгрузок без загрузки: ошибки по-русски (файл, лист, строка, столбец,
+    значение, правило), полный список — в XLSX. Код выхода 1, если есть ошибки, 0 — если нет."""
+    from edumon.config import load_config
+    from schemas.sources import SOURCES
+    from tasks.validate import format_report, problems_xlsx, validate_paths
+
+    if source and source not in SOURCES:
+        typer.echo(f"Неизвестный источник «{source}». Возможные: {', '.join(SOURCES)}.", err=True)
+        raise typer.Exit(2)
+    cfg = load_config(config)
+    results = validate_paths(files, cfg, source, warehouse, ay)
+    all_problems, all_warnings, failed = [], [], False
+    for label, src, res, error in results:
+        if error:
+            typer.echo(f"{label}: {error}")
+            failed = True
+            continue
+        for line in format_report(label, src, res, lines):
+            typer.echo(line)
+        all_problems += res.problems
+        all_warnings += res.warnings
+        failed |= bool(res.problems)
+    if all_problems or all_warnings:
+        out = report or files[0].with_name(f"{files[0].stem}_ошибки.xlsx")
+        out.write_bytes(problems_xlsx(all_problems, all_warnings))
+        typer.echo(f"Полный список ({len(all_problems)} ошибок, {len(all_warnings)} предупреждений): {out}")
+    if not failed:
+        typer.echo("Ошибок не найдено.")
+    raise typer.Exit(1 if failed else 0)
+
+
 @app.command("demo")
 def demo_cmd(
     root: Path = typer.Option(Path("var"), "--root", help="Рабочая папка демонстрации."),

@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 
 from edumon.config import load_config
 from tasks import pipeline
+from tasks.validate import load_report_objects
 
 
 def current_run_id() -> str:
@@ -31,7 +32,9 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
                                               run["run_id"], cfg)
     marts = [(name, ay + offset) for name, offset in spec["marts"]]
     counts = pipeline.compute_indicators(warehouse, inbox, marts, run, cfg)
-    tables = pipeline.export_tables(warehouse, marts)
+    quality_objects = pipeline.quality_checkpoint(warehouse, cycle, ay, marts, run, cfg)
+    tables = {**pipeline.export_tables(warehouse, marts), **quality_objects,
+              **load_report_objects(loads, cycle, ay)}
     documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
     inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
     manifests = pipeline.publish(store, run, cycle, ay, tables, documents, inputs)

@@ -9,7 +9,9 @@ written in the file, the value and the rule, in Russian.
 
 from __future__ import annotations
 
+import datetime
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,6 +19,7 @@ import pandera.pandas as pa
 
 from schemas.sources import Col, Source, normalise_header
 from schemas.vocabulary import VOCABULARIES, VOCABULARY_TITLES
+from tasks.read import Formula
 
 TRUE_WORDS = {"да", "yes", "y", "true", "истина", "1", "есть", "имеется", "+", "д"}
 FALSE_WORDS = {"нет", "no", "n", "false", "ложь", "0", "отсутствует", "-", "н"}
@@ -33,6 +36,7 @@ RULE_TEXT = {
     "bool": "ожидается «да» или «нет»",
     "required": "обязательное значение не заполнено",
     "unique": "повторяется строка с тем же ключом",
+    "formula": "формула вместо значения: формулы не вычисляются — вставьте значение (Специальная вставка → Значения)",
 }
 
 
@@ -47,6 +51,7 @@ class Problem:
     column: str  # header as written in the file
     value: str
     rule: str
+    code: str = ""  # the rule's identifier, for grouping (a check name, a cross-field rule)
 
     def message(self) -> str:
         where = f"файл «{self.file}»"
@@ -61,7 +66,8 @@ class Problem:
 
 
 def cell_text(v: object) -> str:
-    """A raw cell as the text a person sees: 5.0 from Excel is '5', None is ''."""
+    """A raw cell as the text a person sees: 5.0 from Excel is '5', None is '',
+    a date is «01.03.2024»."""
     if v is None:
         return ""
     if isinstance(v, float):
@@ -72,10 +78,22 @@ def cell_text(v: object) -> str:
         return repr(v)
     if isinstance(v, bool):
         return "да" if v else "нет"
+    if isinstance(v, (datetime.datetime, datetime.date)):
+        if isinstance(v, datetime.datetime) and (v.hour, v.minute, v.second) != (0, 0, 0):
+            return v.strftime("%d.%m.%Y %H:%M")
+        return v.strftime("%d.%m.%Y")
+    try:
+        if pd.isna(v):
+            return ""
+    except (TypeError, ValueError):
+        pass
     return str(v).strip()
 
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+# A formula typed as text (a CSV cell «=HYPERLINK(…)», «=A1+1»): never evaluated, and
+# never written back to XLSX as a formula either (CSV/formula injection).
+_FORMULA = r"^[=@]\s*[A-Za-zА-Яа-я_][\w.]*\s*\(|^=\s*[A-Za-z]{1,3}\$?\d|^=\s*[-+]?\d"
 
 
 def _numbers(text: pd.Series, pct: bool = False) -> pd.Series:
@@ -85,37 +103,191 @@ def _numbers(text: pd.Series, pct: bool = False) -> pd.Series:
     return pd.to_numeric(s, errors="coerce")
 
 
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Raw cells as text, vectorised: strings stripped, whole floats without «.0»,
+    booleans as «да/нет», dates as «dd.mm.yyyy»; empty cells are <NA>."""
+    if isinstance(raw.dtype, pd.StringDtype) or raw.dtype == object and len(raw) == 0:
+        return raw.astype("string").str.strip().replace("", pd.NA)
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.map({True: "да", False: "нет"}).astype("string")
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return raw.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(raw.dtype):
+        f = raw.astype("Float64")
+        whole = f.notna() & (f % 1 == 0)
+        out = f.astype("string")
+        out[whole] = f[whole].astype("Int64").astype("string")
+        return out
+    kinds = raw.map(type)
+    out = pd.Series(pd.NA, index=raw.index, dtype="string")
+    is_str = kinds.eq(str) | kinds.eq(Formula)
+    if is_str.any():
+        out[is_str] = raw[is_str].astype("string").str.strip()
+    for kind in (float, int):
+        m = kinds.eq(kind)
+        if m.any():
+            out[m] = _as_text(raw[m].astype(kind))
+    rest = ~(is_str | kinds.eq(float) | kinds.eq(int) | kinds.eq(type(None)))
+    if rest.any():  # dates, booleans, times: few, per cell
+        out[rest] = raw[rest].map(cell_text).astype("string")
+    return out.replace("", pd.NA)
+
+
+def _serial_dates(text: pd.Series) -> pd.Series:
+    """Excel serial day numbers (45352 = 01.03.2024) in a date/text column, as dates."""
+    num = pd.to_numeric(text, errors="coerce")
+    serial = num.notna() & (num >= 20000) & (num <= 80000) & (num % 1 == 0)
+    out = text.copy()
+    if serial.any():
+        days = pd.to_datetime("1899-12-30") + pd.to_timedelta(num[serial], unit="D")
+        out[serial] = days.dt.strftime("%d.%m.%Y").astype("string")
+    return out
+
+
 def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
-    """Typed values, a mask of unreadable non-empty cells, and the rule they broke."""
-    text = raw.map(cell_text).astype("string")
-    empty = text.eq("") | text.isna()
+    """Typed values, a mask of unreadable non-empty cells, and the rule they broke.
+
+    Whole-column operations only (no Python call per cell on the common paths): typed
+    Parquet columns pass through, text is parsed with pandas string methods."""
+    if col.type in ("int", "float", "pct") and pd.api.types.is_numeric_dtype(raw.dtype) \
+            and not pd.api.types.is_bool_dtype(raw.dtype):
+        num = raw.astype("Float64")
+        bad = pd.Series(False, index=raw.index)
+        if col.type == "int":
+            bad = (num.notna() & (num % 1 != 0)).fillna(False).astype(bool)
+            return num.where(~bad).round().astype("Int64"), bad, RULE_TEXT["int"]
+        return num, bad, RULE_TEXT[col.type]
+    text = _as_text(raw)
+    empty = text.isna()
+    # cheap vectorised prefilter (pyarrow), the regex only on the few cells starting with = or @
+    starts = text.str.lstrip().str.startswith(("=", "@")).fillna(False).astype(bool)
+    formula = pd.Series(False, index=raw.index)
+    if starts.any():
+        formula[starts] = text[starts].str.contains(_FORMULA, regex=True).fillna(False).astype(bool)
+    formula |= raw.map(type).eq(Formula) if raw.dtype == object else False
     if col.type in ("int", "float", "pct"):
         num = _numbers(text, pct=col.type == "pct")
-        bad = ~empty & num.isna()
+        bad = (~empty & num.isna()).fillna(False).astype(bool)
         if col.type == "int":
-            bad |= num.notna() & (num % 1 != 0)
+            bad |= (num.notna() & (num % 1 != 0)).fillna(False).astype(bool)
             values = num.where(~bad).round().astype("Int64")
         else:
             values = num.where(~bad).astype("Float64")
-        return values, bad, RULE_TEXT[col.type]
-    if col.type == "bool":
-        norm = text.fillna("").str.lower().str.strip(" .")
+        rule = RULE_TEXT[col.type]
+    elif col.type == "bool":
+        norm = text.str.lower().str.strip(" .")
         values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-        values[norm.isin(TRUE_WORDS)] = True
-        values[norm.isin(FALSE_WORDS)] = False
-        bad = ~empty & values.isna()
-        return values, bad, RULE_TEXT["bool"]
-    if col.name in VOCABULARIES:
+        values[norm.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+        values[norm.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+        bad = (~empty & values.isna()).astype(bool)
+        rule = RULE_TEXT["bool"]
+    elif col.name in VOCABULARIES:
         vocab = VOCABULARIES[col.name]
-        values = text.map(lambda t: vocab.get(normalise_header(t)) if t else None).astype("string")
-        bad = ~empty & values.isna()
-        return values, bad, f"неизвестное значение ({VOCABULARY_TITLES[col.name]})"
-    values = text.where(~empty)
-    return values, pd.Series(False, index=raw.index), ""
+        lookup = {u: vocab.get(normalise_header(u)) for u in text.dropna().unique()}
+        values = text.map(lookup).astype("string")
+        bad = (~empty & values.isna()).astype(bool)
+        rule = f"неизвестное значение ({VOCABULARY_TITLES[col.name]})"
+    else:
+        values = _serial_dates(text) if col.dates else text
+        bad = pd.Series(False, index=raw.index)
+        rule = ""
+    if formula.any():
+        values = values.where(~formula)
+        bad = bad & ~formula
+        return values, bad | formula, _Rules(rule, formula)
+    return values, bad, rule
 
 
-def pandera_schema(source: Source, present: list[str]) -> pa.DataFrameSchema:
-    """The contract for the columns present in a file (required ones are always checked)."""
+class _Rules(str):
+    """The rule text of a column's bad cells, plus which of them are formulas."""
+
+    def __new__(cls, rule: str, formula: pd.Series):
+        obj = super().__new__(cls, rule)
+        obj.formula = formula
+        return obj
+
+
+def rule_for(rule: str, i) -> str:
+    """The rule a given bad cell broke (a formula has its own)."""
+    formula = getattr(rule, "formula", None)
+    if formula is not None and bool(formula.loc[i]):
+        return RULE_TEXT["formula"]
+    return str(rule)
+
+
+_NOT_ABOVE = re.compile(r"^([a-z0-9_+]+)<=([a-z0-9_+]+)$")
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    """A cross-field rule of a source: `left` (a sum of columns) not above `right`
+    (a sum), or a named rule. `columns` are the ones it needs in the file."""
+
+    code: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.left + self.right
+
+
+def cross_rules(source: Source) -> list[CrossRule]:
+    rules = []
+    for text in source.extra_checks:
+        m = _NOT_ABOVE.match(text.replace(" ", ""))
+        if m:
+            rules.append(CrossRule(text, tuple(m[1].split("+")), tuple(m[2].split("+"))))
+        elif text == "marks_sum":
+            rules.append(CrossRule(text, ("mark2", "mark3", "mark4", "mark5"), ("participants",)))
+        else:
+            raise ValueError(f"unknown cross-field rule of {source.name}: {text}")
+    return rules
+
+
+def marks_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts of «2»…«5»: given as counts, or converted from percentages of participants
+    (ФИС ОКО «Статистика по отметкам»). A `_from_pct` column says which rows were."""
+    out = pd.DataFrame(index=df.index)
+    from_pct = pd.Series(False, index=df.index)
+    for m in (2, 3, 4, 5):
+        cnt = df[f"mark{m}"] if f"mark{m}" in df else pd.Series(pd.NA, index=df.index, dtype="Int64")
+        if f"pct{m}" in df and "participants" in df:
+            conv = (df[f"pct{m}"] * df["participants"] / 100).round().astype("Int64")
+            from_pct |= (cnt.isna() & conv.notna()).fillna(False).astype(bool)
+            cnt = cnt.fillna(conv)
+        out[f"mark{m}"] = cnt.astype("Int64")
+    out["_from_pct"] = from_pct
+    return out
+
+
+def _cross_check(rule: CrossRule, rules_cfg: dict):
+    """A dataframe-level check: a boolean Series, False on the rows breaking the rule
+    (rows missing a needed value pass: nothing to compare)."""
+    tol_pct = float(rules_cfg.get("marks_sum_tolerance_from_pct", 1))
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        if rule.code == "marks_sum":
+            if "participants" not in df:
+                return pd.Series(True, index=df.index)
+            counts = marks_counts(df)
+            total = counts[["mark2", "mark3", "mark4", "mark5"]].sum(axis=1, min_count=4)
+            tol = counts["_from_pct"].map({True: tol_pct, False: 0.0}).astype("Float64")
+            ok = ((total - df["participants"]).abs() <= tol)
+            return ok.fillna(True).astype(bool)
+        if any(c not in df for c in rule.columns):
+            return pd.Series(True, index=df.index)
+        left = df[list(rule.left)].sum(axis=1, min_count=len(rule.left))
+        right = df[list(rule.right)].sum(axis=1, min_count=len(rule.right))
+        return (left <= right).fillna(True).astype(bool)
+
+    return pa.Check(check, element_wise=False, name=rule.code, error=rule.code)
+
+
+def pandera_schema(source: Source, present: list[str], rules_cfg: dict | None = None) -> pa.DataFrameSchema:
+    """The contract for the columns present in a file (required ones are always checked):
+    types, ranges, one row per key (schema-level `unique`, which every pandera backend
+    honours) and the source's cross-field rules as dataframe-level checks."""
     columns = {}
     for c in source.columns:
         if c.name not in present:
@@ -127,7 +299,38 @@ def pandera_schema(source: Source, present: list[str]) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(c.max))
         columns[c.name] = pa.Column(PANDAS_DTYPES[c.type], checks=checks, nullable=not c.required)
     key = [k for k in source.key if k in present]
-    return pa.DataFrameSchema(columns, unique=key or None, report_duplicates="all", strict=False)
+    cross = [_cross_check(r, rules_cfg or {}) for r in cross_rules(source)]
+    return pa.DataFrameSchema(columns, checks=cross or None, unique=key or None, report_duplicates="all",
+                              strict=False)
+
+
+def cross_rule_problem(rule: CrossRule, row: pd.Series, headers: dict[str, str], source: Source,
+                       file: str, sheet: str, excel_row: int) -> Problem:
+    """A Russian message naming the columns as written in the file and their values."""
+    def name(c):
+        return f"«{headers.get(c) or source.col(c).title}»"
+
+    def val(c):
+        v = row.get(c)
+        return "—" if v is None or pd.isna(v) else _fmt(float(v))
+
+    if rule.code == "marks_sum":
+        counts = marks_counts(row.to_frame().T.astype({c: "Float64" for c in row.index
+                                                        if c.startswith(("mark", "pct", "part"))}))
+        parts = [counts.iloc[0][f"mark{m}"] for m in (2, 3, 4, 5)]
+        from_pct = bool(counts.iloc[0]["_from_pct"])
+        total = sum(int(p) for p in parts)
+        how = "«2»+«3»+«4»+«5» (из процентов)" if from_pct else "«2»+«3»+«4»+«5»"
+        value = f"{' + '.join(str(int(p)) for p in parts)} = {total}, участников {val('participants')}"
+        tol = " (допустимо расхождение на 1 из-за округления процентов)" if from_pct else ""
+        return Problem(source.name, file, sheet, excel_row, headers.get("participants", "participants"), value,
+                       f"сумма отметок {how} должна равняться числу участников{tol}", code=rule.code)
+    left = " + ".join(name(c) for c in rule.left)
+    right = " + ".join(name(c) for c in rule.right)
+    lv = " + ".join(val(c) for c in rule.left)
+    rv = " + ".join(val(c) for c in rule.right)
+    return Problem(source.name, file, sheet, excel_row, headers.get(rule.left[0], rule.left[0]),
+                   f"{lv} > {rv}", f"{left} не может быть больше, чем {right}", code=rule.code)
 
 
 def describe_check(check: str, col: Col | None) -> str:

@@ -29,6 +29,7 @@ class Col:
     min: float | None = None
     max: float | None = None
     title: str = ""  # Russian column title for published tables and messages
+    dates: bool = False  # a text column that may hold dates (Excel serial numbers become dd.mm.yyyy)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Source:
     key: tuple[str, ...] = ()  # one row per key (within a file set for one AY)
     yearly: bool = True  # lives under inbox/<AY>/<source>/
     participant_level: bool = False  # personal data: never published
+    # cross-field rules, as data: "part<=total", "a<=b+c", or a named rule ("marks_sum");
+    # schemas/contracts.py turns each into a dataframe-level pandera check
     extra_checks: tuple[str, ...] = field(default=())
 
     def col(self, name: str) -> Col:
@@ -49,8 +52,9 @@ class Source:
         return [c.name for c in self.columns]
 
 
-def C(name, type_, *aliases, required=False, min=None, max=None, title=""):
-    return Col(name, type_, tuple(aliases), required, min, max, title or (aliases[0] if aliases else name))
+def C(name, type_, *aliases, required=False, min=None, max=None, title="", dates=False):
+    return Col(name, type_, tuple(aliases), required, min, max, title or (aliases[0] if aliases else name),
+               dates)
 
 
 SCHOOL = C("school_code", "code", "Код ОО", "Логин", "Логин ОО", "Логин школы", "Код школы",
@@ -108,6 +112,8 @@ _register(Source(
                "Учителей с первой категорией"),
     ),
     key=("school_code",),
+    extra_checks=(*[f"students_g{g}<=students_total" for g in range(1, 12)], "students_ovz<=students_total",
+                  "teachers_higher_ped<=teachers_total", "teachers_cat_highest+teachers_cat_first<=teachers_total"),
 ))
 
 _register(Source(
@@ -123,6 +129,7 @@ _register(Source(
           "Скорость Интернет (Мбит/с)", "Скорость, Мбит/с", min=0),
     ),
     key=("school_code",),
+    extra_checks=("computers_teaching<=computers_total", "computers_internet<=computers_total"),
 ))
 
 _register(Source(
@@ -152,6 +159,10 @@ _register(Source(
         _count("students_failing", "Неуспевающих", "Неуспевающие", "Количество неуспевающих"),
     ),
     key=("school_code",),
+    extra_checks=("teachers_load_36plus<=teachers_total", "teachers_no_subject_diploma<=teachers_total",
+                  "students_registered<=students_total", "students_ovz<=students_total",
+                  "students_foreign_language<=students_total", "students_absent_systematic<=students_total",
+                  "students_failing<=students_total"),
 ))
 
 _register(Source(
@@ -176,6 +187,7 @@ _register(Source(
         C("school_name", "text", "ОО", "Наименование ОО"),
     ),
     key=("school_code", "grade", "subject"),
+    extra_checks=("marks_sum",),
 ))
 
 _register(Source(
@@ -241,6 +253,7 @@ _register(Source(
         _count("advanced", "Повышенный", "Повышенный уровень", "Высокий уровень"),
     ),
     key=("school_code", "grade", "subject"),
+    extra_checks=("below_basic+basic+advanced<=participants",),
 ))
 
 _register(Source(
@@ -258,6 +271,8 @@ _register(Source(
                "Посещают дополнительные занятия"),
     ),
     key=("school_code", "half"),
+    extra_checks=("low_achieving<=students_total", "failing<=students_total", "with_iom<=low_achieving+failing",
+                  "failing_in_extra_classes<=failing"),
 ))
 
 _register(Source(
@@ -285,6 +300,10 @@ _register(Source(
         _count("teachers_contests", "Участвовали в конкурсах", "Педагогов в конкурсах"),
     ),
     key=("school_code",),
+    extra_checks=(*[f"{c}<=teachers_total" for c in (
+        "diag_subject", "diag_method", "diag_psych", "supported", "in_regional_network", "in_municipal_mo",
+        "with_iom", "teachers_pd", "teachers_webinars", "teachers_seminars", "teachers_contests")],
+        "leaders_pd<=leaders_total"),
 ))
 
 _register(Source(
@@ -302,7 +321,7 @@ _register(Source(
           required=True),
         C("responsible", "text", "Ответственный", "Ответственные", "Ответственный исполнитель",
           "Ответственные исполнители"),
-        C("due", "text", "Срок", "Сроки", "Сроки реализации", "Сроки выполнения"),
+        C("due", "text", "Срок", "Сроки", "Сроки реализации", "Сроки выполнения", dates=True),
         C("status", "text", "Статус", "Состояние"),
         C("result", "text", "Результат", "Ожидаемый результат"),
         C("evidence", "text", "Подтверждение", "Ссылки", "Документы"),

@@ -28,6 +28,17 @@ def _logger():
         return logging.getLogger("edumon")
 
 
+def publishable_problems(rep) -> list[dict]:
+    """The load's problems as plain dicts for the published validation report. Values of
+    participant-level sources are withheld (personal data stays in the warehouse); the
+    file, sheet, row, column and rule are enough to find the cell."""
+    from dataclasses import asdict
+
+    hide = SOURCES[rep.source].participant_level
+    return [dict(asdict(p), value="(скрыто: персональные данные)" if hide and p.value else p.value)
+            for p in rep.problems]
+
+
 @task(name="ingest-source", cache_policy=NO_CACHE)
 def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int], run_id: str,
                         cfg: Config) -> list[dict]:
@@ -49,7 +60,8 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
                      f"в карантине {rep.rows_quarantined}{' (без изменений)' if rep.skipped_unchanged else ''}")
             out.append({"source": source, "ay": ay, "files": rep.files, "rows_in": rep.rows_in,
                         "rows_loaded": rep.rows_loaded, "rows_quarantined": rep.rows_quarantined,
-                        "skipped_unchanged": rep.skipped_unchanged, "problems": len(rep.problems)})
+                        "skipped_unchanged": rep.skipped_unchanged, "problems": len(rep.problems),
+                        "problem_list": publishable_problems(rep), "warning_list": rep.warnings})
     finally:
         con.close()
     return out
@@ -66,6 +78,37 @@ def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]],
         return indicators.build_marts(con, marts, params)
     finally:
         con.close()
+
+
+@task(name="quality-checkpoint", cache_policy=NO_CACHE)
+def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]], run: dict,
+                       cfg: Config) -> dict[str, bytes]:
+    """Great Expectations suites on the cycle's output tables (schemas/quality.py): results
+    stored in `quality_results`, shown as an artifact, and returned as objects to publish
+    next to the справки (an offline HTML page and JSON)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from schemas import quality
+
+    con = connect(warehouse)
+    try:
+        results = quality.run_checkpoints(con, marts, cfg)
+        quality.store_results(con, run["run_id"], cycle, results)
+    finally:
+        con.close()
+    counts = quality.summary_counts(results)
+    log = _logger()
+    for r in results:
+        if r.success is False:
+            log.warning(f"Проверка качества ({quality.status(r)}): {r.table} {r.ay} — {r.check}: {r.observed}"
+                        f"{' (' + ', '.join(r.examples) + ')' if r.examples else ''}")
+    create_markdown_artifact(key=f"{cycle}-{ay}-quality", markdown=quality.to_markdown(results, cycle, ay),
+                             description=f"Проверки качества: {counts['errors']} ошибок, "
+                                         f"{counts['warnings']} предупреждений")
+    if cfg["quality"].get("fail_on_error") and counts["errors"]:
+        raise RuntimeError(f"Проверки качества: {counts['errors']} ошибок (quality.fail_on_error = true).")
+    return {f"quality/{ay}/{cycle}/checkpoint.html": quality.render_html(results, run, cycle, ay),
+            f"quality/{ay}/{cycle}/checkpoint.json": quality.to_json(results, run, cycle, ay)}
 
 
 @task(name="export-tables", cache_policy=NO_CACHE)

@@ -1,10 +1,18 @@
 """Read export files as users receive them into header-mapped tables of raw cells.
 
 XLSX through python-calamine (DuckDB has no offline Excel reader), CSV in UTF-8 or
-cp1251 with `;`, `,` or tab, Parquet as is. The header row is found by matching the
-source's aliases in the first rows of every sheet, so title rows above the header
-are skipped. Every data row keeps the row number the user sees in Excel (1-based,
-counting the title rows), which is what error messages and the quarantine quote.
+cp1251 with `;`, `,` or tab, Parquet as is (typed columns pass through untouched). The
+header row is found by matching the source's aliases in the first rows of every
+sheet, so title rows above the header are skipped; a two-row header whose parent cell
+is merged over its children («Отметки» over «2» «3» «4» «5») is read as one. Every
+data row keeps the row number the user sees in Excel (1-based, counting the title
+rows), which is what error messages and the quarantine quote.
+
+Hostile files are stopped before they are parsed: the file size, an XLSX's declared
+uncompressed size and compression ratio (zip bombs) and each sheet's declared
+dimension are checked against `[ingest]` limits. Formulas are never executed: XLSX
+cells give the value Excel cached; a formula with no cached value, or a formula typed
+as text in a CSV («=HYPERLINK(…)»), is rejected by the contract (schemas/contracts.py).
 """
 
 from __future__ import annotations
@@ -12,12 +20,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas.sources import Source, alias_index, normalise_header
 
 READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".parquet"}
+
+# Defaults of the `[ingest]` limits, used when a caller passes none.
+DEFAULT_LIMITS = {"max_file_mb": 100.0, "max_uncompressed_mb": 500.0, "max_compression_ratio": 100.0,
+                  "max_sheet_rows": 300_000}
 
 
 class ReadError(Exception):
@@ -35,13 +50,17 @@ class RawTable:
 
     file: str
     sheet: str
-    header_row: int  # Excel row number of the header
+    header_row: int  # Excel row number of the header (the lower row of a two-row header)
     columns: dict[int, str]  # position in the row → canonical column
     headers: dict[str, str]  # canonical column → header as written in the file
     unknown_headers: list[str]
     rows: list[list[object]]
     row_numbers: list[int]
     title_lines: list[str] = field(default_factory=list)  # non-empty text above the header
+    # canonical column → every position naming it (only when a header repeats)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # Russian warnings about what was skipped
+    frame: object | None = None  # a typed pandas DataFrame (Parquet): canonical columns, no `rows`
 
 
 def sha256_file(path: Path) -> str:
@@ -52,14 +71,53 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def decode_text(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM) first, then cp1251, the two encodings exports use."""
-    for enc in ("utf-8-sig", "cp1251"):
+def display_name(path: Path) -> tuple[str, str | None]:
+    """The file's name as a person reads it, and a warning when it was not UTF-8.
+
+    Names that arrive from Windows archives are often cp1251/cp866 bytes; Python keeps
+    them as lone surrogates, which no database, JSON or XLSX accepts. They are decoded
+    as cp1251 (the usual case) and the user is told."""
+    raw = os.fsencode(path.name)
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        name = raw.decode("cp1251", errors="replace")
+        return name, (f"Имя файла «{name}» записано не в UTF-8 (байты {raw.hex(' ')[:60]}…): прочитано как "
+                      f"Windows-1251. Переименуйте файл, чтобы имя читалось везде.")
+
+
+_MOJIBAKE = re.compile("[РС][" + re.escape(bytes(range(0x80, 0xC0)).decode("cp1251", errors="ignore")) + "]")
+
+
+def decode_text(data: bytes, file: str) -> tuple[str, str | None]:
+    """UTF-8 (with or without BOM) first, then cp1251, the two encodings exports use.
+
+    A file mixing both (lines pasted from two sources) is decoded line by line, with a
+    warning. UTF-16 and binary files are refused with the way to fix them."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (data[:2000].count(b"\x00") > len(data[:2000]) // 8):
+        raise ReadError(file, "файл в кодировке UTF-16 (или не текстовый): сохраните его как «CSV UTF-8» "
+                              "или «CSV (разделители — точка с запятой)» в кодировке Windows-1251.")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1251", errors="replace")
+    if not _MOJIBAKE.search(text):
+        if "\ufffd" in text:
+            raise ReadError(file, "не удалось определить кодировку (ожидается UTF-8 или Windows-1251).")
+        return text, None
+    lines, mixed = [], []
+    for n, line in enumerate(data.split(b"\n"), start=1):
         try:
-            return data.decode(enc)
+            lines.append(line.decode("utf-8"))
+            if any(b > 0x7F for b in line):
+                mixed.append(n)
         except UnicodeDecodeError:
-            continue
-    raise ReadError(file, "не удалось определить кодировку (ожидается UTF-8 или Windows-1251).")
+            lines.append(line.decode("cp1251", errors="replace"))
+    where = ", ".join(map(str, mixed[:10])) + (" …" if len(mixed) > 10 else "")
+    return "\n".join(lines).lstrip("\ufeff"), (
+        f"Файл «{file}» в смешанной кодировке: строки {where} записаны в UTF-8, остальные — в Windows-1251. "
+        f"Каждая строка прочитана в своей кодировке; проверьте текст и сохраните файл в одной кодировке.")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -73,75 +131,293 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """All sheets of a file as (sheet name, rows from row 1). CSV is one sheet named ''."""
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
+
+
+def check_limits(path: Path, file: str, limits: dict | None = None) -> None:
+    """Refuse oversized files and zip bombs before any parsing (limits from `[ingest]`)."""
+    lim = {**DEFAULT_LIMITS, **(limits or {})}
+    size = path.stat().st_size
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return  # columnar, streamed by pyarrow: the country-scale path
+    if size > lim["max_file_mb"] * 2**20:
+        raise ReadError(file, f"файл слишком большой: {size / 2**20:.1f} МБ, допустимо не более "
+                              f"{lim['max_file_mb']:g} МБ. Разделите его на части.")
+    if suffix not in (".xlsx", ".xlsm"):
+        return
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            declared = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if declared > lim["max_uncompressed_mb"] * 2**20 or declared / packed > lim["max_compression_ratio"]:
+                raise ReadError(file, f"книга распаковывается в {declared / 2**20:.1f} МБ из {size / 2**20:.2f} МБ "
+                                      f"(сжатие {declared / packed:.0f}:1; допустимо не более "
+                                      f"{lim['max_uncompressed_mb']:g} МБ и {lim['max_compression_ratio']:g}:1) — "
+                                      f"файл похож на «zip-бомбу» и не открывается.")
+            for i in infos:
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+                    with z.open(i) as f:
+                        m = _DIMENSION.search(f.read(4096))
+                    if m and m.group(1) and int(m.group(1)) > lim["max_sheet_rows"]:
+                        raise ReadError(file, f"лист объявляет {int(m.group(1))} строк, допустимо не более "
+                                              f"{lim['max_sheet_rows']}. Разделите данные на несколько файлов.")
+    except zipfile.BadZipFile as exc:
+        raise ReadError(file, "файл с расширением .xlsx не является книгой Excel (повреждён или это "
+                              "другой формат). Откройте его в Excel и сохраните как «Книга Excel».") from exc
+
+
+def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
+    """XLSX cells holding a formula with no cached value, per sheet: {sheet: {(row, col)}}.
+
+    calamine returns Excel's cached values (formulas are never evaluated here); a file
+    written by a program that does not compute formulas has none, and such cells must
+    not pass as empty. Sheets with no `<f>` element cost one substring search."""
+    out: dict[str, set[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+            targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+            for name, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb):
+                target = targets.get(rid, "")
+                member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                try:
+                    xml = z.read(member)
+                except KeyError:
+                    continue
+                if b"<f" not in xml:
+                    continue
+                cells = set()
+                for ref, body in re.findall(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', xml, flags=re.S):
+                    if b"<f" in body and (b"<v>" not in body or b"<v></v>" in body or b"<v/>" in body):
+                        m = re.match(rb"([A-Z]+)(\d+)", ref)
+                        col = 0
+                        for ch in m.group(1):
+                            col = col * 26 + ch - 64
+                        cells.add((int(m.group(2)), col - 1))
+                if cells:
+                    out[_unescape(name)] = cells
+    except (zipfile.BadZipFile, KeyError):
+        return {}
+    return out
+
+
+def _unescape(s: str) -> str:
+    return s.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+
+
+class Formula(str):
+    """A formula with no cached value, kept as its marker so the contract can reject it."""
+
+
+def read_sheets(path: Path, limits: dict | None = None,
+                warnings: list[str] | None = None) -> list[tuple[str, list[list[object]]]]:
+    """All sheets of a file as (sheet name, rows from row 1). CSV is one sheet named ''.
+    Russian warnings (file name, mixed encoding) are appended to `warnings`."""
+    file, name_warning = display_name(path)
+    warnings = warnings if warnings is not None else []
+    if name_warning:
+        warnings.append(name_warning)
+    check_limits(path, file, limits)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        text = decode_text(path.read_bytes(), path.name)
+        text, warning = decode_text(path.read_bytes(), file)
+        if warning:
+            warnings.append(warning)
         rows = list(csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text)))
         return [("", rows)]
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         from python_calamine import CalamineWorkbook
 
         try:
-            wb = CalamineWorkbook.from_path(str(path))
+            with open(path, "rb") as f:  # a file object: the name may not be valid UTF-8
+                wb = CalamineWorkbook.from_filelike(f)
+                sheets = [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                          for name in wb.sheet_names]
         except Exception as exc:  # calamine raises its own error types
-            raise ReadError(path.name, f"не удалось открыть как книгу Excel ({exc}).") from exc
-        return [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
+            raise ReadError(file, f"не удалось открыть как книгу Excel ({exc}).") from exc
+        formulas = _formula_cells(path) if suffix in (".xlsx", ".xlsm") else {}
+        for name, rows in sheets:
+            for r, c in formulas.get(name, ()):
+                if r - 1 < len(rows):
+                    row = rows[r - 1]
+                    while len(row) <= c:
+                        row.append("")
+                    row[c] = Formula("формула без вычисленного значения")
+        return sheets
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
         table = pq.read_table(path)
         header = [table.column_names]
-        body = [list(r.values()) for r in table.to_pylist()]
+        body = [list(r.values()) for r in table.slice(0, 50).to_pylist()]
         return [("", header + body)]
-    raise ReadError(path.name, f"формат {suffix or 'без расширения'} не поддерживается "
-                               f"(ожидается XLSX, CSV или Parquet).")
+    raise ReadError(file, f"формат {suffix or 'без расширения'} не поддерживается "
+                          f"(ожидается XLSX, CSV или Parquet).")
+
+
+def _blank(cell: object) -> bool:
+    return cell is None or not str(cell).strip()
+
+
+def _row_mapping(row: list[object], idx: dict[str, str]) -> tuple[dict[int, str], dict[str, list[int]]]:
+    mapping: dict[int, str] = {}
+    seen: dict[str, list[int]] = {}
+    for pos, cell in enumerate(row):
+        canon = idx.get(normalise_header(cell))
+        if canon:
+            seen.setdefault(canon, []).append(pos)
+            if canon not in mapping.values():
+                mapping[pos] = canon
+    return mapping, {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def _merge_two_rows(upper: list[object], lower: list[object]) -> list[object]:
+    """A two-row header as one: the lower cell where written (children under a merged
+    parent), else the upper one (a cell merged down over both rows)."""
+    n = max(len(upper), len(lower))
+    up = list(upper) + [None] * (n - len(upper))
+    lo = list(lower) + [None] * (n - len(lower))
+    return [lo[i] if not _blank(lo[i]) else up[i] for i in range(n)]
 
 
 def find_header(rows: list[list[object]], source: Source, search_rows: int, min_matches: int):
-    """Index of the row that names most of the source's columns, with its mapping."""
+    """Index of the row that names most of the source's columns, with its mapping.
+
+    Returns (index of the last header row, mapping, header cells, number of header rows)
+    — (None, {}, [], 0) when no row qualifies."""
     idx = alias_index(source)
-    best = (None, {}, 0)
+    best = (None, {}, [], 0, 0)
     for i, row in enumerate(rows[:search_rows]):
-        mapping = {}
-        for pos, cell in enumerate(row):
-            canon = idx.get(normalise_header(cell))
-            if canon and canon not in mapping.values():
-                mapping[pos] = canon
-        if len(mapping) > best[2]:
-            best = (i, mapping, len(mapping))
-    # A one-column source (a list of codes) is recognised by its one column.
+        mapping, _ = _row_mapping(row, idx)
+        if len(mapping) > best[4]:
+            best = (i, mapping, list(row), 1, len(mapping))
+        if i + 1 < len(rows):
+            merged = _merge_two_rows(row, rows[i + 1])
+            m2, _ = _row_mapping(merged, idx)
+            # the two-row reading must name more columns than either row alone
+            if len(m2) > best[4] and len(m2) > len(_row_mapping(rows[i + 1], idx)[0]):
+                best = (i + 1, m2, merged, 2, len(m2))
     required = [c for c in source.columns if c.required]
-    i, mapping, score = best
-    if i is None or score < min(min_matches, len(required)):
-        return None, {}
-    return i, mapping
+    i, mapping, cells, nrows, score = best
+    if i is None or score < min(min_matches, max(len(required), 1)):
+        return None, {}, [], 0
+    return i, mapping, cells, nrows
 
 
-def read_table(path: Path, source: Source, search_rows: int = 20, min_matches: int = 2) -> list[RawTable]:
-    """Every sheet of the file that carries the source's header, as RawTables."""
+def header_score(rows: list[list[object]], source: Source, search_rows: int = 20) -> int:
+    """How many of the source's columns the best header row names (source detection)."""
+    _, mapping, _, _ = find_header(rows, source, search_rows, 1)
+    return len(mapping)
+
+
+def read_table(path: Path, source: Source, search_rows: int = 20, min_matches: int = 2,
+               limits: dict | None = None, sheets: list | None = None) -> list[RawTable]:
+    """Every sheet of the file that carries the source's header, as RawTables.
+
+    Data ends at the first fully empty row after data, or at a row that repeats the
+    header (a second table below the first); what lies below is reported, not loaded."""
+    file, _ = display_name(path)
+    if path.suffix.lower() == ".parquet":
+        return [_parquet_table(path, file, source)]
     tables = []
-    sheets = read_sheets(path)
+    file_notes: list[str] = []
+    sheets = sheets if sheets is not None else read_sheets(path, limits, file_notes)
+    if all(not any(not _blank(c) for r in rows for c in r) for _, rows in sheets):
+        names = ", ".join(f"«{s}»" for s, _ in sheets if s)
+        raise ReadError(file, f"файл пуст: ни на одном листе нет данных{' (' + names + ')' if names else ''}.")
     for sheet, rows in sheets:
-        i, mapping = find_header(rows, source, search_rows, min_matches)
+        i, mapping, cells, nrows = find_header(rows, source, search_rows, min_matches)
         if i is None:
             continue
-        header = rows[i]
-        headers = {canon: str(header[pos]).strip() for pos, canon in mapping.items()}
-        unknown = [str(h).strip() for pos, h in enumerate(header)
-                   if pos not in mapping and str(h if h is not None else "").strip()]
-        body, numbers = [], []
-        for j, row in enumerate(rows[i + 1:], start=i + 2):
-            if not any(str(c if c is not None else "").strip() for c in row):
+        idx = alias_index(source)
+        _, dups = _row_mapping(cells, idx)
+        headers = {}
+        for pos, canon in mapping.items():
+            headers[canon] = _header_text(rows, i, pos, nrows)
+        unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping
+                   and not any(pos in v for v in dups.values()) and not _blank(h)]
+        header_norm = [normalise_header(c) for c in rows[i]]
+        body, numbers, notes = [], [], []
+        started = False
+        for j in range(i + 1, len(rows)):
+            row = rows[j]
+            if not any(not _blank(c) for c in row):
+                if started:
+                    rest = [k for k in range(j + 1, len(rows)) if any(not _blank(c) for c in rows[k])]
+                    if rest:
+                        notes.append(_skipped_note(file, sheet, j + 1, rest[0] + 1, rest[-1] + 1))
+                    break
                 continue
+            if started and [normalise_header(c) for c in row] == header_norm:
+                notes.append(_skipped_note(file, sheet, j + 1, j + 1, len(rows), repeat=True))
+                break
+            started = True
             body.append(row)
-            numbers.append(j)
-        titles = [str(c).strip() for r in rows[:i] for c in r if str(c if c is not None else "").strip()]
-        tables.append(RawTable(path.name, sheet, i + 1, mapping, headers, unknown, body, numbers, titles))
+            numbers.append(j + 1)
+        titles = [str(c).strip() for r in rows[:i - nrows + 1] for c in r if not _blank(c)]
+        if nrows == 2:
+            notes.append(f"Файл «{file}»{_sheet(sheet)}: заголовок занимает две строки "
+                         f"({i}–{i + 1}, объединённые ячейки) и прочитан целиком.")
+        tables.append(RawTable(file, sheet, i + 1, mapping, headers, unknown, body, numbers, titles,
+                               duplicates=dups, notes=(file_notes if not tables else []) + notes))
     if not tables:
         names = ", ".join(f"«{c.aliases[0] if c.aliases else c.name}»" for c in source.columns if c.required)
         where = f"ни на одном листе ({', '.join(s for s, _ in sheets)})" if sheets and sheets[0][0] else ""
-        raise ReadError(path.name, f"не найдена строка заголовков источника «{source.title}» {where}".rstrip()
+        raise ReadError(file, f"не найдена строка заголовков источника «{source.title}» {where}".rstrip()
                         + f". Ожидаются столбцы, например: {names}.")
     return tables
+
+
+def _sheet(sheet: str) -> str:
+    return f", лист «{sheet}»" if sheet else ""
+
+
+def _header_text(rows, i, pos, nrows) -> str:
+    lower = rows[i][pos] if pos < len(rows[i]) else None
+    if nrows == 2:
+        upper_row = rows[i - 1]
+        upper = upper_row[pos] if pos < len(upper_row) else None
+        if _blank(lower):
+            return str(upper).strip()
+        # the parent of a merged cell is written in its first column only
+        parent = next((upper_row[k] for k in range(min(pos, len(upper_row) - 1), -1, -1)
+                       if not _blank(upper_row[k])), None)
+        if parent is not None and not _blank(parent) and (pos >= len(upper_row) or _blank(upper_row[pos])
+                                                           or upper_row[pos] == parent):
+            return f"{str(parent).strip()} / {str(lower).strip()}"
+    return str(lower).strip()
+
+
+def _skipped_note(file, sheet, stop_row, first, last, repeat=False) -> str:
+    why = (f"строка {stop_row} повторяет заголовок" if repeat
+           else f"после пустой строки {stop_row}")
+    return (f"Файл «{file}»{_sheet(sheet)}: {why} — похоже, ниже начинается другая таблица; "
+            f"строки {first}–{last} не загружены. Если это данные, удалите разрыв или вынесите таблицу "
+            f"в отдельный файл.")
+
+
+def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
+    """Parquet keeps its types: columns are renamed to canonical names and passed as a frame."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    idx = alias_index(source)
+    mapping, headers, unknown = {}, {}, []
+    for pos, name in enumerate(table.column_names):
+        canon = idx.get(normalise_header(name))
+        if canon and canon not in mapping.values():
+            mapping[pos] = canon
+            headers[canon] = name
+        else:
+            unknown.append(name)
+    if not mapping:
+        raise ReadError(file, f"в файле нет столбцов источника «{source.title}».")
+    frame = table.select([table.column_names[p] for p in mapping]).rename_columns(list(mapping.values()))
+    df = frame.to_pandas()
+    n = len(df)
+    return RawTable(file, "", 1, {i: c for i, c in enumerate(mapping.values())}, headers, unknown, [],
+                    range(2, n + 2), frame=df)

@@ -85,6 +85,17 @@ def october_context(con, ay: int, municipality: str, cfg) -> dict:
     }
 
 
+def quality_records(con, run: dict, cycle: str) -> list[dict]:
+    """This run's quality checkpoint results (schemas/quality.py), for the annex."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'quality_results'"
+                         ).fetchone()[0]
+    if not exists:
+        return []
+    return _records(con, """
+        SELECT * FROM quality_results WHERE run_id = ? AND cycle = ?
+        ORDER BY severity, success NULLS LAST, table_name, ay, check_text""", [run["run_id"], cycle])
+
+
 CONTEXTS = {"september": september_context, "october": october_context}
 MARTS = {"september": "mart_shnor", "october": "mart_risk_schools"}
 
@@ -94,10 +105,12 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     env = environment()
     template = env.get_template(f"spravka_{cycle}.html.j2")
     docs = {}
+    quality = quality_records(con, run, cycle)
     for m in municipalities(con, ay, MARTS[cycle]):
         ctx = CONTEXTS[cycle](con, ay, m["municipality_code"], cfg)
         html = template.render(
             ay=ay, cycle=cycle, cycle_title=labels.CYCLES[cycle], municipality=m,
-            department=cfg["report"]["department"], today=today or date.today(), run=run, **ctx)
+            department=cfg["report"]["department"], today=today or date.today(), run=run, quality=quality,
+            **ctx)
         docs[f"reports/{m['municipality_code']}/{ay}/{cycle}/spravka.html"] = html.encode("utf-8")
     return docs

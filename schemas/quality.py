@@ -1,0 +1,300 @@
+"""Quality checkpoints on the computed tables, with Great Expectations 1.x.
+
+The suites are data: one `TableSuite` entry per output table names its key, its share
+columns, its numerator/denominator pairs, whether every registry school must appear,
+and the flag whose count must stay plausible against last year. Adding a table (e.g.
+an indicator mart of issue 3) is one entry in `SUITES`.
+
+GX's SQL datasource is broken on DuckDB (STACK-NOTES), so each mart's AY is fetched
+as a pandas DataFrame and validated in an ephemeral (file-less) context. `import
+great_expectations` costs seconds: it happens inside `run_checkpoints` only, never on
+the path of `edumon validate`.
+
+Results are plain records (one per expectation) written to the warehouse table
+`quality_results`; `render_html` gives an offline page (no CDN assets, unlike GX's
+Data Docs) published next to the справки, and the справка annex shows them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class TableSuite:
+    table: str  # published name (tables/<AY>/<table>.parquet)
+    mart: str  # warehouse table
+    key: tuple[str, ...]  # one row per key
+    shares: tuple[str, ...] = ()  # share columns, within [0, share_max]
+    not_above: tuple[tuple[str, str], ...] = ()  # (numerator, denominator)
+    registry_complete: bool = False  # every registry school present (or explained)
+    count_flag: str | None = None  # count of schools with this flag, compared with last year
+    title: str = ""
+
+
+SUITES: tuple[TableSuite, ...] = (
+    TableSuite("procedure_results", "mart_procedure_results", ("school_code", "ay", "procedure"),
+               shares=("low_share_pct",), not_above=(("low_count", "participants"),),
+               title="Результаты оценочных процедур"),
+    TableSuite("shnor", "mart_shnor", ("school_code", "ay"), registry_complete=True, count_flag="is_shnor",
+               title="Перечень ШНОР"),
+    TableSuite("risk_schools", "mart_risk_schools", ("school_code", "ay"),
+               shares=("staff_load36_share_pct", "staff_no_diploma_share_pct", "contingent_share_pct",
+                       "failing_share_pct"),
+               not_above=(("teachers_load_36plus", "teachers_total"), ("teachers_no_subject_diploma", "teachers_total")),
+               registry_complete=True, count_flag="is_risk", title="Рисковые школы"),
+)
+
+SUITE_BY_MART = {s.mart: s for s in SUITES}
+
+SEVERITY_TITLES = {"error": "ошибка", "warning": "предупреждение"}
+
+
+@dataclass
+class QualityResult:
+    table: str
+    ay: int
+    check: str  # Russian description of the expectation
+    expectation: str  # GX expectation type
+    column: str
+    severity: str  # error | warning
+    success: bool | None  # None: not evaluated (no data for the comparison)
+    observed: str = ""
+    unexpected_count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def _frame(con, mart: str, ay: int) -> pd.DataFrame:
+    return con.execute(f"SELECT * FROM {mart} WHERE ay = ?", [ay]).df()
+
+
+def _registry(con) -> list[str]:
+    return [r[0] for r in con.execute("SELECT school_code FROM stg_schools ORDER BY 1").fetchall()]
+
+
+def _count_previous(con, mart: str, flag: str, ay: int) -> int | None:
+    n, rows = con.execute(f"SELECT count(*) FILTER (WHERE {flag}), count(*) FROM {mart} WHERE ay = ?",
+                          [ay - 1]).fetchone()
+    return int(n) if rows else None
+
+
+def plausible_range(prev: int, max_pct: float, max_schools: int) -> tuple[int, int]:
+    """A count is plausible when within max(max_pct % of last year, max_schools) of it."""
+    allowed = max(prev * max_pct / 100.0, float(max_schools))
+    return max(0, int(prev - allowed)), int(prev + allowed)
+
+
+def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | None = None) -> list[QualityResult]:
+    """Validate every suite-covered mart of a cycle for its AY; one record per expectation."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    q = cfg["quality"]
+    share_max = float(q.get("share_max", 100.0))
+    explained_codes = set(q.get("explained_absent_schools", [])) | set((explained or {}).keys())
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood the run log
+    source = context.data_sources.add_pandas(name="edumon")
+    out: list[QualityResult] = []
+    seen = set()
+    for mart, ay in marts:
+        suite_def = SUITE_BY_MART.get(mart)
+        if suite_def is None or (mart, ay) in seen:
+            continue
+        seen.add((mart, ay))
+        df = _frame(con, mart, ay)
+        specs = []  # (expectation, severity, Russian description, column)
+        if not len(df):
+            out.append(QualityResult(suite_def.table, ay, "таблица не пуста", "expect_table_row_count_to_be_between",
+                                     "", "warning", False, "0 строк: нет данных за этот год"))
+            continue
+        specs.append((gxe.ExpectCompoundColumnsToBeUnique(column_list=list(suite_def.key)), "error",
+                      "одна строка на " + " × ".join(suite_def.key), ", ".join(suite_def.key)))
+        for c in suite_def.shares:
+            if c in df:
+                specs.append((gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=share_max),
+                              "error", f"доля в пределах [0; {share_max:g}]", c))
+        for num, den in suite_def.not_above:
+            if num in df and den in df:
+                specs.append((gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=den, column_B=num, or_equal=True, ignore_row_if="either_value_is_missing"),
+                    "error", f"числитель {num} не больше знаменателя {den}", f"{num} ≤ {den}"))
+        if suite_def.registry_complete:
+            expected = sorted(set(_registry(con)) - explained_codes)
+            specs.append((gxe.ExpectColumnDistinctValuesToContainSet(column="school_code", value_set=expected),
+                          "error", "все школы реестра присутствуют (или отсутствие объяснено)", "school_code"))
+        plaus = None
+        if suite_def.count_flag and suite_def.count_flag in df:
+            df[f"{suite_def.count_flag}_n"] = df[suite_def.count_flag].fillna(False).astype(bool).astype(int)
+            prev = _count_previous(con, mart, suite_def.count_flag, ay)
+            if prev is None:
+                plaus = QualityResult(suite_def.table, ay, "число школ правдоподобно по сравнению с прошлым годом",
+                                      "expect_column_sum_to_be_between", suite_def.count_flag, "warning", None,
+                                      f"сейчас {int(df[f'{suite_def.count_flag}_n'].sum())}, "
+                                      f"данных за прошлый год нет")
+            else:
+                lo, hi = plausible_range(prev, float(q["count_change_max_pct"]), int(q["count_change_max_schools"]))
+                specs.append((gxe.ExpectColumnSumToBeBetween(column=f"{suite_def.count_flag}_n", min_value=lo,
+                                                             max_value=hi),
+                              "warning", f"число школ правдоподобно по сравнению с прошлым годом "
+                                         f"({prev}; допустимо {lo}–{hi})", suite_def.count_flag))
+        frame = _gx_frame(df)
+        asset = source.add_dataframe_asset(name=f"{suite_def.table}_{ay}")
+        batch_def = asset.add_batch_definition_whole_dataframe(name="whole")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{suite_def.table}_{ay}"))
+        for exp, _, _, _ in specs:
+            suite.add_expectation(exp)
+        vd = context.validation_definitions.add(gx.ValidationDefinition(
+            name=f"{suite_def.table}_{ay}", data=batch_def, suite=suite))
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=f"{suite_def.table}_{ay}", validation_definitions=[vd],
+            result_format={"result_format": "COMPLETE", "partial_unexpected_count": 5}))
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        validation = next(iter(result.run_results.values()))
+        for (exp, severity, text, column), r in zip(specs, _ordered(validation.results, specs)):
+            res = r.result or {}
+            examples = res.get("partial_unexpected_list") or res.get("unexpected_list") or []
+            if isinstance(exp, gxe.ExpectColumnDistinctValuesToContainSet):
+                missing = sorted(set(expected) - set(df["school_code"].dropna()))
+                examples, observed = missing[:5], f"нет {len(missing)} школ" if missing else "все на месте"
+                unexpected = len(missing)
+            else:
+                observed = _observed(res)
+                unexpected = int(res.get("unexpected_count") or 0)
+            out.append(QualityResult(suite_def.table, ay, text, exp.expectation_type, column, severity,
+                                     bool(r.success), observed, unexpected, [_short(e) for e in examples[:5]]))
+        if plaus is not None:
+            out.append(plaus)
+    return out
+
+
+def _ordered(results, specs):
+    """GX returns results in suite order; match them by expectation type and kwargs to be safe."""
+    by_id = {}
+    for r in results:
+        by_id.setdefault(r.expectation_config.type, []).append(r)
+    out = []
+    for exp, *_ in specs:
+        cands = by_id.get(exp.expectation_type, [])
+        kw = exp.configuration.kwargs
+        match = next((r for r in cands if all(r.expectation_config.kwargs.get(k) == v for k, v in kw.items()
+                                              if k in ("column", "column_A", "column_B", "column_list"))), cands[0])
+        cands.remove(match)
+        out.append(match)
+    return out
+
+
+def _gx_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Plain numpy/object columns: list and map columns dropped, nullable types widened."""
+    keep = {}
+    for c in df.columns:
+        s = df[c]
+        if s.dtype == object and len(s) and isinstance(s.dropna().iloc[0] if s.notna().any() else None,
+                                                       (list, dict, tuple)):
+            continue
+        if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
+            keep[c] = s.astype(object)
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            keep[c] = s.astype("float64")
+        else:
+            keep[c] = s.astype(object)
+    return pd.DataFrame(keep)
+
+
+def _observed(res: dict) -> str:
+    if "observed_value" in res and res["observed_value"] is not None:
+        v = res["observed_value"]
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+    if "unexpected_count" in res:
+        return f"нарушений: {res.get('unexpected_count') or 0} из {res.get('element_count', '?')}"
+    return ""
+
+
+def _short(v) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_short(x)}" for k, x in v.items())
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def store_results(con, run_id: str, cycle: str, results: list[QualityResult]) -> None:
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS quality_results (
+            run_id VARCHAR, cycle VARCHAR, ay INTEGER, table_name VARCHAR, check_text VARCHAR,
+            expectation VARCHAR, column_name VARCHAR, severity VARCHAR, success BOOLEAN, observed VARCHAR,
+            unexpected_count BIGINT, examples VARCHAR[], checked_at TIMESTAMP)""")
+    now = datetime.now()
+    con.execute("DELETE FROM quality_results WHERE run_id = ? AND cycle = ?", [run_id, cycle])
+    if results:
+        con.executemany("INSERT INTO quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(run_id, cycle, r.ay, r.table, r.check, r.expectation, r.column, r.severity, r.success,
+                          r.observed, r.unexpected_count, r.examples, now) for r in results])
+
+
+def status(r: QualityResult) -> str:
+    if r.success is None:
+        return "не проверено"
+    return "пройдена" if r.success else SEVERITY_TITLES.get(r.severity, r.severity)
+
+
+def summary_counts(results: list[QualityResult]) -> dict:
+    return {"total": len(results),
+            "passed": sum(1 for r in results if r.success),
+            "errors": sum(1 for r in results if r.success is False and r.severity == "error"),
+            "warnings": sum(1 for r in results if r.success is False and r.severity == "warning"),
+            "skipped": sum(1 for r in results if r.success is None)}
+
+
+def to_json(results: list[QualityResult], run: dict, cycle: str, ay: int) -> bytes:
+    body = {"run_id": run["run_id"], "definitions_version": run["definitions_version"], "cycle": cycle, "ay": ay,
+            "summary": summary_counts(results), "results": [r.__dict__ for r in results]}
+    return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def to_markdown(results: list[QualityResult], cycle: str, ay: int) -> str:
+    s = summary_counts(results)
+    lines = [f"# Проверки качества: цикл «{cycle}», {ay}/{ay + 1}", "",
+             f"Проверок {s['total']}: пройдено {s['passed']}, ошибок {s['errors']}, предупреждений "
+             f"{s['warnings']}, не проверено {s['skipped']}.", "",
+             "| Таблица | Год | Проверка | Столбец | Итог | Наблюдение | Примеры |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.table} | {r.ay} | {r.check} | {r.column} | {status(r)} | {r.observed} | "
+                     f"{', '.join(r.examples)} |")
+    return "\n".join(lines)
+
+
+def render_html(results: list[QualityResult], run: dict, cycle: str, ay: int) -> bytes:
+    """A self-contained page (inline CSS, no scripts, no CDN): readable offline."""
+    s = summary_counts(results)
+    e = html.escape
+    rows = "\n".join(
+        f"<tr class='{'ok' if r.success else ('skip' if r.success is None else r.severity)}'>"
+        f"<td>{e(r.table)}</td><td>{r.ay}</td><td>{e(r.check)}</td><td>{e(r.column)}</td>"
+        f"<td>{e(status(r))}</td><td>{e(r.observed)}</td><td>{e(', '.join(r.examples))}</td></tr>"
+        for r in results)
+    page = f"""<!DOCTYPE html>
+<html lang="ru"><head><meta charset="utf-8">
+<title>Проверки качества — {e(cycle)}, {ay}/{ay + 1}</title>
+<style>
+body {{ font-family: "Times New Roman", serif; margin: 2em; }}
+table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #999; padding: 4px 6px; }}
+th {{ background: #eee; }} tr.ok td:nth-child(5) {{ color: #176117; }}
+tr.error td {{ background: #fbe3e3; }} tr.warning td {{ background: #fff4d6; }} tr.skip td {{ color: #666; }}
+</style></head><body>
+<h1>Проверки качества рассчитанных таблиц</h1>
+<p>Цикл «{e(cycle)}», {ay}/{ay + 1} учебный год. Запуск {e(str(run['run_id']))}, методика
+{e(str(run['definitions_version']))}. Проверок {s['total']}: пройдено {s['passed']}, ошибок {s['errors']},
+предупреждений {s['warnings']}, не проверено {s['skipped']}.</p>
+<table><thead><tr><th>Таблица</th><th>Год</th><th>Проверка</th><th>Столбец</th><th>Итог</th>
+<th>Наблюдение</th><th>Примеры</th></tr></thead><tbody>
+{rows}
+</tbody></table></body></html>
+"""
+    return page.encode("utf-8")

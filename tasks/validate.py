@@ -1,0 +1,177 @@
+"""`edumon validate`: check export files the way the load does, without loading them.
+
+For the clerk before sending a file, and the analyst before a run: the source is
+detected from the headers (every source's aliases are scored), the files are read,
+typed and checked with the same contract as the load (tasks.ingest.check_files), and
+every problem is listed in Russian, grouped by rule: the first screenful printed, the
+full list saved as XLSX. No Prefect, no Great Expectations on this path.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.contracts import Problem
+from schemas.sources import SOURCES, Source
+from tasks.ingest import CheckResult, check_files
+from tasks.read import ReadError, display_name, header_score, read_sheets
+
+
+@dataclass
+class Detection:
+    source: Source | None
+    scores: dict[str, int]
+    reason: str = ""
+
+
+def detect_source(path: Path, limits: dict | None = None, search_rows: int = 20) -> Detection:
+    """The source whose aliases name most columns of the file's best header row.
+
+    A tie, or fewer than two named columns, is not a detection: the user is asked for
+    `--source`."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        sheets = [("", [pq.read_schema(path).names])]
+    else:
+        sheets = read_sheets(path, limits)
+    scores = {}
+    for name, src in SOURCES.items():
+        scores[name] = max((header_score(rows, src, search_rows) for _, rows in sheets), default=0)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, score = ranked[0]
+    if score < 2:
+        return Detection(None, scores, "не найдено ни одного знакомого заголовка столбца")
+    if len(ranked) > 1 and ranked[1][1] == score:
+        ties = [n for n, s in ranked if s == score]
+        return Detection(None, scores, f"заголовки подходят сразу к нескольким источникам: {', '.join(ties)}")
+    return Detection(SOURCES[best], scores)
+
+
+def group_problems(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
+    """Problems grouped by rule (largest group first), each group in file/row order."""
+    groups: dict[str, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault(p.rule if p.code in ("", "file", "empty") else (p.code + "|" + _generic(p)), []).append(p)
+    out = []
+    for key, items in groups.items():
+        items.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
+        out.append((_generic(items[0]), items))
+    return sorted(out, key=lambda kv: -len(kv[1]))
+
+
+def _generic(p: Problem) -> str:
+    return p.rule
+
+
+def format_report(file_label: str, source: Source, res: CheckResult, max_lines: int = 30) -> list[str]:
+    """The screenful: a summary line, then the groups with their first messages."""
+    bad = len(res.rejected) if res.rejected is not None else 0
+    lines = [f"{file_label}: источник «{source.title}» ({source.name}); строк {res.rows_in}, "
+             f"без ошибок {res.rows_in - bad}, с ошибками {bad}."]
+    for w in res.warnings:
+        lines.append(f"  Предупреждение: {w}")
+    shown = 0
+    for rule, items in group_problems(res.problems):
+        lines.append(f"  Правило: {rule} — {len(items)} шт.")
+        for p in items:
+            if shown >= max_lines:
+                break
+            lines.append(f"    • {p.message()}")
+            shown += 1
+        if shown >= max_lines:
+            lines.append("    …")
+            break
+    return lines
+
+
+def problems_xlsx(problems: list[Problem], warnings: list[str]) -> bytes:
+    """Every problem as a row (Russian column titles, frozen header, autofilter).
+
+    Values are written as text, never as formulas: a cell «=HYPERLINK(…)» quoted from
+    a hostile file must not become a live formula in the report."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    ws = wb.add_worksheet("Ошибки")
+    head = wb.add_format({"bold": True, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "top"})
+    titles = ["№", "Файл", "Лист", "Строка", "Столбец", "Значение", "Правило", "Сообщение"]
+    widths = [5, 30, 14, 8, 28, 24, 60, 90]
+    for c, (t, w) in enumerate(zip(titles, widths)):
+        ws.write_string(0, c, t, head)
+        ws.set_column(c, c, w)
+    ordered = [p for _, items in group_problems(problems) for p in items]
+    for r, p in enumerate(ordered, start=1):
+        ws.write_number(r, 0, r)
+        ws.write_string(r, 1, p.file)
+        ws.write_string(r, 2, p.sheet or "")
+        if p.row is not None:
+            ws.write_number(r, 3, p.row)
+        ws.write_string(r, 4, p.column or "")
+        ws.write_string(r, 5, p.value or "")
+        ws.write_string(r, 6, p.rule)
+        ws.write_string(r, 7, p.message())
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(ordered), 1), len(titles) - 1)
+    if warnings:
+        wsw = wb.add_worksheet("Предупреждения")
+        wsw.write_string(0, 0, "Предупреждение", head)
+        wsw.set_column(0, 0, 140)
+        for r, w in enumerate(warnings, start=1):
+            wsw.write_string(r, 0, w)
+        wsw.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()
+
+
+def validate_paths(paths: list[Path], cfg, source_name: str | None = None, warehouse: Path | None = None,
+                   ay: int | None = None) -> list[tuple[str, Source | None, CheckResult | None, str]]:
+    """Check each file (its source detected unless given). Returns, per file:
+    (label, source, result, error). With a warehouse, codes are checked against its
+    registry and participants against its ОО-1 of `ay`."""
+    registry = oo1 = None
+    if warehouse is not None and Path(warehouse).exists():
+        import duckdb
+
+        from tasks.ingest import warehouse_oo1, warehouse_registry
+
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            registry = warehouse_registry(con)
+            oo1 = warehouse_oo1(con, ay)
+        finally:
+            con.close()
+    out = []
+    for path in paths:
+        label, _ = display_name(path)
+        if not path.is_file():
+            out.append((label, None, None, "файл не найден"))
+            continue
+        try:
+            if source_name:
+                source = SOURCES[source_name]
+            else:
+                det = detect_source(path, cfg["ingest"], cfg["ingest"]["header_search_rows"])
+                if det.source is None:
+                    out.append((label, None, None, f"не удалось определить источник: {det.reason}. "
+                                                   f"Укажите его: --source ИМЯ ({', '.join(SOURCES)})."))
+                    continue
+                source = det.source
+        except ReadError as exc:
+            out.append((label, None, None, exc.reason))
+            continue
+        res = check_files([path], source, cfg, registry=registry, oo1=oo1)
+        out.append((label, source, res, ""))
+    return out
+
+
+def load_report_objects(loads: list[dict], cycle: str, ay: int) -> dict[str, bytes]:
+    """The run's validation report (SPEC §5): every problem of every load of the cycle as
+    XLSX, published next to the справки as `validation/<AY>/<cycle>/problems.xlsx`."""
+    problems = [Problem(**p) for x in loads for p in x.get("problem_list", [])]
+    warnings = [w for x in loads for w in x.get("warning_list", [])]
+    return {f"validation/{ay}/{cycle}/problems.xlsx": problems_xlsx(problems, warnings)}
