@@ -19,6 +19,7 @@ import pandera.errors as pa_errors
 
 from schemas.contracts import Problem, cell_text, describe_check, pandera_schema, parse_column
 from schemas.sources import SOURCES, Source
+from tasks import fisoko
 from tasks.read import READABLE_SUFFIXES, RawTable, ReadError, read_table, sha256_file
 from tasks.warehouse import raw_table
 
@@ -121,6 +122,7 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
                 report.warnings.append(
                     f"Файл «{t.file}»{', лист «' + t.sheet + '»' if t.sheet else ''}: столбцы не распознаны "
                     f"и не загружены: {', '.join('«' + h + '»' for h in t.unknown_headers)}.")
+            report.warnings.extend(t.notes)
             typed, text, problems = table_frame(t, source)
             missing = [c for c in source.columns if c.required and c.name not in t.columns.values()]
             for c in missing:
@@ -141,6 +143,7 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
     df = pd.concat(frames, ignore_index=True)
     text = pd.concat(texts, ignore_index=True)
     report.rows_in = len(df)
+    report.warnings.extend(fisoko.year_warnings(df, ay_key, source_name))
     present = [c.name for c in source.columns if c.name in df.columns]
     report.problems.extend(_contract_problems(df, source, present, tables_headers, text))
 

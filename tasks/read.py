@@ -42,6 +42,7 @@ class RawTable:
     rows: list[list[object]]
     row_numbers: list[int]
     title_lines: list[str] = field(default_factory=list)  # non-empty text above the header
+    notes: list[str] = field(default_factory=list)  # warnings for the load report (Russian)
 
 
 def sha256_file(path: Path) -> str:
@@ -123,6 +124,12 @@ def read_table(path: Path, source: Source, search_rows: int = 20, min_matches: i
     """Every sheet of the file that carries the source's header, as RawTables."""
     tables = []
     sheets = read_sheets(path)
+    # ФИС ОКО's own layouts (ВПР folders) are turned into this source's canonical table first.
+    from tasks.fisoko import read_fisoko
+
+    special = read_fisoko(path, source, sheets, search_rows)
+    if special:
+        return special
     for sheet, rows in sheets:
         i, mapping = find_header(rows, source, search_rows, min_matches)
         if i is None:
