@@ -56,23 +56,23 @@ boundaries AS (
 ),
 school_boundary AS (
     SELECT sc.ay, sc.school_code, sc.municipality_code, sc.grade, sc.subject, b.mark, b.boundary,
-           coalesce(sum(sc.n) FILTER (WHERE sc.score = b.boundary), 0) AS at_boundary,
-           coalesce(sum(sc.n) FILTER (WHERE sc.score = b.boundary - 1), 0) AS below_boundary
+           coalesce(sum(sc.n) FILTER (WHERE sc.score = b.boundary), 0)::BIGINT AS at_boundary,
+           coalesce(sum(sc.n) FILTER (WHERE sc.score = b.boundary - 1), 0)::BIGINT AS below_boundary
     FROM scores sc
     JOIN boundaries b USING (ay, subject, grade)
     GROUP BY ALL
 ),
 boundary_test AS (
     SELECT *,
-           at_boundary + below_boundary AS pairs,
-           sum(at_boundary) OVER w - at_boundary AS ref_at,
-           sum(at_boundary + below_boundary) OVER w - (at_boundary + below_boundary) AS ref_pairs
+           (at_boundary + below_boundary)::BIGINT AS pairs,
+           (sum(at_boundary) OVER w - at_boundary)::BIGINT AS ref_at,
+           (sum(at_boundary + below_boundary) OVER w - (at_boundary + below_boundary))::BIGINT AS ref_pairs
     FROM school_boundary
     WINDOW w AS (PARTITION BY ay, municipality_code, grade, subject, mark)
 ),
 boundary_p AS (
     SELECT *,
-           CASE WHEN ref_pairs > 0 THEN ref_at / ref_pairs END AS ref_share,
+           CASE WHEN ref_pairs > 0 THEN 1.0 * ref_at / ref_pairs END AS ref_share,
            -- P(X ≥ at_boundary), X ~ Binomial(pairs, reference share), summed exactly
            CASE WHEN ref_pairs > 0 AND pairs > 0 THEN least(1.0, list_sum(list_transform(
                range(at_boundary, pairs + 1),
