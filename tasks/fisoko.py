@@ -278,7 +278,7 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
             _value(cell(row, "school_code")),
             pid,
             grade,
-            label.subject or _value(cell(row, "subject")),
+            _value(cell(row, "subject")) or label.subject,
             _value(cell(row, "variant")),
             total,
             _value(cell(row, "mark")),
@@ -314,7 +314,10 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
     # «Кол-во» / «%» under a merged «Понизили».
     sub = {p: normalise_header(c) for p, c in enumerate(nxt)}
     school_pos = next((p for p, c in mapping.items() if c == "school_code"), None)
-    looks_like_header = school_pos is not None and not _text(nxt[school_pos] if school_pos < len(nxt) else None)
+    # a second header row has no school code and nothing but header words: a data row with
+    # a missing code (to be quarantined) must not be mistaken for one
+    looks_like_header = (school_pos is not None and not _text(nxt[school_pos] if school_pos < len(nxt) else None)
+                         and all(not v or v in idx or v in _SUBHEADER_COUNT for v in sub.values()))
     if looks_like_header and any(sub.values()):
         added = False
         for p, norm in sub.items():
@@ -335,7 +338,9 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
             skip = 1
     header = rows[i]
     headers = {canon: _text(header[p]) or _text(nxt[p] if p < len(nxt) else None) for p, canon in mapping.items()}
-    unknown = [_text(h) for p, h in enumerate(header) if p not in mapping and _text(h)]
+    # a group header over mapped sub-header cells («Распределение отметок, %») is not unknown
+    unknown = [_text(h) for p, h in enumerate(header)
+               if p not in mapping and _text(h) and not (skip and idx.get(sub.get(p, "")))]
     body, numbers = [], []
     for j, row in enumerate(rows[i + 1 + skip:], start=i + 2 + skip):
         if not any(_text(c) for c in row):

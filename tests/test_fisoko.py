@@ -214,6 +214,7 @@ def test_school_level_statistics_and_participant_files_give_the_same_low_results
         c = connect(tmp_path / f"{source}.duckdb")
         rep = ingest_source(c, inbox, source, 2022, "r", load_config())
         assert rep.rows_quarantined == 0, [p.message() for p in rep.problems]
+        assert not rep.warnings, rep.warnings  # the merged «Распределение отметок в %» is understood
         build(c, inbox)
         results.append(rows(c, "SELECT school_code, procedure, participants, low_count, is_low "
                                "FROM int_procedure_results ORDER BY school_code"))
@@ -238,3 +239,22 @@ def test_journal_comparison_with_count_and_percent_under_merged_headers(tmp_path
     assert rep.rows_loaded == 1, [p.message() for p in rep.problems]
     assert con.execute("SELECT school_code, grade, subject, year, lowered, confirmed, raised FROM raw_vpr_journal"
                        ).fetchall() == [("sch1", 5, "russian", 2023, 5, 15, 4)]
+
+
+def test_bad_cell_in_a_participant_file_is_quarantined_naming_the_header_as_written(tmp_path, con):
+    inbox = tmp_path / "inbox"
+    write_xlsx(inbox / "2020" / "vpr_participants" / "Проведение работы по математике, 5 класс. ВПР 2021.xlsx", [
+        RU_HEADER,
+        ["sch1", "Мегион", 1, 1, 3, "м", "5А", 1, 12, 4, 4, 4],
+        ["sch1", "Мегион", 2, 2, "отл", "ж", "5А", 1, 9, 3, 3, 3],   # row 3: journal mark is not a number
+        ["sch1", "Мегион", 3, 3, 4, "ж", "5А", 1, 7, 3, 2, 2],
+        ["sch1", "Мегион", 4, 4, 4, "ж", "5А", 1, 8, 3, 3, 2],
+        ["sch1", "Мегион", 5, 5, 4, "ж", "5А", 1, 6, 2, 2, 2],
+    ])
+    rep = ingest_source(con, inbox, "vpr_participants", 2020, "r", load_config())
+    # 5 rows: 4 loaded, 1 quarantined (20 % — exactly the limit, so the load goes through)
+    assert (rep.rows_in, rep.rows_loaded, rep.rows_quarantined) == (5, 4, 1)
+    msg = rep.problems[0].message()
+    assert msg == ("файл «Проведение работы по математике, 5 класс. ВПР 2021.xlsx», лист «Лист1», строка 3, "
+                   "столбец «отметка за предыдущую четверть/триместр»: значение «отл» — ожидается целое число")
+    assert con.execute("SELECT row, reasons FROM quarantine").fetchall() == [(3, msg)]
