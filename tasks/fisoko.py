@@ -152,6 +152,8 @@ def _fill(label: WorkLabel, year, subject, grade, where: str) -> None:
 def _text(v: object) -> str:
     if v is None:
         return ""
+    if isinstance(v, str):
+        return v.strip()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
@@ -159,10 +161,14 @@ def _text(v: object) -> str:
 
 def _value(v: object) -> object:
     """A cell with «Х», «-» or blanks is no value."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v
     return None if _text(v).lower() in _NO_VALUE else v
 
 
 def _points(v: object) -> float | None:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return None if v != v else float(v)
     t = _text(v).lower().replace(",", ".")
     if t in _NO_VALUE:
         return None
@@ -256,13 +262,13 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
     for j, row in enumerate(rows[i + 1:], start=i + 2):
         if not any(_text(c) for c in row):
             continue
-        task_points = [_points(row[p]) for p in tasks if p < len(row)]
         total = _value(cell(row, "primary_score"))
-        scored = [x for x in task_points if x is not None]
-        if total is None and not scored:
-            absent += 1
-            continue
         if total is None:
+            # the tasks are read only when the total is missing: it is their sum
+            scored = [x for p in tasks if p < len(row) and (x := _points(row[p])) is not None]
+            if not scored:
+                absent += 1
+                continue
             total = sum(scored)
         class_label = _value(cell(row, "class_label"))
         grade = label.grade
