@@ -202,6 +202,12 @@ _register(Source(
         C("mark", "int", "Отметка", "Отметка ВПР", min=2, max=5),
         C("journal_mark", "int", "Отметка по журналу", "Отметка за предыдущую четверть/триместр",
           "otc", min=2, max=5),
+        # ФИС ОКО exports (tasks/fisoko.py): the spring year of the title line or file name,
+        # the class as written («5А»), the municipality («регион» in the per-subject files).
+        C("year", "int", "Год", min=2015, max=2100, title="Год проведения ВПР"),
+        C("class_label", "text", "Класс (буква)", title="Класс"),
+        C("municipality_name", "text", "Муниципалитет", "регион"),
+        C("school_name", "text", "Название ОО", "Наименование ОО"),
     ),
     key=("school_code", "participant_id", "subject"),
     participant_level=True,
@@ -217,6 +223,9 @@ _register(Source(
         _count("confirmed", "Подтвердили", "Подтвердили (чел.)", "Подтвердили, чел.",
                "Подтвердили (Отметка = Отметке по журналу)"),
         _count("raised", "Повысили", "Повысили (чел.)", "Повысили, чел.", "Повысили (Отметка > Отметка по журналу)"),
+        C("year", "int", "Год", min=2015, max=2100, title="Год проведения ВПР"),
+        C("municipality_name", "text", "Муниципалитет"),
+        C("school_name", "text", "ОО", "Наименование ОО", "Название ОО"),
     ),
     key=("school_code", "grade", "subject"),
 ))

@@ -4,6 +4,7 @@ WITH seen AS (
     SELECT school_code FROM raw_oo1
     UNION SELECT school_code FROM raw_context
     UNION SELECT school_code FROM raw_vpr_stats
+    UNION SELECT school_code FROM raw_vpr_participants
     UNION SELECT school_code FROM raw_gia
     UNION SELECT school_code FROM raw_official_shnor
 )

@@ -19,6 +19,7 @@ OUTPUT_TABLES = {
     "mart_procedure_results": ("procedure_results", "school_code, procedure"),
     "mart_shnor": ("shnor", "school_code"),
     "mart_risk_schools": ("risk_schools", "school_code"),
+    "mart_objectivity_flags": ("objectivity_flags", "school_code, grade, subject"),
 }
 
 

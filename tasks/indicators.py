@@ -12,11 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from edumon.config import REFERENCE_DIR
+from tasks import vpr_scales
 from tasks.warehouse import build_mart, build_model
 
 STAGING_MODELS = [
     "stg_schools",
     "stg_context",
+    "int_vpr_participant_marks",
+    "int_vpr_participant_stats",
     "int_vpr_school_stats",
     "int_gia_first_attempts",
     "int_procedure_results",
@@ -37,6 +40,8 @@ def load_reference(con, inbox: Path | None) -> list[dict]:
     con.register("__ref", ref)
     con.execute("INSERT INTO reference_ege_min_scores BY NAME SELECT * FROM __ref")
     con.unregister("__ref")
+    used += vpr_scales.load_vpr_scales(con, inbox)
+    vpr_scales.check_scales_known(con)
     return used
 
 

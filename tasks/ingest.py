@@ -20,6 +20,7 @@ import pandera.errors as pa_errors
 from schemas.contracts import (RULE_TEXT, Problem, _as_text, cell_text, cross_rule_problem, cross_rules,
                                describe_check, marks_counts, pandera_schema, parse_column, rule_for)
 from schemas.sources import SOURCES, Source
+from tasks import fisoko
 from tasks.read import READABLE_SUFFIXES, RawTable, ReadError, display_name, read_table, sha256_file
 from tasks.warehouse import raw_table
 
@@ -184,9 +185,12 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
             typed, raw, problems = table_frame(t, source)
             res.warnings += t.notes
             if not len(typed):
-                res.problems.append(Problem(source.name, t.file, t.sheet, None, "", "",
-                                            f"на листе{' «' + t.sheet + '»' if t.sheet else ''} под заголовком "
-                                            f"(строка {t.header_row}) нет ни одной строки данных", code="empty"))
+                # a header with nothing under it is a real answer (e.g. a list with no schools
+                # this year): the AY is loaded with zero rows, and the user is told
+                res.read_any = True
+                res.warnings.append(f"Файл «{t.file}»{', лист «' + t.sheet + '»' if t.sheet else ''}: под "
+                                    f"заголовком (строка {t.header_row}) нет ни одной строки данных — "
+                                    f"загружено 0 строк.")
                 continue
             missing = [c for c in source.columns if c.required and c.name not in t.columns.values()]
             for c in missing:
@@ -201,6 +205,9 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
             raws.append(raw)
             headers[(t.file, t.sheet)] = t.headers
     if not frames:
+        if res.read_any:
+            res.good = pd.DataFrame(columns=["_file", "_sheet", "_row"])
+            res.rejected = pd.DataFrame(columns=["_file", "_sheet", "_row"])
         return res
     res.read_any = True
     df = pd.concat(frames, ignore_index=True)
@@ -326,6 +333,8 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
     res = check_files(files, source, cfg, registry=warehouse_registry(con), oo1=warehouse_oo1(con, ay_key),
                       shas=shas)
     report.problems, report.warnings = res.problems, res.warnings
+    if res.good is not None:
+        report.warnings += fisoko.year_warnings(res.good, ay_key, source_name)
     if not res.read_any:
         _record(con, report, run_id, ay_key, pd.DataFrame(), pd.DataFrame(), shas, log_files=False)
         raise IngestError(_summary(report, "ни одна строка не прочитана"))
@@ -439,11 +448,12 @@ def _record(con, report: IngestReport, run_id: str, ay, good: pd.DataFrame, reje
         reasons.setdefault((p.file, p.sheet, p.row), []).append(p.message())
     con.execute("BEGIN TRANSACTION")
     try:
+        if log_files:  # a successful load replaces the AY, even with zero rows
+            con.execute(f"DELETE FROM {table} WHERE ay IS NOT DISTINCT FROM ?", [ay])
         if len(good):
             good = good.assign(ay=ay, _run_id=run_id, _loaded_at=now)
             cols = [c for c in source.names if c in good.columns] + list(
                 ["ay", "_file", "_sheet", "_row", "_sha256", "_run_id", "_loaded_at"])
-            con.execute(f"DELETE FROM {table} WHERE ay IS NOT DISTINCT FROM ?", [ay])
             con.register("__good", good[cols])
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM __good")
             con.unregister("__good")

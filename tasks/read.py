@@ -329,6 +329,18 @@ def read_table(path: Path, source: Source, search_rows: int = 20, min_matches: i
     if all(not any(not _blank(c) for r in rows for c in r) for _, rows in sheets):
         names = ", ".join(f"«{s}»" for s, _ in sheets if s)
         raise ReadError(file, f"файл пуст: ни на одном листе нет данных{' (' + names + ')' if names else ''}.")
+    # ФИС ОКО's own layouts (ВПР folders) are turned into this source's canonical table first.
+    from tasks.fisoko import label_tables, read_fisoko
+
+    special = read_fisoko(path, source, sheets, search_rows)
+    if special:
+        return special
+    return label_tables(path, source, _read_sheets_generic(path, file, source, sheets, file_notes,
+                                                            search_rows, min_matches))
+
+
+def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, min_matches) -> list[RawTable]:
+    tables = []
     for sheet, rows in sheets:
         i, mapping, cells, nrows = find_header(rows, source, search_rows, min_matches)
         if i is None:

@@ -28,6 +28,7 @@ def environment() -> jinja2.Environment:
     env.filters["risk_item"] = lambda c: labels.RISK_ITEMS.get(c, c)
     env.filters["list_change"] = lambda c: labels.LIST_CHANGES.get(c, "") if c else ""
     env.filters["official"] = lambda c: labels.OFFICIAL.get(c, "") if c else ""
+    env.filters["subject"] = labels.subject_title
     return env
 
 
@@ -82,7 +83,27 @@ def october_context(con, ay: int, municipality: str, cfg) -> dict:
         "by_section": by_section,
         "no_data": [r for r in rows if r["no_data_sections"]],
         "rules": cfg["risk"],
+        "objectivity": objectivity_context(con, ay - 1, municipality, cfg),
     }
+
+
+def objectivity_context(con, vpr_ay: int, municipality: str, cfg) -> dict:
+    """Schools with signs of biased ВПР results of `vpr_ay` (mart_objectivity_flags), for the
+    self-diagnostics list of the October справка (seeds 000 item 20, 001 item 3.2)."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                         "'mart_objectivity_flags' AND table_schema = 'main'").fetchone()[0]
+    rows = _records(con, """
+        SELECT * FROM mart_objectivity_flags WHERE ay = ? AND municipality_code = ?
+        ORDER BY short_name, subject, grade""", [vpr_ay, municipality]) if exists else []
+    flagged = [r for r in rows if r["is_flagged"]]
+    by_school: dict[str, dict] = {}
+    for r in flagged:
+        s = by_school.setdefault(r["school_code"], {"school_code": r["school_code"],
+                                                    "short_name": r["short_name"], "groups": []})
+        s["groups"].append(r)
+    return {"vpr_ay": vpr_ay, "computed": bool(rows), "groups_total": len(rows),
+            "small_groups": sum(1 for r in rows if r["is_small_group"]),
+            "schools": list(by_school.values()), "rules": cfg["objectivity"]}
 
 
 def quality_records(con, run: dict, cycle: str) -> list[dict]:
