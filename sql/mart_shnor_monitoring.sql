@@ -38,7 +38,7 @@ dynamics AS (
     SELECT sh.municipality_code, sh.school_code, a.area,
            round(100.0 * p.low / p.n, 2) AS prev_pct,
            round(100.0 * c.low / c.n, 2) AS cur_pct,
-           p.n > 0 AND c.n > 0 AS has_data,
+           coalesce(p.n > 0 AND c.n > 0, false) AS has_data,
            coalesce(100.0 * p.low / p.n - 100.0 * c.low / c.n > $monitoring_positive_dynamics_min_fall_pp, false)
                AS hit
     FROM shnor sh
