@@ -101,7 +101,15 @@ class Prefect:
         raise AssertionError(f"server did not answer: {(self.logs / 'server.log').read_text()[-3000:]}")
 
     def api(self, method: str, path: str, **kw):
-        r = httpx.request(method, f"{self.url}{path}", timeout=30, **kw)
+        # the machine is shared and busy: a slow answer is retried, an error status is not
+        for attempt in range(4):
+            try:
+                r = httpx.request(method, f"{self.url}{path}", timeout=60, **kw)
+                break
+            except httpx.TransportError:
+                if attempt == 3:
+                    raise
+                time.sleep(2)
         r.raise_for_status()
         return r.json()
 
@@ -207,3 +215,18 @@ def test_september_and_a_two_year_backfill_run_from_their_deployments(prefect, t
     assert progress and progress[0]["data"] == 100.0
     summary = [a for a in arts if a["key"] == "backfill-2022-2023-summary"]
     assert summary and "Выполнено циклов: 8 из 8" in summary[0]["data"]
+
+
+def test_a_failed_run_says_which_file_and_rule_failed(prefect, tmp_path):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "schools" / "r.csv", [{"school_code": "a1", "school_name": "СОШ № 1",
+                                             "municipality_code": "mo1", "municipality_name": "Город"}])
+    # «Полугодие» must be 1 or 2: the only row is rejected, over the 20 % limit → the run stops
+    write_csv(inbox / "2023" / "prevention" / "otchet.csv", [{"Код ОО": "a1", "Полугодие": 3, "Обучающихся всего": 10}])
+    run = prefect.run_deployment("june-cycle/june", {
+        "ay": 2023, "inbox": str(inbox), "store": str(tmp_path / "store"), "warehouse": str(tmp_path / "w.duckdb")})
+    assert run["state"]["type"] == "FAILED"
+    [failure] = [a for a in prefect.artifacts([run["id"]]) if a["key"] == "june-2023-failure"]
+    # file, row (header is row 1), column as the file names it, value, rule — and what to do
+    assert "«otchet.csv», строка 2, столбец «Полугодие»: значение «3»" in failure["data"]
+    assert "не больше 2" in failure["data"] and "запустите цикл" in failure["data"]
