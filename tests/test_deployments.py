@@ -101,15 +101,17 @@ class Prefect:
         raise AssertionError(f"server did not answer: {(self.logs / 'server.log').read_text()[-3000:]}")
 
     def api(self, method: str, path: str, **kw):
-        # the machine is shared and busy: a slow answer is retried, an error status is not
-        for attempt in range(4):
+        # the machine is shared and busy: a timeout or a 503 (server overloaded) is retried,
+        # any other error status is not
+        for attempt in range(6):
             try:
                 r = httpx.request(method, f"{self.url}{path}", timeout=60, **kw)
-                break
+                if r.status_code != 503 or attempt == 5:
+                    break
             except httpx.TransportError:
-                if attempt == 3:
+                if attempt == 5:
                     raise
-                time.sleep(2)
+            time.sleep(3)
         r.raise_for_status()
         return r.json()
 
