@@ -65,11 +65,9 @@ def generate_cmd(
 
 def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, config: Path | None):
     _prefect_defaults()
-    from flows.october import october_cycle
-    from flows.september import september_cycle
+    from flows.backfill import CYCLE_FLOWS as flows
     from tasks.ingest import IngestError
 
-    flows = {"september": september_cycle, "october": october_cycle}
     if not inbox.is_dir():
         typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
         raise typer.Exit(2)
@@ -101,6 +99,43 @@ def _cycle_command(name: str, doc: str):
 
 _cycle_command("september", "Сентябрь: перечень ШНОР на учебный год, мониторинг, справка.")
 _cycle_command("october", "Октябрь: рисковые школы на учебный год, дефициты, справка.")
+_cycle_command("january", "Январь: профилактика учебной неуспешности за I полугодие, справка.")
+_cycle_command("june", "Июнь (1–10): профилактика неуспешности за год, эффективность мер, исполнение плана, справка.")
+
+
+@run_app.command("backfill")
+def backfill_cmd(
+    years: str = typer.Option(..., "--years", help="Учебные годы по году начала: 2019-2023 (включительно)."),
+    cycles: str = typer.Option("september,october,january,june", "--cycles",
+                               help="Циклы через запятую: september, october, january, june."),
+    inbox: Path = typer.Option(..., "--inbox", help=INBOX_HELP),
+    store: str = typer.Option("var/store", "--store", help=STORE_HELP),
+    warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse", help=WAREHOUSE_HELP),
+    config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
+):
+    """Пересчёт за несколько учебных лет: циклы в календарном порядке (сентябрь, октябрь, январь, июнь)."""
+    first, last = _years(years)
+    chosen = [c.strip() for c in cycles.split(",") if c.strip()]
+    from edumon.calendar import backfill_plan
+
+    try:
+        plan = backfill_plan(first, last, chosen)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc))
+    if not inbox.is_dir():
+        typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
+        raise typer.Exit(2)
+    _prefect_defaults()
+    from flows.backfill import backfill
+    from tasks.ingest import IngestError
+
+    try:
+        result = backfill(from_ay=first, to_ay=last, cycles=chosen, inbox=str(inbox), store=store,
+                          warehouse=str(warehouse), config=str(config) if config else None)
+    except IngestError as exc:
+        typer.echo(f"Ошибка загрузки данных:\n{exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Пересчитано циклов: {len(result['runs'])} из {len(plan)}. Публикации: {store}")
 
 
 @app.command("validate")

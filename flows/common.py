@@ -1,17 +1,26 @@
 """How a cycle is composed from tasks: ingest → compute → export → render → publish.
-The cycle flows (september, october, …) call `run_cycle`; it holds no business logic,
-only the order of the steps and the dashboard summary."""
+The cycle flows (september, october, january, june) call `run_cycle`; it holds no
+business logic, only the order of the steps and what the operator sees in the Prefect UI:
+a markdown summary (rows per source, quarantine, entries and exits, indicators without
+data), a table of flagged schools, a link to each published справка, and — when a step
+fails — a markdown artifact saying which file or rule failed and what to do."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import date
+from pathlib import Path
 
-from prefect import get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect import get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from edumon.calendar import cycle_ay
 from edumon.config import load_config
-from tasks import pipeline
+from reports import labels
+from tasks import ops, pipeline
 from tasks.validate import load_report_objects
 
 
@@ -19,7 +28,23 @@ def current_run_id() -> str:
     return str(flow_run.get_id() or uuid.uuid4())
 
 
+def resolve_ay(cycle: str, ay: int | None) -> int:
+    """A scheduled run passes no AY: it is the AY the cycle belongs to on today's date."""
+    return ay if ay is not None else cycle_ay(cycle, date.today())
+
+
 def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, config: str | None) -> dict:
+    try:
+        return _run_cycle(cycle, ay, inbox, store, warehouse, config)
+    except Exception as exc:
+        create_markdown_artifact(
+            key=f"{cycle}-{ay}-failure",
+            markdown=_failure_markdown(cycle, ay, exc),
+            description=f"Ошибка цикла {cycle} за {ay}/{ay + 1}")
+        raise
+
+
+def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, config: str | None) -> dict:
     log = get_run_logger()
     cfg = load_config(config)
     spec = cfg["cycles"][cycle]
@@ -38,27 +63,81 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
     documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
     inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
     manifests = pipeline.publish(store, run, cycle, ay, tables, documents, inputs)
+    digest = cycle_digest(warehouse, cycle, ay, marts)
 
     summary = {"cycle": cycle, "ay": ay, "run": run, "rows": counts, "documents": sorted(documents),
                "tables": sorted(tables), "manifests": manifests, "store": store,
-               "quarantined": sum(x["rows_quarantined"] for x in loads)}
+               "quarantined": sum(x["rows_quarantined"] for x in loads),
+               "flagged": len(digest["flagged"]), "no_data": len(digest["no_data"])}
     create_markdown_artifact(
         key=f"{cycle}-{ay}-summary",
-        markdown=_summary_markdown(summary, loads),
+        markdown=_summary_markdown(summary, loads, digest),
         description=f"Итоги цикла {cycle} за {ay}/{ay + 1}")
+    if digest["flagged_title"]:
+        create_table_artifact(
+            key=f"{cycle}-{ay}-flagged",
+            table=digest["flagged"] or [{"Результат": "нет школ"}],
+            description=f"{digest['flagged_title']}, {ay}/{ay + 1}")
     for d in summary["documents"]:
-        log.info(f"Справка: {store.rstrip('/')}/{d}")
+        link = document_link(store, d)
+        create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{d.split('/')[1]}"),
+                             link=link, link_text=f"Справка: {d}",
+                             description=f"Опубликованная справка, {labels.CYCLES.get(cycle, cycle)}")
+        log.info(f"Справка: {link}")
     return summary
 
 
-def _summary_markdown(summary: dict, loads: list[dict]) -> str:
-    lines = [f"# Цикл «{summary['cycle']}», {summary['ay']}/{summary['ay'] + 1} учебный год", "",
+def artifact_key(text: str) -> str:
+    """Prefect artifact keys allow lower-case letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+
+
+def document_link(store: str, key: str) -> str:
+    if store.startswith("s3://"):
+        return f"{store.rstrip('/')}/{key}"
+    return (Path(store) / key).resolve().as_uri()
+
+
+@task(name="ops-digest", cache_policy=NO_CACHE)
+def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]]) -> dict:
+    return ops.cycle_digest(warehouse, cycle, ay, marts)
+
+
+def _summary_markdown(summary: dict, loads: list[dict], digest: dict) -> str:
+    cycle = summary["cycle"]
+    lines = [f"# {labels.CYCLES.get(cycle, cycle)}: {summary['ay']}/{summary['ay'] + 1} учебный год", "",
              f"Запуск `{summary['run']['run_id']}`, методика `{summary['run']['definitions_version']}`.", "",
+             "## Загрузка", "",
              "| Источник | Год | Строк | Загружено | В карантине |", "|---|---|---|---|---|"]
     for x in loads:
         lines.append(f"| {x['source']} | {x['ay'] if x['ay'] is not None else '—'} | {x['rows_in']} | "
                      f"{x['rows_loaded']} | {x['rows_quarantined']} |")
-    lines += ["", "| Таблица | Строк |", "|---|---|"]
+    if not loads:
+        lines.append("| — | — | 0 | 0 | 0 |")
+    lines += ["", "## Таблицы", "", "| Таблица / год | Строк |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary["rows"].items()]
-    lines += ["", "Справки:"] + [f"- `{d}`" for d in summary["documents"]]
+    if digest["flagged_title"]:
+        lines += ["", f"**{digest['flagged_title']}:** {len(digest['flagged'])}."]
+    if digest["changes"]:
+        lines += ["", "**Изменения перечня:** " + "; ".join(f"{k} — {v}" for k, v in digest["changes"].items()) + "."]
+    warnings = []
+    if summary["quarantined"]:
+        warnings.append(f"В карантин отправлено строк: {summary['quarantined']} "
+                        "(причины — в таблице `quarantine` хранилища и в журнале запуска).")
+    for r in digest["no_data"]:
+        warnings.append(f"«{r['indicator_title']}» — {r['no_data_reason']}")
+    if warnings:
+        lines += ["", "## Предупреждения", ""] + [f"- {w}" for w in warnings]
+    lines += ["", "## Справки", ""] + [f"- `{d}`" for d in summary["documents"]]
     return "\n".join(lines)
+
+
+def _failure_markdown(cycle: str, ay: int, exc: Exception) -> str:
+    return "\n".join([
+        f"# Цикл «{labels.CYCLES.get(cycle, cycle)}», {ay}/{ay + 1}: ошибка", "",
+        "Запуск остановлен; данные, загруженные ранее, сохранены.", "",
+        "```", str(exc), "```", "",
+        "Что сделать: исправьте указанный файл (лист, строку, столбец) или правило в "
+        "`config/edumon.toml` и запустите цикл за этот год снова — повторный запуск заменит "
+        "результаты года, не создавая дублей.",
+    ])

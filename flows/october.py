@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import run_cycle
+from flows.common import resolve_ay, run_cycle
 
 
 @flow(name="october-cycle", log_prints=True)
-def october_cycle(ay: int, inbox: str = "var/demo/inbox", store: str = "var/store",
+def october_cycle(ay: int | None = None, inbox: str = "var/demo/inbox", store: str = "var/store",
                   warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:
     """Октябрьский цикл: рисковые школы на учебный год и справка.
 
-    ay: учебный год по году начала (2023 — это 2023/2024).
-    inbox: папка с выгрузками (inbox/<год>/<источник>/…).
-    store: хранилище публикаций (папка или s3://bucket/prefix).
-    warehouse: файл DuckDB.
-    config: файл правил муниципалитета (TOML), поверх правил по умолчанию.
+    Args:
+        ay: Учебный год по году начала (2023 — это 2023/2024). Пусто — текущий учебный год.
+        inbox: Папка с выгрузками (inbox/<год>/oo1, oo2, context, vpr_stats).
+        store: Куда публиковать: папка или s3://корзина/префикс.
+        warehouse: Файл хранилища DuckDB.
+        config: Файл правил муниципалитета (TOML), дополняет правила по умолчанию.
     """
-    return run_cycle("october", ay, inbox, store, warehouse, config)
+    return run_cycle("october", resolve_ay("october", ay), inbox, store, warehouse, config)

@@ -56,3 +56,19 @@ def procedure_title(code: str) -> str:
     if exam in EXAM_TITLES and subject:
         return f"{EXAM_TITLES[exam]}, {subject_title(subject).lower()}"
     return code
+
+# plan of measures (SPEC §4.8): status codes of `plan_status` as the execution report says them
+PLAN_STATUSES = {
+    "done": "выполнено",
+    "in_progress": "в процессе выполнения",
+    "planned": "запланировано",
+    "overdue": "просрочено",
+    "not_participated": "не принимали участие",
+}
+
+# June effectiveness analysis: direction of a change, by the indicator's sense
+TRENDS = {"better": "улучшение", "worse": "ухудшение", "same": "без изменений"}
+
+HALVES = {1: "I полугодие", 2: "II полугодие"}
+
+RISK_FACTORS = {**RISK_SECTIONS, **RISK_ITEMS}

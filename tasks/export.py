@@ -20,6 +20,13 @@ OUTPUT_TABLES = {
     "mart_shnor": ("shnor", "school_code"),
     "mart_risk_schools": ("risk_schools", "school_code"),
     "mart_objectivity_flags": ("objectivity_flags", "school_code, grade, subject"),
+    "mart_shnor_monitoring": ("shnor_monitoring", "municipality_code, sort_order"),
+    "mart_risk_monitoring": ("risk_monitoring", "municipality_code, sort_order"),
+    "mart_project_500plus": ("project_500plus", "municipality_code, sort_order"),
+    "mart_prevention_half1": ("prevention_half1", "municipality_code, sort_order"),
+    "mart_prevention": ("prevention", "municipality_code, half, sort_order"),
+    "mart_plan_status": ("plan_status", "measure_order, measure_no"),
+    "mart_plan_sections": ("plan_sections", "section_order, status_order"),
 }
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from edumon.config import REFERENCE_DIR
 from tasks import vpr_scales
-from tasks.warehouse import build_mart, build_model
+from tasks.warehouse import build_mart, build_model, ensure_mart_table
 
 STAGING_MODELS = [
     "stg_schools",
@@ -23,7 +23,14 @@ STAGING_MODELS = [
     "int_vpr_school_stats",
     "int_gia_first_attempts",
     "int_procedure_results",
+    "int_shnor_list",
+    "int_prevention_indicators",
 ]
+
+# A mart may read another cycle's mart (risk monitoring reads the October lists). When
+# that cycle never ran on this warehouse, the table is created empty so the reading mart
+# reports «нет данных» instead of failing.
+MART_INPUTS = {"mart_risk_monitoring": ["mart_risk_schools"], "mart_plan_sections": ["mart_plan_status"]}
 
 
 def load_reference(con, inbox: Path | None) -> list[dict]:
@@ -42,7 +49,18 @@ def load_reference(con, inbox: Path | None) -> list[dict]:
     con.unregister("__ref")
     used += vpr_scales.load_vpr_scales(con, inbox)
     vpr_scales.check_scales_known(con)
+    load_indicator_titles(con)
     return used
+
+
+def load_indicator_titles(con) -> None:
+    """The Russian title of every monitoring indicator: one place, config/indicators.csv."""
+    titles = pd.read_csv(REFERENCE_DIR.parent / "indicators.csv", dtype="string")
+    titles["sort_order"] = range(1, len(titles) + 1)
+    con.execute("DELETE FROM reference_indicators")
+    con.register("__titles", titles)
+    con.execute("INSERT INTO reference_indicators BY NAME SELECT * FROM __titles")
+    con.unregister("__titles")
 
 
 def build_staging(con, params: dict) -> None:
@@ -53,6 +71,9 @@ def build_staging(con, params: dict) -> None:
 def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:
     """Build each (mart, AY); returns row counts keyed 'name/AY'."""
     counts = {}
+    for name, _ in marts:
+        for needed in MART_INPUTS.get(name, []):
+            ensure_mart_table(con, needed, params)
     for name, ay in marts:
         counts[f"{name}/{ay}"] = build_mart(con, name, ay, params)
     return counts

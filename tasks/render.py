@@ -29,6 +29,10 @@ def environment() -> jinja2.Environment:
     env.filters["list_change"] = lambda c: labels.LIST_CHANGES.get(c, "") if c else ""
     env.filters["official"] = lambda c: labels.OFFICIAL.get(c, "") if c else ""
     env.filters["subject"] = labels.subject_title
+    env.filters["plan_status"] = lambda c: labels.PLAN_STATUSES.get(c, c or "")
+    env.filters["trend"] = lambda c: labels.TRENDS.get(c, "нет данных") if c else "нет данных"
+    env.filters["half"] = lambda h: labels.HALVES.get(h, str(h))
+    env.filters["risk_factor"] = lambda c: labels.RISK_FACTORS.get(c, c)
     return env
 
 
@@ -117,8 +121,64 @@ def quality_records(con, run: dict, cycle: str) -> list[dict]:
         ORDER BY severity, success NULLS LAST, table_name, ay, check_text""", [run["run_id"], cycle])
 
 
-CONTEXTS = {"september": september_context, "october": october_context}
-MARTS = {"september": "mart_shnor", "october": "mart_risk_schools"}
+def _school_names(con, municipality: str) -> dict[str, str]:
+    return {r["school_code"]: r["short_name"] for r in _records(
+        con, "SELECT school_code, short_name FROM stg_schools WHERE municipality_code = ?", [municipality])}
+
+
+def _indicators(con, mart: str, ay: int, municipality: str, extra: str = "") -> list[dict]:
+    return _records(con, f"""
+        SELECT * FROM {mart} WHERE ay = ? AND municipality_code = ? {extra}
+        ORDER BY sort_order{', half' if 'prevention' in mart else ''}""", [ay, municipality])
+
+
+def september_monitoring_context(con, ay: int, municipality: str, cfg) -> dict:
+    """Seed 003 §2.3 and §3.3, seed 004: the monitoring of the year that ended (AY − 1)."""
+    return {
+        "monitored_ay": ay - 1,
+        "names": _school_names(con, municipality),
+        "shnor_monitoring": _indicators(con, "mart_shnor_monitoring", ay - 1, municipality),
+        "risk_monitoring": _indicators(con, "mart_risk_monitoring", ay - 1, municipality),
+        "project_500plus": _indicators(con, "mart_project_500plus", ay - 1, municipality),
+        "monitoring_rules": cfg["monitoring"],
+    }
+
+
+def september_full_context(con, ay: int, municipality: str, cfg) -> dict:
+    return {**september_context(con, ay, municipality, cfg),
+            **september_monitoring_context(con, ay, municipality, cfg)}
+
+
+def january_context(con, ay: int, municipality: str, cfg) -> dict:
+    """Seed 003 §4.3–4.4: prevention of academic failure, first half of AY."""
+    return {"names": _school_names(con, municipality),
+            "prevention": _indicators(con, "mart_prevention_half1", ay, municipality)}
+
+
+def june_context(con, ay: int, municipality: str, cfg) -> dict:
+    """Seed 003 §4.3–4.5 and SPEC §4.8: both halves, the effectiveness analysis, the plan."""
+    rows = _indicators(con, "mart_prevention", ay, municipality)
+    plan = _records(con, "SELECT * FROM mart_plan_status WHERE ay = ? ORDER BY measure_order", [ay])
+    sections = _records(con, """SELECT * FROM mart_plan_sections WHERE ay = ?
+                                ORDER BY section_order, status_order""", [ay])
+    by_section: dict[str, list[dict]] = {}
+    for r in sections:
+        by_section.setdefault(r["section"], []).append(r)
+    return {
+        "names": _school_names(con, municipality),
+        "half1": [r for r in rows if r["half"] == 1],
+        "half2": [r for r in rows if r["half"] == 2],
+        "plan": plan,
+        "plan_sections": by_section,
+        "overdue": [r for r in plan if r["status"] == "overdue"],
+        "reference_date": plan[0]["reference_date"] if plan else None,
+    }
+
+
+CONTEXTS = {"september": september_full_context, "october": october_context,
+            "january": january_context, "june": june_context}
+MARTS = {"september": "mart_shnor", "october": "mart_risk_schools",
+         "january": "mart_prevention_half1", "june": "mart_prevention"}
 
 
 def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None) -> dict[str, bytes]:

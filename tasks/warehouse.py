@@ -58,6 +58,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS reference_ege_min_scores (
             valid_from_ay INTEGER, subject VARCHAR, min_test_score DOUBLE, min_mark INTEGER,
             purpose VARCHAR, source VARCHAR)""")
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS reference_indicators (
+            indicator_code VARCHAR, output_table VARCHAR, seed_ref VARCHAR, unit VARCHAR,
+            indicator_title VARCHAR, better VARCHAR, sort_order INTEGER)""")
 
 
 _MODEL_NAME = re.compile(r"^(stg|int|mart)_[a-z0-9_]+$")
@@ -97,3 +101,13 @@ def build_mart(con, name: str, ay: int, params: dict) -> int:
         con.execute(f"DELETE FROM {name} WHERE ay = ?", [ay])
         con.execute(f"INSERT INTO {name} BY NAME {sql}", bound)
     return con.execute(f"SELECT count(*) FROM {name} WHERE ay = ?", [ay]).fetchone()[0]
+
+
+def ensure_mart_table(con, name: str, params: dict) -> None:
+    """Create a mart's table, empty, when it does not exist yet (its columns from its SQL)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+        [name]).fetchone()[0]
+    if not exists:
+        sql = model_sql(name)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM ({sql}) WHERE false", _bind(sql, {**params, "ay": 0}))

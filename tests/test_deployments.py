@@ -1,0 +1,234 @@
+"""The project's prefect.yaml against a real Prefect server on loopback: the work pool is
+created, `prefect deploy --all` registers every deployment, a process worker runs the
+September deployment and a two-year backfill deployment to Completed; their tables are in
+the store and their artifacts (summary, flagged schools, справка links, backfill
+progress) are on the server. Everything started here is stopped here, also on failure."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from tests.helpers import write_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_inbox(root: Path) -> Path:
+    write_csv(root / "schools" / "r.csv", [
+        {"school_code": "a1", "school_name": "МБОУ «СОШ № 1»", "short_name": "СОШ № 1",
+         "municipality_code": "mo1", "municipality_name": "Город Первый"},
+        {"school_code": "b2", "school_name": "МБОУ «СОШ № 2»", "short_name": "СОШ № 2",
+         "municipality_code": "mo1", "municipality_name": "Город Первый"},
+    ])
+    st = lambda c, g, s, n, m2: {"school_code": c, "grade": g, "subject": s, "participants": n, "mark2": m2,
+                                 "mark3": n - m2, "mark4": 0, "mark5": 0}
+    # a1: two low procedures in 2022 (40 %, 30 %) → ШНОР for 2023; in 2021 too → ШНОР for 2022
+    for ay in (2021, 2022):
+        write_csv(root / str(ay) / "vpr_stats" / "s.csv", [
+            st("a1", 5, "math", 20, 8), st("a1", 5, "russian", 20, 6), st("b2", 5, "math", 20, 1),
+            st("a1", 4, "math", 20, 5), st("b2", 4, "math", 20, 1)])
+    ctx = lambda c, internet: {"school_code": c, "internet_stable": internet, "computers_enough": "да",
+                               "teachers_total": 20, "teachers_load_36plus": 0, "teachers_no_subject_diploma": 0,
+                               "students_total": 100, "students_registered": 0, "students_failing": 0}
+    for ay in (2022, 2023):
+        write_csv(root / str(ay) / "context" / "c.csv", [ctx("a1", "нет"), ctx("b2", "да")])
+        write_csv(root / str(ay) / "prevention" / "p.csv", [
+            {"school_code": c, "half": h, "has_prevention_system": "да", "students_total": 100,
+             "low_achieving": 10, "failing": 4, "with_iom": 7, "failing_in_extra_classes": 2}
+            for c in ("a1", "b2") for h in (1, 2)])
+    write_csv(root / "2023" / "plan" / "p.csv", [
+        {"measure_no": "1", "section": "Организационные меры", "title": "Приказ", "due": "Март 2024",
+         "status": "Запланировано"},
+        {"measure_no": "2", "section": "Организационные меры", "title": "Совещание", "due": "I квартал 2024",
+         "status": "выполнено"}])
+    return root
+
+
+class Prefect:
+    """A real server and worker in subprocesses, with their own PREFECT_HOME."""
+
+    def __init__(self, home: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": self.url,
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "EDUMON_HOME": str(ROOT),
+                    "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_LOGGING_LEVEL": "WARNING",
+                    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
+        self.logs = home / "logs"
+        self.logs.mkdir(parents=True)
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        out = open(self.logs / f"{name}.log", "w")
+        p = subprocess.Popen([PREFECT, *args], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        self.procs.append(p)
+        return p
+
+    def cli(self, *args: str) -> str:
+        r = subprocess.run([PREFECT, *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, f"prefect {' '.join(args)}:\n{r.stdout}\n{r.stderr}"
+        return r.stdout
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"server did not answer: {(self.logs / 'server.log').read_text()[-3000:]}")
+
+    def api(self, method: str, path: str, **kw):
+        # the machine is shared and busy: a timeout or a 503 (server overloaded) is retried,
+        # any other error status is not
+        for attempt in range(6):
+            try:
+                r = httpx.request(method, f"{self.url}{path}", timeout=60, **kw)
+                if r.status_code != 503 or attempt == 5:
+                    break
+            except httpx.TransportError:
+                if attempt == 5:
+                    raise
+            time.sleep(3)
+        r.raise_for_status()
+        return r.json()
+
+    def run_deployment(self, name: str, parameters: dict, timeout: float = 420) -> dict:
+        dep = self.api("GET", f"/deployments/name/{name}")
+        run = self.api("POST", f"/deployments/{dep['id']}/create_flow_run", json={"parameters": parameters})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.api("GET", f"/flow_runs/{run['id']}")
+            if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                return run
+            time.sleep(1)
+        raise AssertionError(f"{name} did not finish: {run['state']}; worker log:\n"
+                             f"{(self.logs / 'worker.log').read_text()[-3000:]}")
+
+    def artifacts(self, flow_run_ids: list[str]) -> list[dict]:
+        return self.api("POST", "/artifacts/filter",
+                        json={"artifacts": {"flow_run_id": {"any_": flow_run_ids}}, "limit": 200})
+
+    def stop(self) -> None:
+        # the worker first (it ignores SIGTERM: SIGINT), then the server
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGINT)
+                except ProcessLookupError:
+                    continue
+        for p in reversed(self.procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def prefect(tmp_path_factory):
+    srv = Prefect(tmp_path_factory.mktemp("prefect-home"))
+    try:
+        srv.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(srv.port))
+        srv.wait_healthy()
+        srv.cli("work-pool", "create", "edumon", "--type", "process")
+        srv.cli("work-pool", "set-concurrency-limit", "edumon", "1")
+        srv.cli("--no-prompt", "deploy", "--all")
+        srv.start("worker", "worker", "start", "--pool", "edumon")
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_deploy_all_registers_every_cycle_with_schedules_and_russian_parameters(prefect):
+    deps = {d["name"]: d for d in prefect.api("POST", "/deployments/filter", json={})}
+    assert set(deps) == {"september", "october", "january", "june", "backfill"}
+    crons = {n: [s["schedule"]["cron"] for s in d["schedules"]] for n, d in deps.items()}
+    assert crons == {"september": ["0 6 15 9 *"], "october": ["0 6 20 10 *"], "january": ["0 6 20 1 *"],
+                     "june": ["0 6 5 6 *"], "backfill": []}
+    assert {s["schedule"]["timezone"] for d in deps.values() for s in d["schedules"]} == {"Asia/Yekaterinburg"}
+    props = deps["backfill"]["parameter_openapi_schema"]["properties"]
+    assert props["from_ay"]["type"] == "integer" and "Первый учебный год" in props["from_ay"]["description"]
+    assert props["cycles"]["items"]["enum"] == ["september", "october", "january", "june"]
+    assert "Учебный год" in deps["june"]["parameter_openapi_schema"]["properties"]["ay"]["description"]
+    assert {d["work_pool_name"] for d in deps.values()} == {"edumon"}
+
+
+def test_september_and_a_two_year_backfill_run_from_their_deployments(prefect, tmp_path):
+    inbox = make_inbox(tmp_path / "inbox")
+    sep_store, sep_wh = tmp_path / "sep-store", tmp_path / "sep.duckdb"
+    sep = prefect.run_deployment("september-cycle/september", {
+        "ay": 2023, "inbox": str(inbox), "store": str(sep_store), "warehouse": str(sep_wh)})
+    assert sep["state"]["type"] == "COMPLETED", sep["state"]
+    assert (sep_store / "tables" / "2023" / "shnor.parquet").is_file()
+    mon = duckdb.sql(f"SELECT indicator_code, status FROM '{sep_store}/tables/2022/shnor_monitoring.parquet'").fetchall()
+    assert len(mon) == 14 and ("shnor_teachers_diag_subject", "no_data") in mon   # no staff monitoring loaded
+    keys = {a["key"]: a for a in prefect.artifacts([sep["id"]])}
+    assert {"september-2023-summary", "september-2023-flagged", "september-2023-spravka-mo1"} <= set(keys)
+    assert "Предупреждения" in keys["september-2023-summary"]["data"]
+    assert "a1" in str(keys["september-2023-flagged"]["data"])   # a1 is ШНОР for 2023
+    assert "(file://" in keys["september-2023-spravka-mo1"]["data"] and "spravka.html" in keys["september-2023-spravka-mo1"]["data"]
+
+    store, wh = tmp_path / "store", tmp_path / "w.duckdb"
+    bf = prefect.run_deployment("backfill/backfill", {
+        "from_ay": 2022, "to_ay": 2023, "inbox": str(inbox), "store": str(store), "warehouse": str(wh)})
+    assert bf["state"]["type"] == "COMPLETED", bf["state"]
+    for ay in (2022, 2023):
+        for name in ("shnor", "risk_schools", "prevention_half1", "prevention", "plan_status", "plan_sections"):
+            assert (store / "tables" / str(ay) / f"{name}.parquet").is_file(), (ay, name)
+        for cycle in ("september", "october", "january", "june"):
+            assert (store / "reports" / "mo1" / str(ay) / cycle / "spravka.html").is_file(), (ay, cycle)
+    # the September 2023 run read the October 2022 list written earlier in the same backfill:
+    # a1 (no stable Internet) is a risk school of 2022 → 1 of 2 schools
+    [(num, den, pct)] = duckdb.sql(f"""SELECT numerator, denominator, value_pct
+        FROM '{store}/tables/2022/risk_monitoring.parquet' WHERE indicator_code = 'risk_found'""").fetchall()
+    assert (num, den, pct) == (1, 2, 50.0)
+    # every prevention indicator is the same in both halves of both years → 0 change, «без изменений»
+    trends = duckdb.sql(f"SELECT DISTINCT trend_vs_prev_year FROM '{store}/tables/2023/prevention.parquet' "
+                        "WHERE half = 2").fetchall()
+    assert trends == [("same",)]
+    june = (store / "reports" / "mo1" / "2023" / "june" / "spravka.html").read_text(encoding="utf-8")
+    assert "Анализ эффективности" in june and "Приказ" in june   # measure 1 is overdue on 10 June 2024
+
+    arts = prefect.artifacts([bf["id"]])
+    progress = [a for a in arts if a["type"] == "progress"]
+    assert progress and progress[0]["data"] == 100.0
+    summary = [a for a in arts if a["key"] == "backfill-2022-2023-summary"]
+    assert summary and "Выполнено циклов: 8 из 8" in summary[0]["data"]
+
+
+def test_a_failed_run_says_which_file_and_rule_failed(prefect, tmp_path):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "schools" / "r.csv", [{"school_code": "a1", "school_name": "СОШ № 1",
+                                             "municipality_code": "mo1", "municipality_name": "Город"}])
+    # «Полугодие» must be 1 or 2: the only row is rejected, over the 20 % limit → the run stops
+    write_csv(inbox / "2023" / "prevention" / "otchet.csv", [{"Код ОО": "a1", "Полугодие": 3, "Обучающихся всего": 10}])
+    run = prefect.run_deployment("june-cycle/june", {
+        "ay": 2023, "inbox": str(inbox), "store": str(tmp_path / "store"), "warehouse": str(tmp_path / "w.duckdb")})
+    assert run["state"]["type"] == "FAILED"
+    [failure] = [a for a in prefect.artifacts([run["id"]]) if a["key"] == "june-2023-failure"]
+    # file, row (header is row 1), column as the file names it, value, rule — and what to do
+    assert "«otchet.csv», строка 2, столбец «Полугодие»: значение «3»" in failure["data"]
+    assert "не больше 2" in failure["data"] and "запустите цикл" in failure["data"]
