@@ -426,6 +426,28 @@ def generate(scale: str, seed: int = 7, root: Path = DATA_ROOT, force: bool = Fa
     return out
 
 
+def split_by_region(data: Path) -> Path:
+    """`<data>/by_region/<RR>/…`: one inbox per region (symlinks to its files, its own
+    registry), for the partitioned run (flows/regions.py)."""
+    inbox, out = data / "inbox", data / "by_region"
+    if (out / ".done").is_file():
+        return out
+    if out.exists():
+        shutil.rmtree(out)
+    reg = pq.read_table(inbox / "schools" / "registry.parquet")
+    region_of = pc.utf8_slice_codeunits(reg["school_code"], 3, 5)
+    for rr in sorted(set(region_of.to_pylist())):
+        root = out / rr
+        (root / "schools").mkdir(parents=True)
+        pq.write_table(reg.filter(pc.equal(region_of, rr)), root / "schools" / "registry.parquet")
+        for f in inbox.glob(f"*/*/region_{rr}.*"):
+            target = root / f.parent.parent.name / f.parent.name / f.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(f.resolve())
+    (out / ".done").write_text("")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Сгенерировать данные для нагрузочных замеров.")
     ap.add_argument("--scale", choices=sorted(SCALES), default="municipality", help="масштаб")

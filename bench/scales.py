@@ -23,6 +23,7 @@ SCALES = {
     "tiny": Scale("tiny", 1, 2, 8),           # the smoke test's
     "municipality": Scale("municipality", 1, 1, 30),
     "region": Scale("region", 1, 27, 1_000),
+    "regions8": Scale("regions8", 8, 40, 400),  # the partitioned run ("Beyond one machine")
     "country": Scale("country", 85, 2_300, 40_000),
 }
 

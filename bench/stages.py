@@ -69,9 +69,34 @@ class StageClock:
         return lambda: setattr(ingest, "_contract_problems", original)
 
 
-def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler) -> dict:
+def bulk_ingest(inbox: Path, warehouse: str, source: str, ays: list[int], run_id: str, cfg, clock) -> list[dict]:
+    """bench/bulk_load.py instead of the product's ingest (see there); same report shape."""
+    from bench.bulk_load import load_source, validate_source
+    from schemas.sources import SOURCES
+    from tasks.warehouse import connect
+
+    out = []
+    con = connect(warehouse)
+    try:
+        for ay in (ays if SOURCES[source].yearly else [None]):
+            rep = load_source(con, inbox, source, ay, run_id, cfg)
+            if not rep["files"]:
+                continue
+            with clock.stage("validate"):
+                rep["contract_violations"] = validate_source(con, source, ay)
+            out.append(rep)
+    finally:
+        con.close()
+    return out
+
+
+def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler, ingest_mode: str = "product",
+               skip_xlsx: bool = False) -> dict:
     from edumon.config import load_config
-    from tasks import pipeline
+    from tasks import export, pipeline
+
+    if skip_xlsx:  # measured separately: XLSX of country-wide tables is beyond Excel's row limit
+        export.xlsx_bytes = lambda df, sheet, titles=None: b""
 
     cfg = load_config()
     warehouse = str(work / "warehouse.duckdb")
@@ -86,10 +111,17 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler) -> 
         t_cycle = time.perf_counter()
         try:
             loads = []
-            with clock.stage("ingest"):
-                for source, offsets in spec["sources"].items():
-                    loads += pipeline.ingest_source_years.fn(inbox, warehouse, source,
-                                                             sorted(ay + o for o in offsets), run["run_id"], cfg)
+            for source, offsets in spec["sources"].items():
+                ays = sorted(ay + o for o in offsets)
+                if ingest_mode == "bulk":
+                    with clock.stage("ingest"):
+                        n_validate = clock.seconds.get("validate", 0.0)
+                        loads += bulk_ingest(inbox, warehouse, source, ays, run["run_id"], cfg, clock)
+                        # validation ran inside this block but is reported on its own
+                        clock._nested += clock.seconds.get("validate", 0.0) - n_validate
+                else:
+                    with clock.stage("ingest"):
+                        loads += pipeline.ingest_source_years.fn(inbox, warehouse, source, ays, run["run_id"], cfg)
         finally:
             undo()
         clock.seconds["ingest"] -= clock._nested
@@ -113,6 +145,9 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler) -> 
             "marts": counts,
             "documents": len(documents),
             "table_bytes": sum(len(v) for v in tables.values()),
+            "ingest_mode": ingest_mode,
+            "xlsx": "skipped" if skip_xlsx else "written",
+            "contract_violations": sum(x.get("contract_violations", 0) for x in loads),
         }
         sampler.peaks.clear()
     return out
@@ -126,6 +161,9 @@ def main(argv=None):
     ap.add_argument("--ay", type=int, default=None)
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--memory-limit-gb", type=float, default=12.0, help="остановить замер выше этого RSS")
+    ap.add_argument("--ingest", choices=["product", "bulk"], default="product",
+                    help="product: tasks/ingest.py; bulk: bench/bulk_load.py (оценка предела)")
+    ap.add_argument("--skip-xlsx", action="store_true", help="не писать XLSX при выгрузке таблиц")
     a = ap.parse_args(argv)
 
     from bench.memory import MemorySampler
@@ -136,7 +174,8 @@ def main(argv=None):
     a.work.mkdir(parents=True)
     with MemorySampler(limit_bytes=int(a.memory_limit_gb * 2**30)) as sampler:
         t0 = time.perf_counter()
-        cycles = run_cycles(a.data / "inbox", a.work, a.cycles.split(","), a.ay or CYCLE_AY, sampler)
+        cycles = run_cycles(a.data / "inbox", a.work, a.cycles.split(","), a.ay or CYCLE_AY, sampler,
+                            a.ingest, a.skip_xlsx)
         wall = time.perf_counter() - t0
     result = {"cycles": cycles, "wall_seconds": round(wall, 3), "peak_rss_mb": round(sampler.peak / 2**20),
               "pid": os.getpid()}
