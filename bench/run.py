@@ -63,11 +63,14 @@ def _median(xs):
     return round(statistics.median(xs), 3) if xs else None
 
 
-def run_stages(data: Path, scale: str, rep: int, timeout: float, memory_limit_gb: float, work: Path) -> dict:
+def run_stages(data: Path, scale: str, rep: int, timeout: float, memory_limit_gb: float, work: Path,
+               ingest: str = "product", skip_xlsx: bool = False) -> dict:
     out_json = work / f"{scale}-stages-{rep}.json"
     out_json.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "bench.stages", "--data", str(data), "--work", str(work / f"{scale}-stages"),
-           "--json", str(out_json), "--memory-limit-gb", str(memory_limit_gb)]
+           "--json", str(out_json), "--memory-limit-gb", str(memory_limit_gb), "--ingest", ingest]
+    if skip_xlsx:
+        cmd.append("--skip-xlsx")
     before = load()
     t0 = time.perf_counter()
     try:
@@ -149,7 +152,12 @@ def markdown(result: dict) -> str:
              f"{', '.join(str(r['load_before'][0]) for r in result['stage_runs'])}). "
              f"Data: {result['data']['schools']:,} schools, {result['data']['municipalities']:,} municipalities, "
              f"{result['data']['bytes'] / 2**20:,.0f} MiB of inputs (generated in {result['data']['seconds']} s). "
-             f"Results file: `{result['results_file']}`.", ""]
+             f"Results file: `{result['results_file']}`.", "",
+             "Ingest: " + ("**the product's** (`tasks/ingest.py`)" if result.get("ingest", "product") == "product"
+                           else "**set-based bulk load** (`bench/bulk_load.py`: canonical Parquet straight into "
+                                "`raw_*`, real-shape files through the product's ingest, contract rules checked "
+                                "in SQL) — a bound, not the product path")
+             + (". XLSX export **skipped** (Parquet only)." if result.get("xlsx") == "skipped" else "."), ""]
     lines += ["| cycle | rows in | " + " | ".join(STAGES) + " | total | compute ÷ floor | peak RSS |",
               "|---|---:|" + "---:|" * (len(STAGES) + 3)]
     for cycle, c in s["cycles"].items():
@@ -189,7 +197,8 @@ def _rel(p: Path) -> str:
 
 
 def bench_scale(scale: str, seed: int, repeats: int, prefect: bool, timeout: float, memory_limit_gb: float,
-                docs: bool, results_dir: Path = RESULTS, work: Path = WORK, data_root: Path | None = None) -> dict:
+                docs: bool, results_dir: Path = RESULTS, work: Path = WORK, data_root: Path | None = None,
+                ingest: str = "product", skip_xlsx: bool = False) -> dict:
     from bench import floor
     from edumon.config import load_config
 
@@ -203,21 +212,25 @@ def bench_scale(scale: str, seed: int, repeats: int, prefect: bool, timeout: flo
                     for c in ("september", "october")}
         both = floor.scan(floor.cycle_files(data / "inbox", cfg, ["september", "october"], CYCLE_AY))
         floor_runs.append({"load_before": load(), **both, "by_cycle": by_cycle})
-    stage_runs = [run_stages(data, scale, i, timeout, memory_limit_gb, work) for i in range(repeats)]
+    stage_runs = [run_stages(data, scale, i, timeout, memory_limit_gb, work, ingest, skip_xlsx)
+                  for i in range(repeats)]
     prefect_runs = [run_prefect(data, scale, timeout, memory_limit_gb, work) for _ in range(repeats)] if prefect else []
     date = datetime.now().strftime("%Y-%m-%d")
-    results_file = results_dir / f"{scale}-{date}.json"
+    key = scale + ("-bulk" if ingest == "bulk" else "")
+    results_file = results_dir / f"{key}-{date}.json"
     result = {"scale": scale, "seed": seed, "date": datetime.now().isoformat(timespec="seconds"),
               "repeats": repeats, "machine": machine(), "data": info,
+              "ingest": ingest, "xlsx": "skipped" if skip_xlsx else "written",
               "commands": {"make": "make bench", "this_scale": f"python -m bench.run --scales {scale} "
-                           f"--repeats {repeats}{'' if prefect else ' --no-prefect'}"},
+                           f"--repeats {repeats} --ingest {ingest}{' --skip-xlsx' if skip_xlsx else ''}"
+                           f"{'' if prefect else ' --no-prefect'}"},
               "results_file": _rel(results_file),
               "floor_runs": floor_runs, "stage_runs": stage_runs, "prefect_runs": prefect_runs}
     result["summary"] = summarise(scale, floor_runs, stage_runs, prefect_runs)
     results_dir.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     if docs:
-        update_docs(scale, markdown(result))
+        update_docs(key, markdown(result))
     return result
 
 
@@ -234,11 +247,14 @@ def main(argv=None):
     ap.add_argument("--results", type=Path, default=RESULTS, help="папка файлов результатов")
     ap.add_argument("--work", type=Path, default=WORK, help="рабочая папка прогонов")
     ap.add_argument("--data-root", type=Path, default=None, help="папка кэша данных (var/bench/data)")
+    ap.add_argument("--ingest", choices=["product", "bulk"], default="product",
+                    help="product: tasks/ingest.py; bulk: bench/bulk_load.py (оценка предела)")
+    ap.add_argument("--skip-xlsx", action="store_true", help="не писать XLSX при выгрузке таблиц")
     a = ap.parse_args(argv)
     for scale in a.scales.split(","):
         repeats = a.country_repeats if scale == "country" else a.repeats
         r = bench_scale(scale, a.seed, repeats, not a.no_prefect, a.timeout, a.memory_limit_gb, not a.no_docs,
-                        a.results, a.work, a.data_root)
+                        a.results, a.work, a.data_root, a.ingest, a.skip_xlsx)
         print(f"== {scale}: {r['results_file']}")
         print(markdown(r))
 

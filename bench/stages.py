@@ -148,6 +148,7 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler, ing
             "ingest_mode": ingest_mode,
             "xlsx": "skipped" if skip_xlsx else "written",
             "contract_violations": sum(x.get("contract_violations", 0) for x in loads),
+            "shaped_ingest_seconds": round(sum(x.get("shaped_seconds", 0.0) for x in loads), 3),
         }
         sampler.peaks.clear()
     return out

@@ -16,7 +16,6 @@ and exports them as Parquet.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -53,8 +52,8 @@ def merge_regions(cycle: str, ay: int, work_root: str, regions: list[str], natio
             path = Path(work_root) / region / "warehouse.duckdb"
             con.execute(f"ATTACH '{path}' AS r{i} (READ_ONLY)")
             for name, mart_ay in marts:
-                exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-                                     "AND table_catalog = 'main'", [name]).fetchone()[0]
+                exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+                                     "AND database_name = current_database()", [name]).fetchone()[0]
                 if not exists:
                     con.execute(f"CREATE TABLE {name} AS FROM r{i}.{name} LIMIT 0")
                 if i == 0:
@@ -73,12 +72,21 @@ def merge_regions(cycle: str, ay: int, work_root: str, regions: list[str], natio
     return counts
 
 
-async def _run_regions_on_pool(deployment: str, params: list[dict]) -> list[str]:
+def _run_regions_on_pool(deployment: str, params: list[dict], poll_seconds: float = 1.0) -> list[str]:
+    """One flow run of the deployment per region, all created at once (the pool's workers
+    take them as they are free), then waited for; returns their final state types."""
+    import time
+
+    from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    runs = await asyncio.gather(*[run_deployment(deployment, parameters=p, timeout=None, as_subflow=True,
-                                                 poll_interval=1) for p in params])
-    return [r.state.type.value if r.state else "UNKNOWN" for r in runs]
+    ids = [run_deployment(deployment, parameters=p, timeout=0, as_subflow=True).id for p in params]
+    with get_client(sync_client=True) as client:
+        while True:
+            states = [client.read_flow_run(i).state for i in ids]
+            if all(s is not None and s.is_final() for s in states):
+                return [s.type.value for s in states]
+            time.sleep(poll_seconds)
 
 
 @flow(name="regional-cycle", log_prints=True)
@@ -97,7 +105,7 @@ def regional_cycle(cycle: str, ay: int, inbox_root: str, work_root: str, regions
     names = region_folders(inbox_root, regions)
     params = [region_parameters(cycle, ay, inbox_root, work_root, r) for r in names]
     if deployment:
-        states = asyncio.run(_run_regions_on_pool(deployment, params))
+        states = _run_regions_on_pool(deployment, params)
     else:
         from flows.october import october_cycle
         from flows.september import september_cycle
