@@ -123,6 +123,7 @@ def summarise(scale: str, floor_runs: list[dict], stage_runs: list[dict], prefec
             continue
         summary["cycles"][cycle] = {
             "seconds": {s: _median([r["seconds"][s] for r in runs]) for s in STAGES},
+            "cpu_seconds": {s: _median([r.get("cpu_seconds", {}).get(s) for r in runs]) for s in STAGES},
             "peak_rss_mb": {s: _median([r["peak_rss_mb"][s] for r in runs]) for s in STAGES},
             "total_seconds": _median([r["total_seconds"] for r in runs]),
             "compute_seconds": _median([sum(r["seconds"][s] for s in COMPUTE_STAGES) for r in runs]),
@@ -161,7 +162,9 @@ def markdown(result: dict) -> str:
     lines += ["| cycle | rows in | " + " | ".join(STAGES) + " | total | compute ÷ floor | peak RSS |",
               "|---|---:|" + "---:|" * (len(STAGES) + 3)]
     for cycle, c in s["cycles"].items():
-        cells = [f"{c['seconds'][st]:.2f} s<br>{c['peak_rss_mb'][st]:,.0f} MB" for st in STAGES]
+        cells = [f"{c['seconds'][st]:.2f} s<br>" + (f"cpu {c['cpu_seconds'][st]:.2f} s<br>"
+                                                    if c.get("cpu_seconds", {}).get(st) is not None else "")
+                 + f"{c['peak_rss_mb'][st]:,.0f} MB" for st in STAGES]
         lines.append(f"| {cycle} | {c['rows_in']:,} | " + " | ".join(cells)
                      + f" | {c['total_seconds']:.1f} s | {c.get('compute_over_floor', '—')}× "
                        f"({c['compute_seconds']:.1f} s ÷ {s['floor_by_cycle_seconds'][cycle]:.2f} s) | "

@@ -33,16 +33,19 @@ class StageClock:
     def __init__(self, sampler):
         self.sampler = sampler
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # CPU time of this process (all threads): robust to a loaded machine
         self._nested = 0.0
+        self._nested_cpu = 0.0
 
     @contextmanager
     def stage(self, name: str):
         self.sampler.stage(name)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - c0
             self.sampler.stage(None)
 
     def wrap_validation(self):
@@ -56,13 +59,15 @@ class StageClock:
 
         def timed(*args, **kwargs):
             clock.sampler.stage("validate")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return original(*args, **kwargs)
             finally:
-                dt = time.perf_counter() - t0
+                dt, dc = time.perf_counter() - t0, time.process_time() - c0
                 clock.seconds["validate"] = clock.seconds.get("validate", 0.0) + dt
+                clock.cpu["validate"] = clock.cpu.get("validate", 0.0) + dc
                 clock._nested += dt
+                clock._nested_cpu += dc
                 clock.sampler.stage("ingest")
 
         ingest._contract_problems = timed
@@ -116,15 +121,18 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler, ing
                 if ingest_mode == "bulk":
                     with clock.stage("ingest"):
                         n_validate = clock.seconds.get("validate", 0.0)
+                        c_validate = clock.cpu.get("validate", 0.0)
                         loads += bulk_ingest(inbox, warehouse, source, ays, run["run_id"], cfg, clock)
                         # validation ran inside this block but is reported on its own
                         clock._nested += clock.seconds.get("validate", 0.0) - n_validate
+                        clock._nested_cpu += clock.cpu.get("validate", 0.0) - c_validate
                 else:
                     with clock.stage("ingest"):
                         loads += pipeline.ingest_source_years.fn(inbox, warehouse, source, ays, run["run_id"], cfg)
         finally:
             undo()
         clock.seconds["ingest"] -= clock._nested
+        clock.cpu["ingest"] -= clock._nested_cpu
         marts = [(name, ay + offset) for name, offset in spec["marts"]]
         with clock.stage("compute"):
             counts = pipeline.compute_indicators.fn(warehouse, str(inbox), marts, run, cfg)
@@ -138,6 +146,7 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler, ing
         total = time.perf_counter() - t_cycle
         out[cycle] = {
             "seconds": {s: round(clock.seconds.get(s, 0.0), 3) for s in STAGES},
+            "cpu_seconds": {s: round(clock.cpu.get(s, 0.0), 3) for s in STAGES},
             "peak_rss_mb": {s: round(sampler.peaks.get(s, 0) / 2**20) for s in STAGES},
             "total_seconds": round(total, 3),
             "rows_in": sum(x["rows_in"] for x in loads),
