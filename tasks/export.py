@@ -46,6 +46,9 @@ def parquet_bytes(con, mart: str, ay: int) -> bytes:
         return path.read_bytes()
 
 
+XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows per sheet, less the header
+
+
 def _cell(v):
     if isinstance(v, (list, tuple)) or hasattr(v, "tolist"):
         items = v.tolist() if hasattr(v, "tolist") else v
@@ -64,12 +67,18 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = Non
     if titles:
         out = out.rename(columns={c: titles.get(c, c) for c in out.columns})
     buf = io.BytesIO()
+    # A sheet holds XLSX_MAX_ROWS data rows; a longer table (a country's procedure_results)
+    # continues on sheets named "<name> (2)", "<name> (3)", … each with the header.
+    parts = range(0, max(len(out), 1), XLSX_MAX_ROWS)
     with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
-        out.to_excel(xw, sheet_name=sheet[:31], index=False)
-        ws = xw.sheets[sheet[:31]]
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(out), 1), max(len(out.columns) - 1, 0))
-        for i, c in enumerate(out.columns):
-            width = min(max(len(str(c)), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 14
-            ws.set_column(i, i, width)
+        for n, start in enumerate(parts, start=1):
+            part = out.iloc[start:start + XLSX_MAX_ROWS]
+            name = sheet[:31] if n == 1 else f"{sheet[:31 - len(f' ({n})')]} ({n})"
+            part.to_excel(xw, sheet_name=name, index=False)
+            ws = xw.sheets[name]
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(len(part), 1), max(len(out.columns) - 1, 0))
+            for i, c in enumerate(out.columns):
+                width = min(max(len(str(c)), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 14
+                ws.set_column(i, i, width)
     return buf.getvalue()

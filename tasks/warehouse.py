@@ -9,6 +9,7 @@ inserts it again, so re-running a year never duplicates rows.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -29,10 +30,42 @@ META_COLUMNS = {
 }
 
 
-def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+# `[warehouse]` settings may be overridden per process by these environment variables
+# (the benchmarks and a worker sharing a machine with others use them).
+SETTING_ENV = {
+    "threads": "EDUMON_DUCKDB_THREADS",
+    "memory_limit": "EDUMON_DUCKDB_MEMORY_LIMIT",
+    "temp_directory": "EDUMON_DUCKDB_TEMP_DIRECTORY",
+}
+
+
+def warehouse_settings(path: Path, settings: dict | None = None) -> dict:
+    """DuckDB settings from `[warehouse]` of the configuration, then the environment.
+    `threads = 0` and an empty `memory_limit` keep DuckDB's defaults (all cores, 80 % of
+    RAM); an empty `temp_directory` means `<warehouse>.tmp` beside the file."""
+    if settings is None:
+        from edumon.config import load_config
+
+        settings = load_config().get("warehouse", {})
+    out = {k: settings.get(k) for k in SETTING_ENV}
+    for key, env in SETTING_ENV.items():
+        if os.environ.get(env):
+            out[key] = os.environ[env]
+    if not out.get("temp_directory"):
+        out["temp_directory"] = str(path) + ".tmp"
+    return out
+
+
+def connect(path: str | Path, settings: dict | None = None) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    cfg = warehouse_settings(path, settings)
+    config = {"temp_directory": str(cfg["temp_directory"])}
+    if cfg.get("threads") and int(cfg["threads"]) > 0:
+        config["threads"] = int(cfg["threads"])
+    if cfg.get("memory_limit"):
+        config["memory_limit"] = str(cfg["memory_limit"])
+    con = duckdb.connect(str(path), config=config)
     ensure_schema(con)
     return con
 

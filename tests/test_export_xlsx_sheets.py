@@ -1,0 +1,32 @@
+"""A table longer than an Excel sheet (the country's procedure_results, ≈ 1.5 M rows a
+year) continues on further sheets instead of failing; tested with a small sheet size."""
+
+from __future__ import annotations
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from tasks import export
+
+
+def test_long_table_continues_on_further_sheets(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 2)
+    df = pd.DataFrame({"school_code": ["a", "b", "c", "d", "e"], "participants": [1, 2, 3, 4, 5]})
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(export.xlsx_bytes(df, "procedure_results"))
+    wb = CalamineWorkbook.from_path(str(path))
+    # 5 rows at 2 per sheet → 3 sheets: a,b | c,d | e, each under its own header
+    assert wb.sheet_names == ["procedure_results", "procedure_results (2)", "procedure_results (3)"]
+    sheets = [wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names]
+    assert sheets[0] == [["school_code", "participants"], ["a", 1.0], ["b", 2.0]]
+    assert sheets[1] == [["school_code", "participants"], ["c", 3.0], ["d", 4.0]]
+    assert sheets[2] == [["school_code", "participants"], ["e", 5.0]]
+
+
+def test_short_table_is_one_sheet(tmp_path):
+    df = pd.DataFrame({"school_code": ["a"], "is_shnor": [True]})
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(export.xlsx_bytes(df, "shnor"))
+    wb = CalamineWorkbook.from_path(str(path))
+    assert wb.sheet_names == ["shnor"]
+    assert wb.get_sheet_by_name("shnor").to_python() == [["school_code", "is_shnor"], ["a", True]]
