@@ -162,7 +162,7 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
             examples = res.get("partial_unexpected_list") or res.get("unexpected_list") or []
             if isinstance(exp, gxe.ExpectColumnDistinctValuesToContainSet):
                 missing = sorted(set(expected) - set(df["school_code"].dropna()))
-                examples, observed = missing[:5], f"нет {len(missing)} школ" if missing else "все на месте"
+                examples, observed = missing[:5], f"отсутствует школ: {len(missing)}" if missing else "все на месте"
                 unexpected = len(missing)
             else:
                 observed = _observed(res)
