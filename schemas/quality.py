@@ -91,9 +91,13 @@ def plausible_range(prev: int, max_pct: float, max_schools: int) -> tuple[int, i
 
 def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | None = None) -> list[QualityResult]:
     """Validate every suite-covered mart of a cycle for its AY; one record per expectation."""
+    import logging
+
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no per-context INFO lines
 
     q = cfg["quality"]
     share_max = float(q.get("share_max", 100.0))
