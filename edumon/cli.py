@@ -176,7 +176,7 @@ def validate_cmd(
     if all_problems or all_warnings:
         out = report or files[0].with_name(f"{files[0].stem}_ошибки.xlsx")
         out.write_bytes(problems_xlsx(all_problems, all_warnings))
-        typer.echo(f"Полный список ({len(all_problems)} ошибок, {len(all_warnings)} предупреждений): {out}")
+        typer.echo(f"Полный список (ошибок: {len(all_problems)}, предупреждений: {len(all_warnings)}): {out}")
     if not failed:
         typer.echo("Ошибок не найдено.")
     raise typer.Exit(1 if failed else 0)

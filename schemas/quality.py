@@ -51,6 +51,24 @@ SUITES: tuple[TableSuite, ...] = (
 )
 
 SUITE_BY_MART = {s.mart: s for s in SUITES}
+TABLE_TITLES = {s.table: s.title for s in SUITES}
+
+# Russian names of the columns the checks mention (the analyst reads the annex)
+COLUMN_TITLES = {
+    "school_code": "школа", "ay": "учебный год", "procedure": "процедура",
+    "low_count": "низкие результаты («2» / порог не преодолён)", "participants": "участники",
+    "low_share_pct": "доля низких результатов", "teachers_total": "учителей всего",
+    "teachers_load_36plus": "учителей с нагрузкой 36 ч и более",
+    "teachers_no_subject_diploma": "учителей без диплома по предмету",
+    "staff_load36_share_pct": "доля учителей с нагрузкой 36 ч и более",
+    "staff_no_diploma_share_pct": "доля учителей без диплома по предмету",
+    "contingent_share_pct": "доля особых категорий обучающихся", "failing_share_pct": "доля неуспевающих",
+    "is_shnor": "ШНОР", "is_risk": "рисковые школы",
+}
+
+
+def _ru(column: str) -> str:
+    return COLUMN_TITLES.get(column, column)
 
 SEVERITY_TITLES = {"error": "ошибка", "warning": "предупреждение"}
 
@@ -91,9 +109,13 @@ def plausible_range(prev: int, max_pct: float, max_schools: int) -> tuple[int, i
 
 def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | None = None) -> list[QualityResult]:
     """Validate every suite-covered mart of a cycle for its AY; one record per expectation."""
+    import logging
+
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no per-context INFO lines
 
     q = cfg["quality"]
     share_max = float(q.get("share_max", 100.0))
@@ -115,16 +137,16 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
                                      "", "warning", False, "0 строк: нет данных за этот год"))
             continue
         specs.append((gxe.ExpectCompoundColumnsToBeUnique(column_list=list(suite_def.key)), "error",
-                      "одна строка на " + " × ".join(suite_def.key), ", ".join(suite_def.key)))
+                      "одна строка на " + " × ".join(_ru(k) for k in suite_def.key), ", ".join(suite_def.key)))
         for c in suite_def.shares:
             if c in df:
                 specs.append((gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=share_max),
-                              "error", f"доля в пределах [0; {share_max:g}]", c))
+                              "error", f"{_ru(c)}: в пределах [0; {share_max:g}]", c))
         for num, den in suite_def.not_above:
             if num in df and den in df:
                 specs.append((gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                     column_A=den, column_B=num, or_equal=True, ignore_row_if="either_value_is_missing"),
-                    "error", f"числитель {num} не больше знаменателя {den}", f"{num} ≤ {den}"))
+                    "error", f"{_ru(num)} не больше, чем {_ru(den)}", f"{num} ≤ {den}"))
         if suite_def.registry_complete:
             expected = sorted(set(_registry(con)) - explained_codes)
             specs.append((gxe.ExpectColumnDistinctValuesToContainSet(column="school_code", value_set=expected),
@@ -134,7 +156,7 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
             df[f"{suite_def.count_flag}_n"] = df[suite_def.count_flag].fillna(False).astype(bool).astype(int)
             prev = _count_previous(con, mart, suite_def.count_flag, ay)
             if prev is None:
-                plaus = QualityResult(suite_def.table, ay, "число школ правдоподобно по сравнению с прошлым годом",
+                plaus = QualityResult(suite_def.table, ay, f"число школ ({_ru(suite_def.count_flag)}) правдоподобно по сравнению с прошлым годом",
                                       "expect_column_sum_to_be_between", suite_def.count_flag, "warning", None,
                                       f"сейчас {int(df[f'{suite_def.count_flag}_n'].sum())}, "
                                       f"данных за прошлый год нет")
@@ -142,7 +164,7 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
                 lo, hi = plausible_range(prev, float(q["count_change_max_pct"]), int(q["count_change_max_schools"]))
                 specs.append((gxe.ExpectColumnSumToBeBetween(column=f"{suite_def.count_flag}_n", min_value=lo,
                                                              max_value=hi),
-                              "warning", f"число школ правдоподобно по сравнению с прошлым годом "
+                              "warning", f"число школ ({_ru(suite_def.count_flag)}) правдоподобно по сравнению с прошлым годом "
                                          f"({prev}; допустимо {lo}–{hi})", suite_def.count_flag))
         frame = _gx_frame(df)
         asset = source.add_dataframe_asset(name=f"{suite_def.table}_{ay}")
@@ -162,7 +184,7 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
             examples = res.get("partial_unexpected_list") or res.get("unexpected_list") or []
             if isinstance(exp, gxe.ExpectColumnDistinctValuesToContainSet):
                 missing = sorted(set(expected) - set(df["school_code"].dropna()))
-                examples, observed = missing[:5], f"нет {len(missing)} школ" if missing else "все на месте"
+                examples, observed = missing[:5], f"отсутствует школ: {len(missing)}" if missing else "все на месте"
                 unexpected = len(missing)
             else:
                 observed = _observed(res)
@@ -276,7 +298,7 @@ def render_html(results: list[QualityResult], run: dict, cycle: str, ay: int) ->
     e = html.escape
     rows = "\n".join(
         f"<tr class='{'ok' if r.success else ('skip' if r.success is None else r.severity)}'>"
-        f"<td>{e(r.table)}</td><td>{r.ay}</td><td>{e(r.check)}</td><td>{e(r.column)}</td>"
+        f"<td>{e(TABLE_TITLES.get(r.table, r.table))} <small>({e(r.table)})</small></td><td>{r.ay}</td><td>{e(r.check)}</td><td>{e(r.column)}</td>"
         f"<td>{e(status(r))}</td><td>{e(r.observed)}</td><td>{e(', '.join(r.examples))}</td></tr>"
         for r in results)
     page = f"""<!DOCTYPE html>

@@ -157,6 +157,7 @@ class CheckResult:
     rejected: pd.DataFrame | None = None  # raw text of rejected rows, with _file/_sheet/_row
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # facts worth saying that need no action
     read_any: bool = False
 
 

@@ -116,9 +116,12 @@ def quality_records(con, run: dict, cycle: str) -> list[dict]:
                          ).fetchone()[0]
     if not exists:
         return []
-    return _records(con, """
+    from schemas.quality import TABLE_TITLES
+
+    rows = _records(con, """
         SELECT * FROM quality_results WHERE run_id = ? AND cycle = ?
         ORDER BY severity, success NULLS LAST, table_name, ay, check_text""", [run["run_id"], cycle])
+    return [dict(r, table_title=TABLE_TITLES.get(r["table_name"], r["table_name"])) for r in rows]
 
 
 def _school_names(con, municipality: str) -> dict[str, str]:

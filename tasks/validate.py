@@ -73,6 +73,8 @@ def format_report(file_label: str, source: Source, res: CheckResult, max_lines: 
              f"без ошибок {res.rows_in - bad}, с ошибками {bad}."]
     for w in res.warnings:
         lines.append(f"  Предупреждение: {w}")
+    for n in res.notes:
+        lines.append(f"  Примечание: {n}")
     shown = 0
     for rule, items in group_problems(res.problems):
         lines.append(f"  Правило: {rule} — {len(items)} шт.")

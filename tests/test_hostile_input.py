@@ -263,3 +263,16 @@ def test_second_table_below_the_first_is_not_loaded_and_is_reported(tmp_path, co
             ) in rep.warnings
     assert con.execute("SELECT school_code, computers_total FROM raw_oo2 ORDER BY 1").fetchall() == [
         ("s1", 5), ("s2", 6)]
+
+
+def test_header_without_rows_is_an_empty_list_said_not_rejected(tmp_path, con):
+    path = tmp_path / "inbox" / "2023" / "official_shnor" / "list.xlsx"
+    path.parent.mkdir(parents=True)
+    wb = openpyxl.Workbook()
+    wb.active.title = "Перечень"
+    wb.active.append(["Код ОО", "Наименование ОО"])
+    wb.save(path)
+    rep = ingest_source(con, tmp_path / "inbox", "official_shnor", 2023, "r1", _cfg())
+    assert (rep.rows_in, rep.problems) == (0, [])
+    assert rep.warnings == ["Файл «list.xlsx», лист «Перечень»: под заголовком (строка 1) нет ни одной строки "
+                            "данных — загружено 0 строк."]

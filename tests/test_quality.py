@@ -52,7 +52,7 @@ def test_duplicate_school_fails_one_row_per_school_and_year(spoiled):
 
 def test_registry_school_missing_from_the_list_is_named(spoiled):
     r = _one(spoiled, "shnor", "expect_column_distinct_values_to_contain_set")
-    assert (r.success, r.examples, r.observed) == (False, ["c3"], "нет 1 школ")
+    assert (r.success, r.examples, r.observed) == (False, ["c3"], "отсутствует школ: 1")
 
 
 def test_implausible_change_of_the_shnor_count_is_a_warning(spoiled):

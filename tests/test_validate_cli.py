@@ -41,7 +41,7 @@ def test_validate_detects_the_source_lists_errors_grouped_and_saves_them_as_xlsx
             "не больше 2") in text
     assert "    • файл «профилактика.csv», строка 4, столбец «Обучающихся всего»: значение «сто» — ожидается целое число" \
         in text
-    assert "Полный список (3 ошибок, 0 предупреждений)" in text
+    assert "Полный список (ошибок: 3, предупреждений: 0)" in text
 
     wb = openpyxl.load_workbook(tmp_path / "ошибки.xlsx")
     ws = wb["Ошибки"]
