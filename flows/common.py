@@ -11,7 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from edumon.config import load_config
-from tasks import pipeline
+from tasks import pipeline, render
 from tasks.validate import load_report_objects
 
 
@@ -24,7 +24,8 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
     cfg = load_config(config)
     spec = cfg["cycles"][cycle]
     run = {"run_id": current_run_id(), "definitions_version": cfg.definitions_version,
-           "small_group_below": cfg["privacy"]["small_group_below"]}
+           "small_group_below": cfg["privacy"]["small_group_below"],
+           "template_version": render.template_version(cfg)}
 
     loads = []
     for source, offsets in spec["sources"].items():
@@ -46,8 +47,8 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
         key=f"{cycle}-{ay}-summary",
         markdown=_summary_markdown(summary, loads),
         description=f"Итоги цикла {cycle} за {ay}/{ay + 1}")
-    for d in summary["documents"]:
-        log.info(f"Справка: {store.rstrip('/')}/{d}")
+    for m in manifests:
+        log.info(f"Опубликовано: {store.rstrip('/')}/{m}")
     return summary
 
 

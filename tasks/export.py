@@ -1,7 +1,9 @@
 """Output tables as files: Parquet (exact types) and XLSX (for analysts in Excel).
 
-A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx`. Lists are
-kept as lists in Parquet and joined into text in XLSX, where the header is frozen.
+A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx`. Parquet keeps
+the English column names of the output contract and exact types; the XLSX is for the
+analyst in Excel: Russian column titles (`reports/labels.py::COLUMN_TITLES`), a frozen,
+filterable header row, lists joined into text, booleans as «да»/«нет».
 Participant-level data never reaches this module: only marts are exported.
 """
 
@@ -10,9 +12,12 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+
+from reports.labels import COLUMN_TITLES
 
 # mart table in the warehouse → published name (SPEC §4.9) and sort order
 OUTPUT_TABLES = {
@@ -49,10 +54,19 @@ def _cell(v):
     return v
 
 
+def _yes_no(v):
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    return "да" if v else "нет"
+
+
 def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = None) -> bytes:
+    titles = COLUMN_TITLES if titles is None else titles
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object:
+        if str(out[c].dtype).lower() in ("bool", "boolean"):
+            out[c] = out[c].astype(object).map(_yes_no)
+        elif out[c].dtype == object:
             out[c] = out[c].map(_cell)
     if titles:
         out = out.rename(columns={c: titles.get(c, c) for c in out.columns})
@@ -60,9 +74,16 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = Non
     with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
         out.to_excel(xw, sheet_name=sheet[:31], index=False)
         ws = xw.sheets[sheet[:31]]
+        # a fixed creation time: the same table gives the same bytes (publication identity)
+        xw.book.set_properties({"created": datetime(2020, 1, 1), "title": sheet})
+        head = xw.book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#EEEEEE",
+                                   "border": 1})
+        for i, c in enumerate(out.columns):
+            ws.write(0, i, c, head)
+        ws.set_row(0, 45)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(out), 1), max(len(out.columns) - 1, 0))
         for i, c in enumerate(out.columns):
-            width = min(max(len(str(c)), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 14
+            width = min(max(min(len(str(c)), 24), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 18
             ws.set_column(i, i, width)
     return buf.getvalue()
