@@ -66,9 +66,12 @@ class WeedServer:
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"weed mini exited: {(self.root / 'weed.log').read_text()[-2000:]}")
-            try:
-                client.list_buckets()
-                return self
+            try:  # ready = an object can be written and read back (the volume server is up)
+                if "probe" not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
+                    client.create_bucket(Bucket="probe")
+                client.put_object(Bucket="probe", Key="probe", Body=b"ok")
+                if client.get_object(Bucket="probe", Key="probe")["Body"].read() == b"ok":
+                    return self
             except Exception:
                 if time.monotonic() > deadline:
                     self.stop()
