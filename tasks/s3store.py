@@ -8,7 +8,8 @@ code or configuration files, and is never logged:
   Yandex Object Storage…); unset means AWS;
 - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (or any source boto3 reads: profile,
   instance role); `AWS_DEFAULT_REGION` (default `us-east-1`);
-- `EDUMON_S3_MAX_ATTEMPTS` — attempts per request incl. retries (default 5).
+- `EDUMON_S3_MAX_ATTEMPTS` — attempts per request incl. retries (default 5);
+- `EDUMON_S3_CREATE_BUCKET=1` — create the bucket when missing (demos, tests).
 
 Every object carries its Content-Type (with charset for text) and its sha256 in the
 metadata (`x-amz-meta-sha256`). Errors become `StoreError` with a Russian message that
@@ -51,8 +52,11 @@ class S3Store:
         bucket, _, prefix = rest.partition("/")
         if not bucket:
             raise StoreError(f"Адрес хранилища {url!r} не содержит имени корзины (s3://корзина/префикс).")
-        return cls(bucket, prefix, endpoint_url=os.environ.get("EDUMON_S3_ENDPOINT") or None,
-                   max_attempts=int(os.environ.get("EDUMON_S3_MAX_ATTEMPTS", "5")), **kwargs)
+        store = cls(bucket, prefix, endpoint_url=os.environ.get("EDUMON_S3_ENDPOINT") or None,
+                    max_attempts=int(os.environ.get("EDUMON_S3_MAX_ATTEMPTS", "5")), **kwargs)
+        if os.environ.get("EDUMON_S3_CREATE_BUCKET", "").lower() in ("1", "true", "yes"):
+            store.ensure_bucket()
+        return store
 
     # -- errors -------------------------------------------------------------------------
     def _where(self, key: str | None) -> str:

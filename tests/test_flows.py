@@ -63,37 +63,55 @@ def published(harness, inbox, tmp_path_factory):
     return store, sep, octo
 
 
+def table_file(store, ay, name, ext):
+    """A table as a reader finds it: through its pointer `tables/<AY>/<name>.current.json`."""
+    pointer = json.loads((store / "tables" / str(ay) / f"{name}.current.json").read_text())
+    return store / next(f["key"] for f in pointer["files"] if f["key"].endswith(f".{ext}"))
+
+
+def document_file(store, mun, cycle, name):
+    """A document through the cycle's pointer and manifest."""
+    pointer = json.loads((store / "reports" / mun / str(AY) / cycle / "current.json").read_text())
+    manifest = json.loads((store / pointer["manifest"]).read_text())
+    return store / next(f["key"] for f in manifest["files"] if f["key"].endswith("/" + name))
+
+
 def test_tables_are_published_as_parquet_and_xlsx(published):
     store, sep, _ = published
     for name in ("shnor", "risk_schools"):
-        assert (store / "tables" / str(AY) / f"{name}.parquet").is_file()
-        assert (store / "tables" / str(AY) / f"{name}.xlsx").is_file()
-    shnor = duckdb.sql(f"SELECT school_code, is_shnor, criterion FROM '{store}/tables/{AY}/shnor.parquet' "
+        assert table_file(store, AY, name, "parquet").is_file()
+        assert table_file(store, AY, name, "xlsx").is_file()
+    shnor = duckdb.sql(f"SELECT school_code, is_shnor, criterion FROM '{table_file(store, AY, 'shnor', 'parquet')}' "
                        "ORDER BY school_code").fetchall()
     assert shnor == [("a1", True, "1"), ("b2", False, None), ("c3", False, None)]
-    risk = duckdb.sql(f"SELECT school_code, is_risk, flag_results FROM '{store}/tables/{AY}/risk_schools.parquet' "
-                      "ORDER BY school_code").fetchall()
+    risk = duckdb.sql(f"SELECT school_code, is_risk, flag_results FROM "
+                      f"'{table_file(store, AY, 'risk_schools', 'parquet')}' ORDER BY school_code").fetchall()
     assert risk == [("a1", False, False), ("b2", True, True), ("c3", False, False)]
-    assert (store / "tables" / "2022" / "procedure_results.parquet").is_file()
-    assert (store / "tables" / "2021" / "procedure_results.parquet").is_file()
+    assert table_file(store, 2022, "procedure_results", "parquet").is_file()
+    assert table_file(store, 2021, "procedure_results", "parquet").is_file()
 
 
 def test_spravka_names_the_schools_with_their_reasons(published):
     store, _, _ = published
-    html = (store / "reports" / "mo1" / str(AY) / "september" / "spravka.html").read_text(encoding="utf-8")
+    html = document_file(store, "mo1", "september", "spravka.html").read_text(encoding="utf-8")
     assert "СОШ № 1" in html and "ВПР, математика, 5 класс — 40,0\u00a0%" in html
     assert "2023/2024 учебный год" in html
-    html = (store / "reports" / "mo1" / str(AY) / "october" / "spravka.html").read_text(encoding="utf-8")
+    html = document_file(store, "mo1", "october", "spravka.html").read_text(encoding="utf-8")
     assert "СОШ № 2" in html and "ВПР, математика, 4 класс — «2» 25,0\u00a0%" in html
-    assert (store / "reports" / "mo2" / str(AY) / "october" / "spravka.html").is_file()
+    assert document_file(store, "mo2", "october", "spravka.html").is_file()
+    for ext in ("docx", "pdf"):
+        assert document_file(store, "mo1", "september", f"spravka.{ext}").stat().st_size > 0
+    assert (store / "reports" / "mo1" / str(AY) / "index.html").is_file()
 
 
 def test_manifest_lists_every_object_with_its_checksum(published):
     store, sep, _ = published
-    m = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "manifest.json").read_text())
+    pointer = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "current.json").read_text())
+    m = json.loads((store / pointer["manifest"]).read_text())
     assert m["run_id"] == sep["run"]["run_id"] and m["definitions_version"].startswith("2026.1+")
     keys = {f["key"] for f in m["files"]}
-    assert f"reports/mo1/{AY}/september/spravka.html" in keys and f"tables/{AY}/shnor.parquet" in keys
+    assert f"reports/mo1/{AY}/september/{m['version']}/spravka.html" in keys
+    assert any(k.startswith(f"tables/{AY}/") and k.endswith("/shnor.parquet") for k in keys)
     for f in m["files"]:
         assert hashlib.sha256((store / f["key"]).read_bytes()).hexdigest() == f["sha256"]
     assert {(i["source"], i["ay"]) for i in m["inputs"]} >= {("vpr_stats", 2022), ("vpr_stats", 2021), ("schools", None)}
