@@ -46,12 +46,13 @@ def grouped_shares(categories: list[str], series: dict[str, list[float | None]],
                 ax.annotate(number(v, 1), (b.get_x() + b.get_width() / 2, b.get_height()),
                             ha="center", va="bottom", fontsize=6)
     ax.set_xticks(range(len(categories)))
-    ax.set_xticklabels(categories, rotation=0, fontsize=6.5)
+    many = len(categories) > 5
+    ax.set_xticklabels(categories, rotation=30 if many else 0, ha="right" if many else "center", fontsize=6.5)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0)))
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
     if len(series) > 1:
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)
 
 

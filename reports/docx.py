@@ -220,13 +220,20 @@ def _block(doc, el):
         _table(doc, el)
         return
     if tag in ("ul", "ol"):
-        style = "List Bullet" if tag == "ul" else "List Number"
-        for li in el:
-            if li.tag == "li":
-                par = doc.add_paragraph(style=style)
-                par.paragraph_format.first_line_indent = Cm(0)
-                _inline(par, li)
-                _lead_trim(par)
+        # numbers and bullets as text with a hanging indent: Word's shared list numbering
+        # would continue one list's numbers in the next
+        items = [li for li in el if li.tag == "li"]
+        for n, li in enumerate(items, 1):
+            par = doc.add_paragraph()
+            par.paragraph_format.left_indent = Cm(0.75)
+            par.paragraph_format.first_line_indent = Cm(-0.75)
+            par.add_run(f"{n}.\t" if tag == "ol" else "•\t")
+            _inline(par, li)
+            if len(par.runs) > 1 and par.runs[1].text.startswith(" "):
+                par.runs[1].text = par.runs[1].text.lstrip()
+            if par.runs and par.runs[-1].text.endswith(" "):
+                par.runs[-1].text = par.runs[-1].text.rstrip()
+            par.paragraph_format.tab_stops.add_tab_stop(Cm(0.75))
         return
     if tag == "img":
         _picture(doc.add_paragraph(), el)
