@@ -185,7 +185,7 @@ def index_html(store, municipality: str, ay: int) -> bytes:
     from tasks.render import environment  # noqa: PLC0415
 
     base = f"reports/{municipality}/{ay}/"
-    cycles = []
+    cycles, names = [], {}
     for key in store.list(base):
         parts = key[len(base):].split("/")
         if len(parts) == 2 and parts[1] == "current.json":
@@ -193,6 +193,10 @@ def index_html(store, municipality: str, ay: int) -> bytes:
             docs, tabs = {}, []
             for f in m["files"]:
                 p = PurePosixPath(f["key"])
+                if p.name == "about.json":
+                    about = json.loads(store.get(f["key"]))
+                    names[about["municipality_code"]] = about["municipality_name"]
+                    continue
                 rel = "../../../" + f["key"] if f["key"].startswith("tables/") else f["key"][len(base):]
                 item = {"href": rel, "format": FORMAT_TITLES.get(p.suffix, p.suffix), "size": f["size"],
                         "sha256": f["sha256"]}
@@ -209,5 +213,6 @@ def index_html(store, municipality: str, ay: int) -> bytes:
                                          for n, fs in sorted(docs.items(), key=lambda kv: list(DOCUMENT_TITLES).index(kv[0]) if kv[0] in DOCUMENT_TITLES else 99)],
                            "tables": tabs})
     cycles.sort(key=lambda c: c["order"])
-    html = environment().get_template("index.html.j2").render(municipality_code=municipality, ay=ay, cycles=cycles)
+    html = environment().get_template("index.html.j2").render(
+        municipality_code=municipality, municipality_name=names.get(municipality, municipality), ay=ay, cycles=cycles)
     return html.encode("utf-8")

@@ -12,6 +12,7 @@ catalogue, charts); templates only format.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -374,6 +375,11 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
                       weak_below=cfg["privacy"]["small_group_below"])
         ctx = CONTEXTS[cycle](con, ay, mun, cfg)
         base = f"reports/{mun}/{ay}/{cycle}"
+        # what the index page shows about this publication (names, not data)
+        docs[f"{base}/about.json"] = json.dumps(
+            {"municipality_code": mun, "municipality_name": m["municipality_name"], "ay": ay, "cycle": cycle,
+             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},
+            ensure_ascii=False, indent=2).encode("utf-8")
         html = env.get_template(f"spravka_{cycle}.html.j2").render(**common, **ctx)
         docs.update(_formats(f"{base}/spravka", html, formats, DOCUMENT_TITLES["spravka"], report["department"]))
         if ctx.get("recommendations"):
