@@ -71,7 +71,9 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = Non
     if titles:
         out = out.rename(columns={c: titles.get(c, c) for c in out.columns})
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    # a school name like "=HYPERLINK(…)" from a registry file stays text, never a live formula
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
         out.to_excel(xw, sheet_name=sheet[:31], index=False)
         ws = xw.sheets[sheet[:31]]
         # a fixed creation time: the same table gives the same bytes (publication identity)

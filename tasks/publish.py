@@ -4,6 +4,8 @@ Key scheme (the same in the local folder and in a bucket):
 
     tables/<AY>/<version>/<name>.{parquet,xlsx}          a table's published version
     tables/<AY>/<name>.current.json                      pointer → the table's current version
+    quality/<AY>/<cycle>/<version>/checkpoint.{html,json}, validation/<AY>/<cycle>/<version>/problems.xlsx
+                                                         the same scheme for the cycle's other shared objects
     reports/<mun>/<AY>/<cycle>/<version>/<document>.{html,docx,pdf}
     reports/<mun>/<AY>/<cycle>/<version>/manifest.json   every file (sha256, size, type),
                                                          the inputs' sha256, run id, rules
@@ -40,6 +42,8 @@ DOCUMENT_TITLES = {
     "recommendations": "Адресные рекомендации школам",
     "plan": "Отчёт об исполнении плана мероприятий",
 }
+SHARED_TITLES = {"tables": "Таблица", "quality": "Проверки качества таблиц",
+                 "validation": "Протокол проверки загруженных файлов"}
 FORMAT_TITLES = {".html": "HTML", ".docx": "DOCX (Word)", ".pdf": "PDF", ".xlsx": "XLSX (Excel)",
                  ".parquet": "Parquet"}
 
@@ -97,15 +101,17 @@ def publish_cycle(store, run: dict, cycle: str, ay: int, tables: dict[str, bytes
             "template_version": run.get("template_version", ""),
             "inputs": sorted({(i.get("source"), i.get("ay"), i.get("sha256")) for i in inputs}, key=str)}
 
-    # 1. tables: one version per table name and AY
+    # 1. tables and the other shared objects of the cycle (quality checkpoints, validation
+    #    reports): one version per folder and name, e.g. tables/2023/shnor.{parquet,xlsx}
+    #    → tables/2023/<version>/shnor.* behind tables/2023/shnor.current.json
     table_entries, table_switches = [], []
     by_table: dict[tuple[str, str], dict[str, bytes]] = {}
     for key, data in tables.items():
-        _, tay, name = key.split("/", 2)
-        by_table.setdefault((tay, PurePosixPath(name).stem), {})[key] = data
-    for (tay, name), objs in sorted(by_table.items()):
-        version = identity(kind="table", table=name, table_ay=tay, formats=sorted(objs), **base)
-        pointer_key = f"tables/{tay}/{name}.current.json"
+        p = PurePosixPath(key)
+        by_table.setdefault((str(p.parent), p.stem), {})[key] = data
+    for (folder, name), objs in sorted(by_table.items()):
+        version = identity(kind="table", table=name, folder=folder, formats=sorted(objs), **base)
+        pointer_key = f"{folder}/{name}.current.json"
         current, etag = _read_pointer(store, pointer_key)
         if current and current.get("version") == version:
             stats["skipped_units"] += 1
@@ -197,13 +203,15 @@ def index_html(store, municipality: str, ay: int) -> bytes:
                     about = json.loads(store.get(f["key"]))
                     names[about["municipality_code"]] = about["municipality_name"]
                     continue
-                rel = "../../../" + f["key"] if f["key"].startswith("tables/") else f["key"][len(base):]
+                own = f["key"].startswith(base)
+                rel = f["key"][len(base):] if own else "../../../" + f["key"]
                 item = {"href": rel, "format": FORMAT_TITLES.get(p.suffix, p.suffix), "size": f["size"],
                         "sha256": f["sha256"]}
-                if f["key"].startswith("tables/"):
-                    tabs.append({**item, "name": p.stem, "ay": p.parts[1]})
-                else:
+                if own:
                     docs.setdefault(p.stem, []).append(item)
+                else:  # tables/<AY>/…, quality/<AY>/<cycle>/…, validation/<AY>/<cycle>/…
+                    tabs.append({**item, "title": SHARED_TITLES.get(p.parts[0], p.parts[0]), "name": p.stem,
+                                 "ay": p.parts[1]})
             order = list(labels.CYCLES)
             cycles.append({"code": parts[0], "title": labels.CYCLES.get(parts[0], parts[0]),
                            "order": order.index(parts[0]) if parts[0] in order else 99,

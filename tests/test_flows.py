@@ -119,14 +119,18 @@ def test_manifest_lists_every_object_with_its_checksum(published):
 
 def test_quality_checkpoint_results_are_published_and_in_the_annex(published):
     store, _, _ = published
-    m = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "manifest.json").read_text())
+    pointer = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "current.json").read_text())
+    m = json.loads((store / pointer["manifest"]).read_text())
     keys = {f["key"] for f in m["files"]}
-    assert {f"quality/{AY}/september/checkpoint.html", f"quality/{AY}/september/checkpoint.json",
-            f"validation/{AY}/september/problems.xlsx"} <= keys
-    body = json.loads((store / "quality" / str(AY) / "september" / "checkpoint.json").read_text())
+    # shared objects of the cycle are versioned like the tables: <folder>/<version>/<name>
+    for folder, name in ((f"quality/{AY}/september", "checkpoint.html"), (f"quality/{AY}/september", "checkpoint.json"),
+                         (f"validation/{AY}/september", "problems.xlsx")):
+        assert any(k.startswith(folder + "/") and k.endswith("/" + name) for k in keys), (folder, name)
+    checkpoint = next(k for k in keys if k.startswith(f"quality/{AY}/september/") and k.endswith("checkpoint.json"))
+    body = json.loads((store / checkpoint).read_text())
     # shnor 2023 over the three registry schools: one row each, all present
     shnor = {r["expectation"]: r["success"] for r in body["results"] if r["table"] == "shnor"}
     assert shnor["expect_compound_columns_to_be_unique"] is True
     assert shnor["expect_column_distinct_values_to_contain_set"] is True
-    html = (store / "reports" / "mo1" / str(AY) / "october" / "spravka.html").read_text(encoding="utf-8")
+    html = document_file(store, "mo1", "october", "spravka.html").read_text(encoding="utf-8")
     assert "Приложение. Проверки качества рассчитанных таблиц" in html
