@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup demo test bench clean
+.PHONY: setup office demo test bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,7 +23,18 @@ demo: setup
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/edumon demo
 
-test: setup
+# LibreOffice Writer (DOCX → PDF check) and poppler-utils (pdftotext, pdftoppm) for the
+# document tests; installed with apt when missing and we are root, quietly and only once.
+office:
+	@command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Устанавливаю libreoffice-writer-nogui и poppler-utils (apt)…"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	        libreoffice-writer-nogui poppler-utils; } >/dev/null 2>&1 \
+	      || echo "Не удалось установить LibreOffice: тесты конвертации DOCX будут пропущены"; \
+	  else echo "Нет LibreOffice (нужен root для apt): тесты конвертации DOCX будут пропущены"; fi; }
+
+test: setup office
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q
 

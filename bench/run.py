@@ -127,7 +127,7 @@ def summarise(scale: str, floor_runs: list[dict], stage_runs: list[dict], prefec
             "peak_rss_mb": {s: _median([r["peak_rss_mb"][s] for r in runs]) for s in STAGES},
             "total_seconds": _median([r["total_seconds"] for r in runs]),
             "compute_seconds": _median([sum(r["seconds"][s] for s in COMPUTE_STAGES) for r in runs]),
-            "rows_in": runs[0]["rows_in"], "documents": runs[0]["documents"],
+            "rows_in": runs[0]["rows_in"], "documents": runs[0]["documents"], "spravki": runs[0]["spravki"],
         }
     floors = {c: _median([f["by_cycle"][c]["seconds"] for f in floor_runs]) for c in ("september", "october")}
     summary["floor_by_cycle_seconds"] = floors

@@ -153,6 +153,7 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler, ing
             "rows_quarantined": sum(x["rows_quarantined"] for x in loads),
             "marts": counts,
             "documents": len(documents),
+            "spravki": sum(1 for k in documents if k.endswith("/spravka.html")),
             "table_bytes": sum(len(v) for v in tables.values()),
             "ingest_mode": ingest_mode,
             "xlsx": "skipped" if skip_xlsx else "written",

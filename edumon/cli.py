@@ -21,7 +21,9 @@ app.add_typer(run_app, name="run")
 
 AY_HELP = "Учебный год по году начала: 2023 — это 2023/2024 учебный год."
 INBOX_HELP = "Папка с выгрузками: inbox/<год>/<источник>/*.xlsx|csv, inbox/schools/ — реестр."
-STORE_HELP = "Куда публиковать: папка (по умолчанию var/store) или s3://корзина/префикс."
+STORE_HELP = ("Куда публиковать: папка (по умолчанию var/store) или s3://корзина/префикс "
+              "(адрес сервера и ключи — в переменных окружения EDUMON_S3_ENDPOINT, AWS_ACCESS_KEY_ID, "
+              "AWS_SECRET_ACCESS_KEY); несколько мест — через запятую.")
 WAREHOUSE_HELP = "Файл хранилища DuckDB."
 CONFIG_HELP = "Файл правил муниципалитета (TOML), дополняет правила по умолчанию."
 
@@ -77,9 +79,11 @@ def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, conf
     except IngestError as exc:
         typer.echo(f"Ошибка загрузки данных:\n{exc}", err=True)
         raise typer.Exit(1)
-    for d in result["documents"]:
-        typer.echo(f"Справка: {store.rstrip('/')}/{d}")
-    typer.echo(f"Таблицы: {', '.join(result['tables'])}")
+    for m in result["manifests"]:
+        typer.echo(f"Опубликовано (манифест): {m}")
+    for mun in sorted({m.split('/')[1] for m in result["manifests"]}):
+        typer.echo(f"Все документы: {mun}: reports/{mun}/{ay}/index.html")
+    typer.echo(f"Хранилище: {store}")
     return result
 
 
@@ -185,18 +189,23 @@ def validate_cmd(
 @app.command("demo")
 def demo_cmd(
     root: Path = typer.Option(Path("var"), "--root", help="Рабочая папка демонстрации."),
+    store: str = typer.Option(None, "--store", help=STORE_HELP + " По умолчанию <root>/store."),
 ):
     """Демонстрация: пример муниципалитета (30 школ, 5 лет) и циклы последнего года."""
     _prefect_defaults()
     from flows.demo import demo
 
-    result = demo(root=str(root))
+    result = demo(root=str(root), store=store)
     typer.echo("")
-    typer.echo("Готово. Справки:")
+    typer.echo("Готово. Опубликовано (HTML, DOCX, PDF, XLSX, манифесты):")
     for cycle in ("september", "october"):
-        for d in result["results"][cycle]["documents"]:
-            typer.echo(f"  {Path(result['store']) / d}")
-    typer.echo(f"Таблицы и манифесты: {result['store']}")
+        for m in result["results"][cycle]["manifests"]:
+            typer.echo(f"  {m}")
+    indexes = sorted({f"reports/{m.split('/')[1]}/{m.split('/')[2]}/index.html"
+                      for c in result["results"].values() for m in c["manifests"]})
+    for location in result["store"].split(","):
+        for page in indexes:
+            typer.echo(f"Откройте: {location.rstrip('/')}/{page}")
 
 
 def main():  # pragma: no cover

@@ -20,7 +20,7 @@ from prefect.runtime import flow_run
 from edumon.calendar import cycle_ay
 from edumon.config import load_config
 from reports import labels
-from tasks import ops, pipeline
+from tasks import ops, pipeline, render
 from tasks.validate import load_report_objects
 
 
@@ -49,7 +49,8 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, conf
     cfg = load_config(config)
     spec = cfg["cycles"][cycle]
     run = {"run_id": current_run_id(), "definitions_version": cfg.definitions_version,
-           "small_group_below": cfg["privacy"]["small_group_below"]}
+           "small_group_below": cfg["privacy"]["small_group_below"],
+           "template_version": render.template_version(cfg)}
 
     loads = []
     for source, offsets in spec["sources"].items():
@@ -78,12 +79,16 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, conf
             key=f"{cycle}-{ay}-flagged",
             table=digest["flagged"] or [{"Результат": "нет школ"}],
             description=f"{digest['flagged_title']}, {ay}/{ay + 1}")
-    for d in summary["documents"]:
-        link = document_link(store, d)
-        create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{d.split('/')[1]}"),
-                             link=link, link_text=f"Справка: {d}",
-                             description=f"Опубликованная справка, {labels.CYCLES.get(cycle, cycle)}")
-        log.info(f"Справка: {link}")
+    # Documents live under a version prefix behind a pointer (tasks/publish.py); the
+    # municipality's index page of the AY is the stable address that follows it.
+    for mun in sorted({d.split("/")[1] for d in summary["documents"]}):
+        link = document_link(store, f"reports/{mun}/{ay}/index.html")
+        create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{mun}"),
+                             link=link, link_text=f"Справки {mun}, {ay}/{ay + 1}",
+                             description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}")
+        log.info(f"Справки: {link}")
+    for m in manifests:
+        log.info(f"Опубликовано: {store.rstrip('/')}/{m}")
     return summary
 
 

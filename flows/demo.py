@@ -13,11 +13,12 @@ from flows.september import september_cycle
 
 
 @flow(name="demo", log_prints=True)
-def demo(root: str = "var", seed: int = 1, schools: int = 30, first_ay: int = 2019, last_ay: int = 2023) -> dict:
+def demo(root: str = "var", seed: int = 1, schools: int = 30, first_ay: int = 2019, last_ay: int = 2023,
+         store: str | None = None) -> dict:
     """Демонстрация: пример данных муниципалитета и циклы последнего учебного года."""
     inbox = Path(root) / "demo" / "inbox"
     planted = generate(inbox, seed=seed, municipalities=1, schools=schools, years=(first_ay, last_ay))
-    store = str(Path(root) / "store")
+    store = store or str(Path(root) / "store")
     warehouse = str(Path(root) / "warehouse.duckdb")
     results = {
         "september": september_cycle(last_ay, str(inbox), store, warehouse),

@@ -22,6 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from edumon.config import load_config
+from tasks import export
 
 CYCLE_FLOWS = {"september": "september-cycle", "october": "october-cycle"}
 
@@ -65,8 +66,9 @@ def merge_regions(cycle: str, ay: int, work_root: str, regions: list[str], natio
             counts[f"{name}/{mart_ay}"] = con.execute(f"SELECT count(*) FROM {name} WHERE ay = ?",
                                                       [mart_ay]).fetchone()[0]
             (out / str(mart_ay)).mkdir(parents=True, exist_ok=True)
-            con.execute(f"COPY (SELECT * FROM {name} WHERE ay = {int(mart_ay)} ORDER BY school_code) "
-                        f"TO '{out / str(mart_ay) / name.removeprefix('mart_')}.parquet' (FORMAT parquet)")
+            # the same bytes a cycle publishes: export's order per mart (not every mart has a school)
+            (out / str(mart_ay) / f"{name.removeprefix('mart_')}.parquet").write_bytes(
+                export.parquet_bytes(con, name, mart_ay))
     finally:
         con.close()
     return counts

@@ -72,3 +72,86 @@ TRENDS = {"better": "улучшение", "worse": "ухудшение", "same":
 HALVES = {1: "I полугодие", 2: "II полугодие"}
 
 RISK_FACTORS = {**RISK_SECTIONS, **RISK_ITEMS}
+
+_SUBJECT_SHORT = {"math": "мат.", "russian": "рус.", "math_base": "мат. (б)", "math_profile": "мат. (п)"}
+
+
+def procedure_short(code: str) -> str:
+    """A short axis label: vpr_math_5 → 'ВПР мат. 5'; ege_math_base → 'ЕГЭ мат. (б)'."""
+    m = _VPR.match(code)
+    if m:
+        return f"ВПР {_SUBJECT_SHORT.get(m['subject'], subject_title(m['subject']).lower())} {m['grade']}"
+    exam, _, subject = code.partition("_")
+    if exam in EXAM_TITLES and subject:
+        return f"{EXAM_TITLES[exam]} {_SUBJECT_SHORT.get(subject, subject_title(subject).lower())}"
+    return code
+
+
+# Russian column titles of the published XLSX tables (Parquet keeps the English names of
+# the output contract). A column missing here keeps its English name.
+COLUMN_TITLES = {
+    "school_code": "Код ОО",
+    "ay": "Учебный год (начало)",
+    "municipality_code": "Код муниципалитета",
+    "municipality_name": "Муниципалитет",
+    "short_name": "ОО (краткое наименование)",
+    "school_name": "Наименование ОО",
+    "procedure": "Оценочная процедура (код)",
+    "procedure_title": "Оценочная процедура",
+    "participants": "Участников",
+    "low_count": "Низких результатов («2» / ниже порога)",
+    "low_share_pct": "Доля низких результатов, %",
+    "is_low": "Низкий результат",
+    "is_weak": "Менее 10 участников (ненадёжно)",
+    "is_shnor_procedure": "Процедура для отбора ШНОР",
+    "is_shnor": "ШНОР",
+    "criterion": "Критерий",
+    "criterion_1": "Критерий 1",
+    "criterion_2": "Критерий 2",
+    "criterion_2_reading": "Прочтение критерия 2",
+    "prev_ay": "Предыдущий учебный год",
+    "low_procedures_prev": "Низкие результаты в предыдущем году",
+    "n_low_prev": "Число низких результатов в предыдущем году",
+    "procedures_prev": "Процедур с данными в предыдущем году",
+    "prev2_ay": "Позапрошлый учебный год",
+    "low_procedures_prev2": "Низкие результаты в позапрошлом году",
+    "n_low_prev2": "Число низких результатов в позапрошлом году",
+    "procedures_prev2": "Процедур с данными в позапрошлом году",
+    "no_data": "Нет данных",
+    "in_official_list": "В перечне ФИОКО",
+    "official_comparison": "Сравнение с перечнем ФИОКО",
+    "was_shnor_last_year": "ШНОР в прошлом году",
+    "list_change": "Изменение в перечне",
+    "is_risk": "Рисковая школа",
+    "risk_sections": "Разделы с риском",
+    "no_data_sections": "Разделы без данных",
+    "flag_material": "Риск: материально-техническая база",
+    "material_no_items": "Отсутствует",
+    "material_answered": "Ответов о МТБ",
+    "oo2_computers_total": "Компьютеров всего (ОО-2)",
+    "oo2_computers_internet": "Компьютеров с Интернетом (ОО-2)",
+    "oo2_internet_speed_mbps": "Скорость Интернета, Мбит/с (ОО-2)",
+    "flag_staff": "Риск: кадровые условия",
+    "teachers_total": "Учителей всего",
+    "teachers_load_36plus": "Учителей с нагрузкой 36 ч и более",
+    "staff_load36_share_pct": "Доля учителей с нагрузкой 36 ч и более, %",
+    "teachers_no_subject_diploma": "Учителей без диплома по предмету",
+    "staff_no_diploma_share_pct": "Доля учителей без диплома по предмету, %",
+    "flag_contingent": "Риск: контингент",
+    "students_total": "Обучающихся всего",
+    "contingent_count": "Обучающихся в группах риска (сумма)",
+    "contingent_share_pct": "Доля обучающихся в группах риска, %",
+    "students_registered": "Состоят на учёте",
+    "students_ovz": "Дети с ОВЗ",
+    "students_foreign_language": "Дети-инофоны",
+    "students_absent_systematic": "Систематически пропускают занятия",
+    "flag_results": "Риск: образовательные результаты",
+    "vpr_ay": "Учебный год ВПР",
+    "results_vpr_high_procedures": "ВПР с долей «2» выше порога",
+    "results_vpr_high_count": "Число таких ВПР",
+    "results_vpr_shares": "Доли «2» по ВПР",
+    "students_failing": "Неуспевающих",
+    "failing_share_pct": "Доля неуспевающих, %",
+    "definitions_version": "Версия методики",
+    "run_id": "Запуск",
+}

@@ -1,7 +1,9 @@
 """Output tables as files: Parquet (exact types) and XLSX (for analysts in Excel).
 
-A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx`. Lists are
-kept as lists in Parquet and joined into text in XLSX, where the header is frozen.
+A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx`. Parquet keeps
+the English column names of the output contract and exact types; the XLSX is for the
+analyst in Excel: Russian column titles (`reports/labels.py::COLUMN_TITLES`), a frozen,
+filterable header row, lists joined into text, booleans as «да»/«нет».
 Participant-level data never reaches this module: only marts are exported.
 """
 
@@ -10,9 +12,12 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+
+from reports.labels import COLUMN_TITLES
 
 # mart table in the warehouse → published name (SPEC §4.9) and sort order
 OUTPUT_TABLES = {
@@ -59,10 +64,19 @@ def _cell(v):
     return v
 
 
+def _yes_no(v):
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    return "да" if v else "нет"
+
+
 def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = None) -> bytes:
+    titles = COLUMN_TITLES if titles is None else titles
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object:
+        if str(out[c].dtype).lower() in ("bool", "boolean"):
+            out[c] = out[c].astype(object).map(_yes_no)
+        elif out[c].dtype == object:
             out[c] = out[c].map(_cell)
     if titles:
         out = out.rename(columns={c: titles.get(c, c) for c in out.columns})
@@ -70,15 +84,24 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str, titles: dict[str, str] | None = Non
     # A sheet holds XLSX_MAX_ROWS data rows; a longer table (a country's procedure_results)
     # continues on sheets named "<name> (2)", "<name> (3)", … each with the header.
     parts = range(0, max(len(out), 1), XLSX_MAX_ROWS)
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    # a school name like "=HYPERLINK(…)" from a registry file stays text, never a live formula
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
+        # a fixed creation time: the same table gives the same bytes (publication identity)
+        xw.book.set_properties({"created": datetime(2020, 1, 1), "title": sheet})
+        head = xw.book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#EEEEEE",
+                                   "border": 1})
         for n, start in enumerate(parts, start=1):
             part = out.iloc[start:start + XLSX_MAX_ROWS]
             name = sheet[:31] if n == 1 else f"{sheet[:31 - len(f' ({n})')]} ({n})"
             part.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
+            for i, c in enumerate(out.columns):
+                ws.write(0, i, c, head)
+            ws.set_row(0, 45)
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(len(part), 1), max(len(out.columns) - 1, 0))
             for i, c in enumerate(out.columns):
-                width = min(max(len(str(c)), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 14
+                width = min(max(min(len(str(c)), 24), *(len(str(x)) for x in out[c].head(200))) + 2, 60) if len(out) else 18
                 ws.set_column(i, i, width)
     return buf.getvalue()

@@ -137,4 +137,12 @@ def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config
 @task(name="publish", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish(store: str, run: dict, cycle: str, ay: int, tables: dict[str, bytes],
             documents: dict[str, bytes], inputs: list[dict]) -> list[str]:
-    return publish_cycle(open_store(store), run, cycle, ay, tables, documents, inputs)
+    """Publish to the store, or to each of several stores given with commas (e.g.
+    `var/store,s3://bucket/prefix`): the same objects, so the same keys and bytes in each.
+    A failed attempt is retried; a publication is only visible once its pointer switched."""
+    manifests: list[str] = []
+    for location in [s.strip() for s in store.split(",") if s.strip()]:
+        manifests = publish_cycle(open_store(location), run, cycle, ay, tables, documents, inputs)
+        _logger().info(f"Публикация в {location}: загружено объектов {run['publish_stats']['uploaded']}, "
+                       f"без изменений {run['publish_stats']['skipped_units']}")
+    return manifests

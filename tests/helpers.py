@@ -43,3 +43,15 @@ def rows(con, sql: str, *args) -> list[dict]:
     cur = con.execute(sql, list(args))
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def query(sql: str, *args) -> list[tuple]:
+    """Rows of a query on a fresh in-memory DuckDB (never the shared default connection,
+    which refuses new work while an earlier result is unfinished)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return con.execute(sql, list(args)).fetchall()
+    finally:
+        con.close()

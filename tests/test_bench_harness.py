@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 
 from bench.run import bench_scale
 from bench.stages import STAGES
 from edumon.config import load_config
+from tests.helpers import query
+from tests.publication import table_file
 
 
 def test_harness_writes_every_stage_of_both_cycles(tmp_path):
@@ -33,7 +34,8 @@ def test_harness_writes_every_stage_of_both_cycles(tmp_path):
         assert all(c["peak_rss_mb"][s] > 0 for s in STAGES)  # every stage was sampled
         assert c["rows_quarantined"] == 0
         # tiny scale: 8 schools in 2 municipalities → one справка per municipality
-        assert c["documents"] == 2
+        # one справка per municipality (each also in DOCX and PDF, with recommendations)
+        assert c["spravki"] == 2 and c["documents"] > c["spravki"]
     assert run["cycles"]["september"]["marts"]["mart_shnor/2023"] == 8
     assert run["cycles"]["october"]["marts"]["mart_risk_schools/2023"] == 8
 
@@ -51,5 +53,5 @@ def test_harness_writes_every_stage_of_both_cycles(tmp_path):
     assert saved["summary"]["cycles"]["september"]["compute_over_floor"] > 0
 
     # the published tables are real: 8 schools in the ШНОР table of 2023
-    shnor = tmp_path / "work" / "tiny-stages" / "store" / "tables" / "2023" / "shnor.parquet"
-    assert duckdb.execute(f"SELECT count(*) FROM '{shnor}'").fetchone()[0] == 8
+    shnor = table_file(tmp_path / "work" / "tiny-stages" / "store", 2023, "shnor", "parquet")
+    assert query(f"SELECT count(*) FROM '{shnor}'")[0][0] == 8

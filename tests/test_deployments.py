@@ -14,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
-from tests.helpers import write_csv
+from tests.helpers import query, write_csv
+from tests.publication import document_file, table_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
@@ -127,6 +127,9 @@ class Prefect:
         raise AssertionError(f"{name} did not finish: {run['state']}; worker log:\n"
                              f"{(self.logs / 'worker.log').read_text()[-3000:]}")
 
+    def worker_log(self, chars: int = 6000) -> str:
+        return (self.logs / "worker.log").read_text()[-chars:]
+
     def artifacts(self, flow_run_ids: list[str]) -> list[dict]:
         return self.api("POST", "/artifacts/filter",
                         json={"artifacts": {"flow_run_id": {"any_": flow_run_ids}}, "limit": 200})
@@ -181,35 +184,36 @@ def test_september_and_a_two_year_backfill_run_from_their_deployments(prefect, t
     sep_store, sep_wh = tmp_path / "sep-store", tmp_path / "sep.duckdb"
     sep = prefect.run_deployment("september-cycle/september", {
         "ay": 2023, "inbox": str(inbox), "store": str(sep_store), "warehouse": str(sep_wh)})
-    assert sep["state"]["type"] == "COMPLETED", sep["state"]
-    assert (sep_store / "tables" / "2023" / "shnor.parquet").is_file()
-    mon = duckdb.sql(f"SELECT indicator_code, status FROM '{sep_store}/tables/2022/shnor_monitoring.parquet'").fetchall()
+    assert sep["state"]["type"] == "COMPLETED", (sep["state"], prefect.worker_log())
+    assert table_file(sep_store, 2023, "shnor", "parquet").is_file()
+    mon = query(f"SELECT indicator_code, status FROM '{table_file(sep_store, 2022, 'shnor_monitoring', 'parquet')}'")
     assert len(mon) == 14 and ("shnor_teachers_diag_subject", "no_data") in mon   # no staff monitoring loaded
     keys = {a["key"]: a for a in prefect.artifacts([sep["id"]])}
     assert {"september-2023-summary", "september-2023-flagged", "september-2023-spravka-mo1"} <= set(keys)
     assert "Предупреждения" in keys["september-2023-summary"]["data"]
     assert "a1" in str(keys["september-2023-flagged"]["data"])   # a1 is ШНОР for 2023
-    assert "(file://" in keys["september-2023-spravka-mo1"]["data"] and "spravka.html" in keys["september-2023-spravka-mo1"]["data"]
+    # the link goes to the municipality's index page, which follows the publication pointers
+    assert "(file://" in keys["september-2023-spravka-mo1"]["data"] and "mo1/2023/index.html" in keys["september-2023-spravka-mo1"]["data"]
 
     store, wh = tmp_path / "store", tmp_path / "w.duckdb"
     bf = prefect.run_deployment("backfill/backfill", {
         "from_ay": 2022, "to_ay": 2023, "inbox": str(inbox), "store": str(store), "warehouse": str(wh)})
-    assert bf["state"]["type"] == "COMPLETED", bf["state"]
+    assert bf["state"]["type"] == "COMPLETED", (bf["state"], prefect.worker_log())
     for ay in (2022, 2023):
         for name in ("shnor", "risk_schools", "prevention_half1", "prevention", "plan_status", "plan_sections"):
-            assert (store / "tables" / str(ay) / f"{name}.parquet").is_file(), (ay, name)
+            assert table_file(store, ay, name, "parquet").is_file(), (ay, name)
         for cycle in ("september", "october", "january", "june"):
-            assert (store / "reports" / "mo1" / str(ay) / cycle / "spravka.html").is_file(), (ay, cycle)
+            assert document_file(store, "mo1", ay, cycle, "spravka.html").is_file(), (ay, cycle)
     # the September 2023 run read the October 2022 list written earlier in the same backfill:
     # a1 (no stable Internet) is a risk school of 2022 → 1 of 2 schools
-    [(num, den, pct)] = duckdb.sql(f"""SELECT numerator, denominator, value_pct
-        FROM '{store}/tables/2022/risk_monitoring.parquet' WHERE indicator_code = 'risk_found'""").fetchall()
+    [(num, den, pct)] = query(f"""SELECT numerator, denominator, value_pct
+        FROM '{table_file(store, 2022, "risk_monitoring", "parquet")}' WHERE indicator_code = 'risk_found'""")
     assert (num, den, pct) == (1, 2, 50.0)
     # every prevention indicator is the same in both halves of both years → 0 change, «без изменений»
-    trends = duckdb.sql(f"SELECT DISTINCT trend_vs_prev_year FROM '{store}/tables/2023/prevention.parquet' "
-                        "WHERE half = 2").fetchall()
+    trends = query(f"SELECT DISTINCT trend_vs_prev_year FROM '{table_file(store, 2023, 'prevention', 'parquet')}' "
+                   "WHERE half = 2")
     assert trends == [("same",)]
-    june = (store / "reports" / "mo1" / "2023" / "june" / "spravka.html").read_text(encoding="utf-8")
+    june = document_file(store, "mo1", 2023, "june", "spravka.html").read_text(encoding="utf-8")
     assert "Анализ эффективности" in june and "Приказ" in june   # measure 1 is overdue on 10 June 2024
 
     arts = prefect.artifacts([bf["id"]])

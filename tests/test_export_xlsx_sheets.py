@@ -15,12 +15,12 @@ def test_long_table_continues_on_further_sheets(tmp_path, monkeypatch):
     path = tmp_path / "t.xlsx"
     path.write_bytes(export.xlsx_bytes(df, "procedure_results"))
     wb = CalamineWorkbook.from_path(str(path))
-    # 5 rows at 2 per sheet → 3 sheets: a,b | c,d | e, each under its own header
+    # 5 rows at 2 per sheet → 3 sheets: a,b | c,d | e, each under its own (Russian) header
     assert wb.sheet_names == ["procedure_results", "procedure_results (2)", "procedure_results (3)"]
     sheets = [wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names]
-    assert sheets[0] == [["school_code", "participants"], ["a", 1.0], ["b", 2.0]]
-    assert sheets[1] == [["school_code", "participants"], ["c", 3.0], ["d", 4.0]]
-    assert sheets[2] == [["school_code", "participants"], ["e", 5.0]]
+    assert sheets[0] == [["Код ОО", "Участников"], ["a", 1.0], ["b", 2.0]]
+    assert sheets[1] == [["Код ОО", "Участников"], ["c", 3.0], ["d", 4.0]]
+    assert sheets[2] == [["Код ОО", "Участников"], ["e", 5.0]]
 
 
 def test_short_table_is_one_sheet(tmp_path):
@@ -29,4 +29,4 @@ def test_short_table_is_one_sheet(tmp_path):
     path.write_bytes(export.xlsx_bytes(df, "shnor"))
     wb = CalamineWorkbook.from_path(str(path))
     assert wb.sheet_names == ["shnor"]
-    assert wb.get_sheet_by_name("shnor").to_python() == [["school_code", "is_shnor"], ["a", True]]
+    assert wb.get_sheet_by_name("shnor").to_python() == [["Код ОО", "ШНОР"], ["a", "да"]]

@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-import duckdb
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from tests.helpers import write_csv
+from tests import publication
+from tests.helpers import query
+from tests.publication import table_file
 
 AY = 2023
 
@@ -63,37 +65,46 @@ def published(harness, inbox, tmp_path_factory):
     return store, sep, octo
 
 
+def document_file(store, mun, cycle, name):
+    return publication.document_file(store, mun, AY, cycle, name)
+
+
 def test_tables_are_published_as_parquet_and_xlsx(published):
     store, sep, _ = published
     for name in ("shnor", "risk_schools"):
-        assert (store / "tables" / str(AY) / f"{name}.parquet").is_file()
-        assert (store / "tables" / str(AY) / f"{name}.xlsx").is_file()
-    shnor = duckdb.sql(f"SELECT school_code, is_shnor, criterion FROM '{store}/tables/{AY}/shnor.parquet' "
-                       "ORDER BY school_code").fetchall()
+        assert table_file(store, AY, name, "parquet").is_file()
+        assert table_file(store, AY, name, "xlsx").is_file()
+    shnor = query(f"SELECT school_code, is_shnor, criterion FROM '{table_file(store, AY, 'shnor', 'parquet')}' "
+                       "ORDER BY school_code")
     assert shnor == [("a1", True, "1"), ("b2", False, None), ("c3", False, None)]
-    risk = duckdb.sql(f"SELECT school_code, is_risk, flag_results FROM '{store}/tables/{AY}/risk_schools.parquet' "
-                      "ORDER BY school_code").fetchall()
+    risk = query(f"SELECT school_code, is_risk, flag_results FROM "
+                      f"'{table_file(store, AY, 'risk_schools', 'parquet')}' ORDER BY school_code")
     assert risk == [("a1", False, False), ("b2", True, True), ("c3", False, False)]
-    assert (store / "tables" / "2022" / "procedure_results.parquet").is_file()
-    assert (store / "tables" / "2021" / "procedure_results.parquet").is_file()
+    assert table_file(store, 2022, "procedure_results", "parquet").is_file()
+    assert table_file(store, 2021, "procedure_results", "parquet").is_file()
 
 
 def test_spravka_names_the_schools_with_their_reasons(published):
     store, _, _ = published
-    html = (store / "reports" / "mo1" / str(AY) / "september" / "spravka.html").read_text(encoding="utf-8")
+    html = document_file(store, "mo1", "september", "spravka.html").read_text(encoding="utf-8")
     assert "СОШ № 1" in html and "ВПР, математика, 5 класс — 40,0\u00a0%" in html
     assert "2023/2024 учебный год" in html
-    html = (store / "reports" / "mo1" / str(AY) / "october" / "spravka.html").read_text(encoding="utf-8")
+    html = document_file(store, "mo1", "october", "spravka.html").read_text(encoding="utf-8")
     assert "СОШ № 2" in html and "ВПР, математика, 4 класс — «2» 25,0\u00a0%" in html
-    assert (store / "reports" / "mo2" / str(AY) / "october" / "spravka.html").is_file()
+    assert document_file(store, "mo2", "october", "spravka.html").is_file()
+    for ext in ("docx", "pdf"):
+        assert document_file(store, "mo1", "september", f"spravka.{ext}").stat().st_size > 0
+    assert (store / "reports" / "mo1" / str(AY) / "index.html").is_file()
 
 
 def test_manifest_lists_every_object_with_its_checksum(published):
     store, sep, _ = published
-    m = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "manifest.json").read_text())
+    pointer = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "current.json").read_text())
+    m = json.loads((store / pointer["manifest"]).read_text())
     assert m["run_id"] == sep["run"]["run_id"] and m["definitions_version"].startswith("2026.1+")
     keys = {f["key"] for f in m["files"]}
-    assert f"reports/mo1/{AY}/september/spravka.html" in keys and f"tables/{AY}/shnor.parquet" in keys
+    assert f"reports/mo1/{AY}/september/{m['version']}/spravka.html" in keys
+    assert any(k.startswith(f"tables/{AY}/") and k.endswith("/shnor.parquet") for k in keys)
     for f in m["files"]:
         assert hashlib.sha256((store / f["key"]).read_bytes()).hexdigest() == f["sha256"]
     assert {(i["source"], i["ay"]) for i in m["inputs"]} >= {("vpr_stats", 2022), ("vpr_stats", 2021), ("schools", None)}
@@ -101,14 +112,18 @@ def test_manifest_lists_every_object_with_its_checksum(published):
 
 def test_quality_checkpoint_results_are_published_and_in_the_annex(published):
     store, _, _ = published
-    m = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "manifest.json").read_text())
+    pointer = json.loads((store / "reports" / "mo1" / str(AY) / "september" / "current.json").read_text())
+    m = json.loads((store / pointer["manifest"]).read_text())
     keys = {f["key"] for f in m["files"]}
-    assert {f"quality/{AY}/september/checkpoint.html", f"quality/{AY}/september/checkpoint.json",
-            f"validation/{AY}/september/problems.xlsx"} <= keys
-    body = json.loads((store / "quality" / str(AY) / "september" / "checkpoint.json").read_text())
+    # shared objects of the cycle are versioned like the tables: <folder>/<version>/<name>
+    for folder, name in ((f"quality/{AY}/september", "checkpoint.html"), (f"quality/{AY}/september", "checkpoint.json"),
+                         (f"validation/{AY}/september", "problems.xlsx")):
+        assert any(k.startswith(folder + "/") and k.endswith("/" + name) for k in keys), (folder, name)
+    checkpoint = next(k for k in keys if k.startswith(f"quality/{AY}/september/") and k.endswith("checkpoint.json"))
+    body = json.loads((store / checkpoint).read_text())
     # shnor 2023 over the three registry schools: one row each, all present
     shnor = {r["expectation"]: r["success"] for r in body["results"] if r["table"] == "shnor"}
     assert shnor["expect_compound_columns_to_be_unique"] is True
     assert shnor["expect_column_distinct_values_to_contain_set"] is True
-    html = (store / "reports" / "mo1" / str(AY) / "october" / "spravka.html").read_text(encoding="utf-8")
+    html = document_file(store, "mo1", "october", "spravka.html").read_text(encoding="utf-8")
     assert "Приложение. Проверки качества рассчитанных таблиц" in html

@@ -1,0 +1,341 @@
+"""DOCX from the справка's own HTML: one data context, one template, three formats.
+
+The templates write a small, regular HTML (letterhead, meta line with the date and the
+number field, h1/h2/h3, paragraphs, tables with a thead, lists, charts as PNG data URIs,
+signature block, page breaks). This module walks that HTML and builds a Word document an
+official can edit and sign: real Word headings and paragraphs (not a picture of a page),
+tables whose header row repeats on every page, Times New Roman 13 pt, A4 with the
+margins of the print CSS. Unknown tags fall back to their text, so nothing is lost.
+
+The output is byte-stable for the same HTML (fixed core properties and zip timestamps),
+so an unchanged справка gives an unchanged object.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+from datetime import datetime
+
+import lxml.html
+from docx import Document
+from docx.enum.section import WD_ORIENT  # noqa: F401  (kept for landscape annexes)
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+FIXED_TIME = datetime(2020, 1, 1)
+BLOCK_TAGS = {"p", "h1", "h2", "h3", "table", "ul", "ol", "div", "img", "figure", "section"}
+
+
+def _classes(el) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _inline(par, node, bold=False, italic=False, size=None, skip_text=False):
+    """Append node's text and inline children to a paragraph (b, i, span.weak, br, a, sup)."""
+    def run(text, b, i):
+        if not text:
+            return
+        r = par.add_run(" ".join(text.split("\n")) if "\n" in text else text)
+        r.bold, r.italic = b or None, i or None
+        if size:
+            r.font.size = size
+
+    if not skip_text:
+        run(_squash(node.text), bold, italic)
+    for child in node:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "br":
+            par.add_run().add_break()
+        elif tag == "img":
+            _picture(par, child)
+        else:
+            b = bold or tag in ("b", "strong", "th")
+            i = italic or tag in ("i", "em") or "weak" in _classes(child)
+            sup = tag == "sup"
+            if sup:
+                r = par.add_run(_squash(child.text_content()))
+                r.font.superscript = True
+            else:
+                _inline(par, child, b, i, size)
+        run(_squash(child.tail), bold, italic)
+
+
+def _squash(text):
+    if not text:
+        return ""
+    return " ".join(text.split()) + (" " if text[-1:].isspace() and text.strip() else "") \
+        if text.strip() else (" " if text else "")
+
+
+def _lead_trim(par):
+    if par.runs and par.runs[0].text.startswith(" "):
+        par.runs[0].text = par.runs[0].text.lstrip()
+    if par.runs and par.runs[-1].text.endswith(" "):
+        par.runs[-1].text = par.runs[-1].text.rstrip()
+
+
+def _picture(par, img, width=Cm(16)):
+    src = img.get("src", "")
+    if src.startswith("data:image/png;base64,"):
+        par.add_run().add_picture(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), width=width)
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _repeat_header(row):
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _no_borders(table):
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil")
+        borders.append(e)
+    tbl_pr.append(borders)
+
+
+def _cell_shading(cell, fill="EEEEEE"):
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _table(doc, el):
+    rows = []
+    for part in el:
+        if part.tag in ("thead", "tbody", "tfoot"):
+            rows += [(r, part.tag == "thead") for r in part if r.tag == "tr"]
+        elif part.tag == "tr":
+            rows.append((part, all(c.tag == "th" for c in part)))
+    if not rows:
+        return
+    ncols = max(sum(int(c.get("colspan", 1)) for c in r if c.tag in ("td", "th")) for r, _ in rows)
+    table = doc.add_table(rows=0, cols=ncols)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for r, is_head in rows:
+        row = table.add_row()
+        if is_head:
+            _repeat_header(row)
+        i = 0
+        for c in r:
+            if c.tag not in ("td", "th"):
+                continue
+            span = int(c.get("colspan", 1))
+            cell = row.cells[i]
+            if span > 1:
+                cell = cell.merge(row.cells[i + span - 1])
+            par = cell.paragraphs[0]
+            par.paragraph_format.first_line_indent = Cm(0)
+            par.alignment = (WD_ALIGN_PARAGRAPH.RIGHT if "num" in _classes(c)
+                             else WD_ALIGN_PARAGRAPH.CENTER if c.tag == "th" else WD_ALIGN_PARAGRAPH.LEFT)
+            _inline(par, c, bold=c.tag == "th", size=Pt(10.5))
+            _lead_trim(par)
+            if c.tag == "th":
+                _cell_shading(cell)
+            i += span
+    _column_widths(table, [[(c, int(c.get("colspan", 1))) for c in r if c.tag in ("td", "th")] for r, _ in rows],
+                   ncols)
+    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+
+
+def _column_widths(table, rows, ncols, total_cm=16.5):
+    """Columns as wide as their longest word-run suggests (a «№» column stays narrow)."""
+    longest, lengths = [3] * ncols, [[] for _ in range(ncols)]
+    for r in rows:
+        i = 0
+        for c, span in r:
+            if span == 1 and i < ncols:
+                words = c.text_content().split()
+                longest[i] = max(longest[i], min(max((len(w) for w in words), default=1), 16) + 1)
+                lengths[i].append(min(len(" ".join(words)), 120))
+            i += span
+    weights = [max(longest[i], (sum(v) / len(v) if v else 0) / 2.2) for i, v in enumerate(lengths)]
+    table.autofit = False
+    unit = total_cm / sum(weights)
+    for i, col in enumerate(table.columns):  # the grid is what LibreOffice reads
+        col.width = Cm(weights[i] * unit)
+    for row in table.rows:
+        for i, cell in enumerate(row.cells[:ncols]):
+            cell.width = Cm(weights[i] * unit)
+
+
+def _block(doc, el):
+    tag = el.tag if isinstance(el.tag, str) else ""
+    cls = _classes(el)
+    if tag in ("script", "style", "title", "head"):
+        return
+    if "pagebreak" in cls:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        return
+    if tag == "div" and "letterhead" in cls:
+        par = doc.add_paragraph()
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        par.paragraph_format.first_line_indent = Cm(0)
+        _inline(par, el, bold=True)
+        _lead_trim(par)
+        return
+    if tag == "div" and ("meta" in cls or "signature" in cls):
+        parts = [c for c in el if isinstance(c.tag, str)]
+        table = doc.add_table(rows=1, cols=max(len(parts), 1))
+        _no_borders(table)
+        for i, part in enumerate(parts):
+            par = table.rows[0].cells[i].paragraphs[0]
+            par.paragraph_format.first_line_indent = Cm(0)
+            par.alignment = WD_ALIGN_PARAGRAPH.RIGHT if i == len(parts) - 1 and i else WD_ALIGN_PARAGRAPH.LEFT
+            _inline(par, part)
+            _lead_trim(par)
+        doc.add_paragraph()
+        return
+    if tag in ("h1", "h2", "h3"):
+        par = doc.add_heading(level={"h1": 1, "h2": 2, "h3": 3}[tag])
+        _inline(par, el)
+        _lead_trim(par)
+        if tag == "h1":
+            par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        return
+    if tag == "p":
+        par = doc.add_paragraph()
+        if "note" in cls:
+            par.paragraph_format.first_line_indent = Cm(0)
+            _inline(par, el, size=Pt(10))
+        else:
+            _inline(par, el)
+        if "center" in cls:
+            par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _lead_trim(par)
+        return
+    if tag == "table":
+        _table(doc, el)
+        return
+    if tag in ("ul", "ol"):
+        # numbers and bullets as text with a hanging indent: Word's shared list numbering
+        # would continue one list's numbers in the next
+        items = [li for li in el if li.tag == "li"]
+        for n, li in enumerate(items, 1):
+            par = doc.add_paragraph()
+            par.paragraph_format.left_indent = Cm(0.75)
+            par.paragraph_format.first_line_indent = Cm(-0.75)
+            par.add_run(f"{n}.\t" if tag == "ol" else "•\t")
+            _inline(par, li)
+            if len(par.runs) > 1 and par.runs[1].text.startswith(" "):
+                par.runs[1].text = par.runs[1].text.lstrip()
+            if par.runs and par.runs[-1].text.endswith(" "):
+                par.runs[-1].text = par.runs[-1].text.rstrip()
+            par.paragraph_format.tab_stops.add_tab_stop(Cm(0.75))
+        return
+    if tag == "img":
+        _picture(doc.add_paragraph(), el)
+        return
+    if tag == "figure":
+        for child in el:
+            if child.tag == "img":
+                _picture(doc.add_paragraph(), child)
+            elif child.tag == "figcaption":
+                par = doc.add_paragraph()
+                par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                _inline(par, child, italic=True, size=Pt(10))
+                _lead_trim(par)
+        return
+    # a container: its blocks in order; loose text becomes a paragraph
+    if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
+        if el.text and el.text.strip():
+            doc.add_paragraph(_squash(el.text).strip())
+        for child in el:
+            _block(doc, child)
+            if child.tail and child.tail.strip():
+                doc.add_paragraph(_squash(child.tail).strip())
+    elif el.text_content().strip():
+        par = doc.add_paragraph()
+        _inline(par, el)
+        _lead_trim(par)
+
+
+def _styles(doc):
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(13)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
+    pf = normal.paragraph_format
+    pf.first_line_indent = Cm(1.25)
+    pf.space_after = Pt(3)
+    pf.line_spacing = 1.15
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    for name, size in (("Heading 1", 14), ("Heading 2", 13), ("Heading 3", 13)):
+        st = doc.styles[name]
+        st.font.name = "Times New Roman"
+        st.font.size = Pt(size)
+        st.font.bold = True
+        st.font.italic = False
+        st.font.color.rgb = None
+        rpr = st.element.get_or_add_rPr()
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = OxmlElement("w:rFonts")
+            rpr.append(rfonts)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            rfonts.set(qn(attr), "Times New Roman")
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+        st.paragraph_format.first_line_indent = Cm(0)
+        st.paragraph_format.space_before = Pt(10)
+        st.paragraph_format.space_after = Pt(4)
+        st.paragraph_format.keep_with_next = True
+    section = doc.sections[0]
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.paragraph_format.first_line_indent = Cm(0)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        run = footer.add_run()
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(25), Mm(15)
+
+
+def _stable_zip(data: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def html_to_docx(html: str, title: str = "", author: str = "") -> bytes:
+    """The справка's HTML as a Word document (bytes)."""
+    root = lxml.html.document_fromstring(html)
+    doc = Document()
+    _styles(doc)
+    cp = doc.core_properties
+    cp.title, cp.author, cp.last_modified_by = title, author, author
+    cp.created = cp.modified = FIXED_TIME
+    cp.revision = 1
+    body = root.find("body")
+    for el in (body if body is not None else root):
+        _block(doc, el)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return _stable_zip(buf.getvalue())
