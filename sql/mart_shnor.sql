@@ -1,47 +1,22 @@
 -- Output table `shnor` (SPEC §4.1, seed 003 §2.1): the ШНОР list for AY $ay.
--- A school enters the list when (1) at least two procedures were low in AY−1, or
--- (2) at least one procedure was low in each of AY−1 and AY−2 ("any" reading) — or the
--- same procedure in both years ("same" reading). Procedures with fewer participants than
--- the minimum do not count. The list of AY−1 is evaluated by the same rule to tell
--- entries, stays and exits; the official ФИОКО list of AY $ay is compared when loaded.
-WITH counted AS (
-    SELECT *
-    FROM int_procedure_results
-    WHERE list_contains($shnor_procedures, procedure)
-      AND participants >= $shnor_min_participants
-),
-by_year AS (
-    SELECT school_code, ay,
-           list(procedure ORDER BY procedure) FILTER (WHERE is_low) AS low,
-           count(*) AS with_data
-    FROM counted
-    GROUP BY ALL
-),
-evaluated AS (
+-- The rule is `int_shnor_list` (one place); this mart adds, for AY $ay, the list of AY−1
+-- (entries, stays and exits) and the official ФИОКО list of AY $ay when it is loaded.
+WITH listed AS (
+    -- the rule itself is `int_shnor_list`; a year without any results behind it gives
+    -- every school empty lists and no criterion (`no_data`)
     SELECT
         t.ay,
         s.school_code,
-        coalesce(p1.low, []) AS low_prev,
-        coalesce(p2.low, []) AS low_prev2,
-        coalesce(p1.with_data, 0) AS procedures_prev,
-        coalesce(p2.with_data, 0) AS procedures_prev2
+        coalesce(l.low_prev, []) AS low_prev,
+        coalesce(l.low_prev2, []) AS low_prev2,
+        coalesce(l.procedures_prev, 0) AS procedures_prev,
+        coalesce(l.procedures_prev2, 0) AS procedures_prev2,
+        coalesce(l.criterion_1, false) AS criterion_1,
+        coalesce(l.criterion_2, false) AS criterion_2,
+        coalesce(l.is_shnor, false) AS is_shnor
     FROM stg_schools s
     CROSS JOIN (SELECT unnest([$ay, $ay - 1]) AS ay) t
-    LEFT JOIN by_year p1 ON p1.school_code = s.school_code AND p1.ay = t.ay - 1
-    LEFT JOIN by_year p2 ON p2.school_code = s.school_code AND p2.ay = t.ay - 2
-),
-criteria AS (
-    SELECT
-        *,
-        len(low_prev) >= $shnor_criterion1_min_low_procedures AS criterion_1,
-        CASE $shnor_criterion2_reading
-            WHEN 'same' THEN len(list_intersect(low_prev, low_prev2)) > 0
-            ELSE len(low_prev) > 0 AND len(low_prev2) > 0
-        END AS criterion_2
-    FROM evaluated
-),
-listed AS (
-    SELECT *, criterion_1 OR criterion_2 AS is_shnor FROM criteria
+    LEFT JOIN int_shnor_list l ON l.school_code = s.school_code AND l.ay = t.ay
 ),
 official AS (
     SELECT DISTINCT school_code FROM raw_official_shnor WHERE ay = $ay
