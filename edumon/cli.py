@@ -198,7 +198,7 @@ def demo_cmd(
     result = demo(root=str(root), store=store)
     typer.echo("")
     typer.echo("Готово. Опубликовано (HTML, DOCX, PDF, XLSX, манифесты):")
-    for cycle in ("september", "october"):
+    for cycle in result["results"]:
         for m in result["results"][cycle]["manifests"]:
             typer.echo(f"  {m}")
     indexes = sorted({f"reports/{m.split('/')[1]}/{m.split('/')[2]}/index.html"
