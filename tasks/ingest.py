@@ -147,6 +147,21 @@ def _post_process(df: pd.DataFrame, source: Source, salt: str) -> pd.DataFrame:
     return df
 
 
+def _pseudonymise_rejects(rejected: pd.DataFrame, problems: list[Problem], salt: str) -> None:
+    """Rejected rows keep their raw text, except the participant id: it is replaced by the
+    same salted hash a loaded row gets, in the quarantine and in the messages (and so in
+    the run's log), so no real id is stored anywhere (SPEC §3.1)."""
+    if not len(rejected) or "participant_id" not in rejected:
+        return
+    raw = rejected["participant_id"].astype("string")
+    hashed = pseudonymise(raw.where(raw.fillna("") != ""), salt)
+    codes = {r: h for r, h in zip(raw, hashed) if isinstance(r, str) and r and isinstance(h, str)}
+    rejected["participant_id"] = hashed.fillna("").to_numpy()
+    for p in problems:
+        if p.value in codes:
+            p.value = codes[p.value]
+
+
 @dataclass
 class CheckResult:
     """Files of one source read, typed and checked; nothing written yet."""
@@ -341,6 +356,8 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
         raise IngestError(_summary(report, "ни одна строка не прочитана"))
     report.rows_in = res.rows_in
     good = _post_process(res.good, source, _salt(cfg))
+    if source.participant_level:
+        _pseudonymise_rejects(res.rejected, report.problems, _salt(cfg))
     report.rows_loaded = len(good)
     report.rows_quarantined = len(res.rejected)
     assert report.rows_in == report.rows_loaded + report.rows_quarantined

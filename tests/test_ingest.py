@@ -93,3 +93,22 @@ def test_bad_rows_are_quarantined_with_the_place_and_rule_and_good_rows_load(tmp
     q = con.execute("SELECT row, reasons FROM quarantine ORDER BY row").fetchall()
     assert [r for r, _ in q] == [3, 4, 6]
     assert con.execute("SELECT list(school_code ORDER BY school_code) FROM raw_context").fetchone()[0] == ["s1", "s4"]
+
+
+def test_quarantine_never_keeps_a_real_participant_id(tmp_path, con):
+    path = tmp_path / "inbox" / "2022" / "gia" / "gia.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("participant_id;school_code;exam;subject;mark\n"
+                    "REAL-ID-0001;s1;ОГЭ;Математика;4\n"
+                    "REAL-ID-0002;s1;ОГЭ;Математика;7\n",   # row 3: a mark of 7 is impossible
+                    encoding="utf-8")
+    cfg = load_config(overrides={"ingest": {"max_rejected_share_pct": 80.0}})
+    rep = ingest_source(con, tmp_path / "inbox", "gia", 2022, "r1", cfg)
+    assert (rep.rows_loaded, rep.rows_quarantined) == (1, 1)
+    stored = " ".join(str(v) for row in con.execute("SELECT * FROM quarantine").fetchall() for v in row)
+    stored += " ".join(str(v) for row in con.execute("SELECT * FROM raw_gia").fetchall() for v in row)
+    assert "REAL-ID" not in stored and "REAL-ID" not in " ".join(p.message() for p in rep.problems)
+    # the reject carries the same 20-character code a loaded row would get
+    import hashlib
+    want = hashlib.sha256(f"{cfg['privacy']['default_salt']}|REAL-ID-0002".encode()).hexdigest()[:20]
+    assert want in con.execute("SELECT raw_json FROM quarantine").fetchone()[0]
