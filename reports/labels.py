@@ -47,15 +47,25 @@ def subject_title(code: str) -> str:
     return SUBJECT_TITLES.get(code, code)
 
 
-def procedure_title(code: str) -> str:
-    """vpr_math_5 → 'ВПР, математика, 5 класс'; ege_math_base → 'ЕГЭ, математика (базовая)'."""
+def _procedure_parts(code: str) -> tuple[str, str, str | None] | None:
+    """vpr_math_5 → ('ВПР', 'math', '5'); ege_math_base → ('ЕГЭ', 'math_base', None)."""
     m = _VPR.match(code)
     if m:
-        return f"ВПР, {subject_title(m['subject']).lower()}, {m['grade']} класс"
+        return "ВПР", m["subject"], m["grade"]
     exam, _, subject = code.partition("_")
     if exam in EXAM_TITLES and subject:
-        return f"{EXAM_TITLES[exam]}, {subject_title(subject).lower()}"
-    return code
+        return EXAM_TITLES[exam], subject, None
+    return None
+
+
+def procedure_title(code: str) -> str:
+    """vpr_math_5 → 'ВПР, математика, 5 класс'; ege_math_base → 'ЕГЭ, математика (базовая)'."""
+    parts = _procedure_parts(code)
+    if parts is None:
+        return code
+    exam, subject, grade = parts
+    title = f"{exam}, {subject_title(subject).lower()}"
+    return f"{title}, {grade} класс" if grade else title
 
 # plan of measures (SPEC §4.8): status codes of `plan_status` as the execution report says them
 PLAN_STATUSES = {
@@ -78,13 +88,12 @@ _SUBJECT_SHORT = {"math": "мат.", "russian": "рус.", "math_base": "мат.
 
 def procedure_short(code: str) -> str:
     """A short axis label: vpr_math_5 → 'ВПР мат. 5'; ege_math_base → 'ЕГЭ мат. (б)'."""
-    m = _VPR.match(code)
-    if m:
-        return f"ВПР {_SUBJECT_SHORT.get(m['subject'], subject_title(m['subject']).lower())} {m['grade']}"
-    exam, _, subject = code.partition("_")
-    if exam in EXAM_TITLES and subject:
-        return f"{EXAM_TITLES[exam]} {_SUBJECT_SHORT.get(subject, subject_title(subject).lower())}"
-    return code
+    parts = _procedure_parts(code)
+    if parts is None:
+        return code
+    exam, subject, grade = parts
+    label = f"{exam} {_SUBJECT_SHORT.get(subject, subject_title(subject).lower())}"
+    return f"{label} {grade}" if grade else label
 
 
 # Russian column titles of the published XLSX tables (Parquet keeps the English names of

@@ -262,8 +262,7 @@ def october_context(con, ay: int, municipality: str, cfg) -> dict:
 def objectivity_context(con, vpr_ay: int, municipality: str, cfg) -> dict:
     """Schools with signs of biased ВПР results of `vpr_ay` (mart_objectivity_flags), for the
     self-diagnostics list of the October справка (seeds 000 item 20, 001 item 3.2)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                         "'mart_objectivity_flags' AND table_schema = 'main'").fetchone()[0]
+    exists = _table_exists(con, "mart_objectivity_flags")
     rows = _records(con, """
         SELECT * FROM mart_objectivity_flags WHERE ay = ? AND municipality_code = ?
         ORDER BY short_name, subject, grade""", [vpr_ay, municipality]) if exists else []
@@ -280,9 +279,7 @@ def objectivity_context(con, vpr_ay: int, municipality: str, cfg) -> dict:
 
 def quality_records(con, run: dict, cycle: str) -> list[dict]:
     """This run's quality checkpoint results (schemas/quality.py), for the annex."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'quality_results'"
-                         ).fetchone()[0]
-    if not exists:
+    if not _table_exists(con, "quality_results"):
         return []
     from schemas.quality import TABLE_TITLES
 
