@@ -2,16 +2,19 @@
 -- of participants, how many got «2» (ВПР) or did not reach the minimum (ОГЭ, ЕГЭ), the
 -- share, and whether the result is low (share ≥ the configured threshold, 30 %).
 -- A procedure is `vpr_<subject>_<grade>` or `<exam>_<subject>`.
+-- Counts are integers (BIGINT): the school-level «Статистика по отметкам» gives marks as
+-- percentages, turned into (rounded, whole) counts on ingest but stored as DOUBLE; a count
+-- of pupils is published as a whole number, never 20.0 (issue 13).
 WITH vpr AS (
     SELECT ay, school_code, 'vpr_' || subject || '_' || grade AS procedure, 'vpr' AS kind,
-           participants, mark2 AS low_count
+           round(participants)::BIGINT AS participants, round(mark2)::BIGINT AS low_count
     FROM int_vpr_school_stats
     WHERE participants > 0
 ),
 gia AS (
     SELECT ay, school_code, procedure, exam AS kind,
-           count(*) AS participants,
-           count(*) FILTER (WHERE NOT passed_min) AS low_count
+           count(*)::BIGINT AS participants,
+           count(*) FILTER (WHERE NOT passed_min)::BIGINT AS low_count
     FROM int_gia_first_attempts
     WHERE passed_min IS NOT NULL
     GROUP BY ALL

@@ -7,8 +7,8 @@ SELECT
     s.short_name,
     p.procedure,
     p.kind,
-    p.participants,
-    p.low_count,
+    p.participants::BIGINT AS participants,  -- whole numbers of pupils (issue 13)
+    p.low_count::BIGINT AS low_count,
     p.low_share_pct,
     p.is_low,
     p.is_weak,
