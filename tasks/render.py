@@ -246,35 +246,126 @@ def october_context(con, ay: int, municipality: str, cfg) -> dict:
                                      "Число школ с риском по разделам") if rows else None
     catalogue = load_catalogue(cfg)
     recommendations = [_school_recommendations(s, _risk_deficits(s, rules), catalogue, []) for s in risk]
+    objectivity = objectivity_context(con, ay - 1, municipality, cfg)
     return {
         "schools_total": len(rows),
         "risk": risk,
         "by_section": by_section,
         "no_data": [r for r in rows if r["no_data_sections"]],
         "rules": rules,
-        "objectivity": objectivity_context(con, ay - 1, municipality, cfg),
+        "objectivity": objectivity,
         "chart": chart,
-        "recommendations": recommendations,
-        "recommendations_title": "школам, функционирующим в зоне риска снижения образовательных результатов",
+        # the schools for self-diagnostics get their addressed recommendations too (issue 13)
+        "recommendations": recommendations + objectivity["recommendations"],
+        "recommendations_title": "школам, функционирующим в зоне риска снижения образовательных результатов"
+                                 + (", и школам с признаками необъективности результатов ВПР"
+                                    if objectivity["recommendations"] else ""),
     }
+
+
+# -- objectivity signs (issue 13): one self-contained block -------------------------------
+
+OBJECTIVITY_SIGNS = {  # sign code → (title in the справка, catalogue key)
+    "raised": ("отметка за ВПР выше отметки по журналу («повысили»)", "objectivity_raised"),
+    "gap2": ("отметка за ВПР выше отметки по журналу на два балла и более", "objectivity_gap2"),
+    "lowered": ("отметка за ВПР ниже отметки по журналу («понизили»)", "objectivity_lowered"),
+    "boundary": ("пик распределения первичных баллов на границе отметки", "objectivity_boundary"),
+    "vs_gia": ("результаты ВПР значительно выше результатов ГИА школы", "objectivity_vs_gia"),
+    "improvement": ("резкое улучшение результатов ВПР, не подтверждённое ГИА и КДР", "objectivity_improvement"),
+}
 
 
 def objectivity_context(con, vpr_ay: int, municipality: str, cfg) -> dict:
     """Schools with signs of biased ВПР results of `vpr_ay` (mart_objectivity_flags), for the
-    self-diagnostics list of the October справка (seeds 000 item 20, 001 item 3.2)."""
+    self-diagnostics list of the October справка (seeds 000 item 20, 001 item 3.2): the
+    flagged groups, per sign how many groups were checked and why the others were not
+    («не проверялось: …»), and addressed recommendations per flagged school from the
+    catalogue keys `objectivity_<sign>` then `objectivity` (config/recommendations.yaml).
+    `recommendations` has the shape of the recommendations document's entries, so the
+    October document lists these schools too."""
     exists = _table_exists(con, "mart_objectivity_flags")
+    rules = cfg["objectivity"]
     rows = _records(con, """
         SELECT * FROM mart_objectivity_flags WHERE ay = ? AND municipality_code = ?
         ORDER BY short_name, subject, grade""", [vpr_ay, municipality]) if exists else []
+    # per sign: groups checked, found, and each reason it was not checked (SQL counts)
+    signs = []
+    if rows:
+        tally = _records(con, """
+            WITH s AS (
+                SELECT 'raised' AS sign, flag_raised AS flag, raised_not_checked AS reason FROM mart_objectivity_flags
+                  WHERE ay = $1 AND municipality_code = $2
+                UNION ALL SELECT 'gap2', flag_gap2, gap2_not_checked FROM mart_objectivity_flags
+                  WHERE ay = $1 AND municipality_code = $2
+                UNION ALL SELECT 'boundary', flag_boundary, boundary_not_checked FROM mart_objectivity_flags
+                  WHERE ay = $1 AND municipality_code = $2
+                UNION ALL SELECT 'vs_gia', flag_vs_gia, vs_gia_not_checked FROM mart_objectivity_flags
+                  WHERE ay = $1 AND municipality_code = $2
+                UNION ALL SELECT 'improvement', flag_improvement, improvement_not_checked FROM mart_objectivity_flags
+                  WHERE ay = $1 AND municipality_code = $2
+            ), r AS (
+                SELECT sign, list({'reason': reason, 'groups': n} ORDER BY n DESC, reason) AS not_checked
+                FROM (SELECT sign, reason, count(*) AS n FROM s WHERE reason IS NOT NULL GROUP BY ALL)
+                GROUP BY sign)
+            SELECT sign, count(flag) AS checked, count(*) FILTER (WHERE flag) AS found, any_value(r.not_checked) AS not_checked
+            FROM s LEFT JOIN r USING (sign)
+            GROUP BY sign""", [vpr_ay, municipality])
+        by_sign = {t["sign"]: t for t in tally}
+        for code in ("raised", "gap2", "boundary", "vs_gia", "improvement"):
+            t = by_sign.get(code, {"checked": 0, "found": 0, "not_checked": None})
+            signs.append({"code": code, "title": OBJECTIVITY_SIGNS[code][0], "checked": t["checked"],
+                          "found": t["found"], "not_checked": t["not_checked"] or []})
     flagged = [r for r in rows if r["is_flagged"]]
     by_school: dict[str, dict] = {}
     for r in flagged:
         s = by_school.setdefault(r["school_code"], {"school_code": r["school_code"],
                                                     "short_name": r["short_name"], "groups": []})
         s["groups"].append(r)
+    catalogue = load_catalogue(cfg)
+    recommendations = []
+    for s in by_school.values():
+        deficits = [_objectivity_deficit(g, sign, rules) for g in s["groups"] for sign in g["flags"]]
+        keys = list(dict.fromkeys(k for d in deficits for k in d["keys"]))
+        recommendations.append({"school_code": s["school_code"], "short_name": s["short_name"],
+                                "school_name": f"{s['short_name']}: признаки необъективности результатов ВПР "
+                                               f"{typography.academic_year_short(vpr_ay)} учебного года",
+                                "deficits": deficits, "measures": measures_for(catalogue, keys + ["objectivity"])})
     return {"vpr_ay": vpr_ay, "computed": bool(rows), "groups_total": len(rows),
             "small_groups": sum(1 for r in rows if r["is_small_group"]),
-            "schools": list(by_school.values()), "rules": cfg["objectivity"]}
+            "schools": list(by_school.values()), "signs": signs, "rules": rules,
+            "recommendations": recommendations}
+
+
+def _objectivity_deficit(g: dict, sign: str, rules: dict) -> dict:
+    """One found sign of a group as a deficit line of the recommendations document."""
+    where = f"{g['grade']} класс, {labels.subject_title(g['subject']).lower()}"
+    title = f"{OBJECTIVITY_SIGNS[sign][0]} ({where})"
+    d = {"keys": [OBJECTIVITY_SIGNS[sign][1]], "title": title, "detail": "", "is_weak": False}
+    if sign == "raised":
+        return {**d, "kind": "pct", "value": g["raised_share_pct"], "comparator": ">",
+                "threshold": rules["raised_share_pct_above"], "detail": f"{g['raised']} из {g['with_journal']}"}
+    if sign == "lowered":
+        return {**d, "kind": "pct", "value": g["lowered_share_pct"], "comparator": ">",
+                "threshold": rules["lowered_share_pct_above"], "detail": f"{g['lowered']} из {g['with_journal']}"}
+    if sign == "gap2":
+        return {**d, "kind": "count", "value": typography.count(g["raised_by2"], "участник", "участника", "участников"),
+                "threshold": f"не менее {rules['gap2_min_count']}"}
+    if sign == "boundary":
+        peaks = [b for b in g["boundary_evidence"] if b["mark"] in (g["boundary_peak_marks"] or [])]
+        value = "; ".join(f"«{b['mark']}» ({typography.number(b['boundary'])} б.): {typography.pct(b['school_share_pct'])} "
+                          f"при {typography.pct(b['reference_share_pct'])} по муниципалитету" for b in peaks)
+        return {**d, "kind": "text", "value": value,
+                "threshold": f"p < {typography.number(rules['boundary_alpha'], 2)}"}
+    if sign == "vs_gia":
+        return {**d, "kind": "text",
+                "value": f"ВПР {typography.pct(g['vpr_good_pct'])}, {'ОГЭ' if g['gia_exam'] == 'oge' else 'ЕГЭ'} "
+                         f"{typography.pct(g['oge_good_pct'])} «4» и «5»; превышение {typography.number(g['vpr_above_oge_pp'], 1)} п. п.",
+                "threshold": f"не менее {typography.number(rules['vpr_above_oge_pp'])} п. п."}
+    return {**d, "kind": "text",  # improvement
+            "value": f"доля «2»: {typography.pct(g['prev_share2_pct'])} → {typography.pct(g['share2_pct'])}; "
+                     f"«4» и «5»: {typography.pct(g['prev_good_pct'])} → {typography.pct(g['good_pct'])}",
+            "threshold": f"снижение «2» на {typography.number(rules['improvement_share2_fall_pp'])} п. п. или рост «4» и «5» "
+                         f"на {typography.number(rules['improvement_good_rise_pp'])} п. п."}
 
 
 def quality_records(con, run: dict, cycle: str) -> list[dict]:
