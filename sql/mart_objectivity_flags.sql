@@ -27,7 +27,8 @@
 --                municipality ≥ threshold, in percentage points. Other grades: not checked;
 --   improvement: an unexplained sharp improvement against AY − 1 (same school, grade,
 --                subject): the «2» share FELL by ≥ threshold points, or the «4»+«5» share
---                ROSE by ≥ threshold points, while the school's other results in the subject
+--                ROSE by ≥ threshold points, the change beyond chance for groups of these
+--                sizes (two-proportion z ≥ $objectivity_improvement_min_z), while the school's other results in the subject
 --                (ОГЭ «2» / «4»+«5» shares, КДР «ниже базового» / «повышенный» shares of the
 --                same two AYs) did not improve by ≥ $objectivity_improvement_other_results_pp
 --                in the same measure. A RISE of the «2» share is not a sign.
@@ -167,6 +168,7 @@ vs_gia AS (
 -- last year's ВПР of the same school, grade and subject
 prev AS (
     SELECT school_code, grade, subject, round(participants)::BIGINT AS prev_participants,
+           round(mark2)::BIGINT AS prev_mark2, round(mark4 + mark5)::BIGINT AS prev_good,
            100.0 * mark2 / participants AS prev_share2_pct,
            100.0 * (mark4 + mark5) / participants AS prev_good_pct
     FROM int_vpr_school_stats
@@ -228,6 +230,10 @@ evidence AS (
         round(100.0 * (gr.mark4 + gr.mark5) / gr.participants, 2) AS good_pct,
         round(p.prev_good_pct, 2) AS prev_good_pct,
         round(100.0 * (gr.mark4 + gr.mark5) / gr.participants - p.prev_good_pct, 2) AS good_change_pp,
+        -- two-proportion z statistics of the change (positive = improvement): «sharp» means
+        -- beyond what chance gives groups of these sizes
+        round(_z_fall, 2) AS share2_fall_z,
+        round(_z_rise, 2) AS good_rise_z,
         round(oo.oge_share2_fall_pp, 2) AS other_oge_share2_fall_pp,
         round(oo.oge_good_rise_pp, 2) AS other_oge_good_rise_pp,
         round(orr.rdr_low_fall_pp, 2) AS other_rdr_low_fall_pp,
@@ -238,12 +244,25 @@ evidence AS (
         (vg.vpr_good_pct - vg.oge_good_pct) - (vg.muni_vpr_good_pct - vg.muni_oge_good_pct) AS _vs_pp,
         p.prev_share2_pct - 100.0 * gr.mark2 / gr.participants AS _fall2_pp,
         100.0 * (gr.mark4 + gr.mark5) / gr.participants - p.prev_good_pct AS _rise_good_pp,
+        _z_fall, _z_rise,
         oo.school_code IS NOT NULL OR orr.school_code IS NOT NULL AS _has_other,
         coalesce(oo.oge_share2_fall_pp >= $objectivity_improvement_other_results_pp, false)
             OR coalesce(orr.rdr_low_fall_pp >= $objectivity_improvement_other_results_pp, false) AS _fall_explained,
         coalesce(oo.oge_good_rise_pp >= $objectivity_improvement_other_results_pp, false)
             OR coalesce(orr.rdr_high_rise_pp >= $objectivity_improvement_other_results_pp, false) AS _rise_explained
-    FROM groups gr
+    FROM (
+        SELECT g.*,
+               (pv.prev_mark2 * 1.0 / pv.prev_participants - g.mark2 * 1.0 / g.participants)
+                 / nullif(sqrt(((pv.prev_mark2 + g.mark2) * 1.0 / (pv.prev_participants + g.participants))
+                               * (1 - (pv.prev_mark2 + g.mark2) * 1.0 / (pv.prev_participants + g.participants))
+                               * (1.0 / pv.prev_participants + 1.0 / g.participants)), 0) AS _z_fall,
+               ((g.mark4 + g.mark5) * 1.0 / g.participants - pv.prev_good * 1.0 / pv.prev_participants)
+                 / nullif(sqrt(((pv.prev_good + g.mark4 + g.mark5) * 1.0 / (pv.prev_participants + g.participants))
+                               * (1 - (pv.prev_good + g.mark4 + g.mark5) * 1.0 / (pv.prev_participants + g.participants))
+                               * (1.0 / pv.prev_participants + 1.0 / g.participants)), 0) AS _z_rise
+        FROM groups g
+        LEFT JOIN prev pv USING (school_code, grade, subject)
+    ) gr
     JOIN paired pr USING (ay, school_code, grade, subject)
     LEFT JOIN journal j USING (ay, school_code, grade, subject)
     LEFT JOIN boundary b USING (ay, school_code, grade, subject)
@@ -296,11 +315,13 @@ checked AS (
             -- fall of «2» / rise of «4»+«5»: TRUE unexplained, FALSE no sharp improvement or
             -- explained by the other results, NULL a sharp improvement with nothing to compare
             (CASE WHEN _fall2_pp >= $objectivity_improvement_share2_fall_pp
+                       AND coalesce(_z_fall >= $objectivity_improvement_min_z, false)
                   THEN CASE WHEN _fall_explained THEN false WHEN _has_other THEN true
                             WHEN $objectivity_improvement_requires_other_results THEN NULL ELSE true END
                   ELSE false END)
             OR
             (CASE WHEN _rise_good_pp >= $objectivity_improvement_good_rise_pp
+                       AND coalesce(_z_rise >= $objectivity_improvement_min_z, false)
                   THEN CASE WHEN _rise_explained THEN false WHEN _has_other THEN true
                             WHEN $objectivity_improvement_requires_other_results THEN NULL ELSE true END
                   ELSE false END)
@@ -332,7 +353,7 @@ flags AS (
     FROM checked
 )
 SELECT
-    * EXCLUDE (_raised_pct, _lowered_pct, _vs_pp, _fall2_pp, _rise_good_pp, _has_other, _fall_explained,
+    * EXCLUDE (_raised_pct, _lowered_pct, _vs_pp, _fall2_pp, _rise_good_pp, _z_fall, _z_rise, _has_other, _fall_explained,
                _rise_explained, _small, _no_journal, _vs_gia_reason, _improvement),
     flag_improvement AS flag_share2_change,
     list_filter([CASE WHEN flag_raised THEN 'raised' END, CASE WHEN flag_gap2 THEN 'gap2' END,

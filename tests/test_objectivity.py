@@ -21,6 +21,11 @@ maths grade 6, 20 participants a year, ВПР 2021 → ВПР 2022, and ОГЭ /
   H: «2» 35 % → 5 %; no ОГЭ, no КДР                                    → not checked
   I: «2» 35 % → 5 %; no ОГЭ; КДР «ниже базового» 40 % → 10 %          → explained: no sign
   J: «2» 10 % → 10 %, «4»+«5» 20 % → 60 %; ОГЭ unchanged              → improvement, flagged
+  K: «2» 25 % → 10 % (15 points, but 5 → 2 of 20 pupils is within chance); ОГЭ unchanged → no sign
+«Sharp» = at least 10 points AND a two-proportion z ≥ 1,96 (pooled share p, n = 20 + 20):
+  E: p = 8/40 = 0,2, SE = √(0,2·0,8·(1/20 + 1/20)) = 0,12649, z = 0,30 / 0,12649 = 2,37
+  J: p = 16/40 = 0,4, SE = √(0,4·0,6·0,1) = 0,15492, z = 0,40 / 0,15492 = 2,58
+  K: p = 7/40 = 0,175, SE = √(0,175·0,825·0,1) = 0,12016, z = 0,15 / 0,12016 = 1,25
 """
 
 from __future__ import annotations
@@ -216,6 +221,7 @@ TREND = {  # school: (last year «2», «3», «4», «5»), (this year), in % o
     "sch_h": ((35, 40, 20, 5), (5, 70, 20, 5)),
     "sch_i": ((35, 40, 20, 5), (5, 70, 20, 5)),
     "sch_j": ((10, 70, 15, 5), (10, 30, 45, 15)),
+    "sch_k": ((25, 45, 25, 5), (10, 60, 25, 5)),
 }
 OGE_SAME = [2] * 4 + [3] * 8 + [4] * 6 + [5] * 2   # 20 % «2», 40 % «4»+«5», both years
 
@@ -231,7 +237,7 @@ def trend(tmp_path_factory):
             [f"ВПР {ay + 1} Математика 6 класс"],
             ["Логин", "ОО", "Кол-во участников", "2", "3", "4", "5"],
             *[[code, code, 20, *shares[1 - offset]] for code, shares in TREND.items()]])
-        oge = oge_rows("sch_e", OGE_SAME, tag) + oge_rows("sch_f", OGE_SAME, tag) + oge_rows("sch_j", OGE_SAME, tag)
+        oge = [r for code in ("sch_e", "sch_f", "sch_j", "sch_k") for r in oge_rows(code, OGE_SAME, tag)]
         # G: ОГЭ «2» 6 of 20 (30 %) last year, 1 of 20 (5 %) this year; «4»+«5» 6 of 20 both years
         oge += oge_rows("sch_g", [2] * (1 if tag == "now" else 6) + [3] * (13 if tag == "now" else 8) + [4] * 4 + [5] * 2, tag)
         write_csv(inbox / str(ay) / "gia" / "gia.csv", oge)
@@ -251,6 +257,7 @@ def test_a_fall_of_twos_from_35_to_5_percent_with_oge_unchanged_is_flagged(trend
     e = got["sch_e"]
     assert (e["prev_share2_pct"], e["share2_pct"], e["share2_change_pp"]) == (35.0, 5.0, -30.0)
     assert (e["other_oge_share2_fall_pp"], e["other_oge_good_rise_pp"]) == (0.0, 0.0)
+    assert e["share2_fall_z"] == 2.37
     assert e["flag_improvement"] is True and e["flags"] == ["improvement"] and e["is_flagged"] is True
     assert e["flag_share2_change"] is True  # the old column name, now the same sign
 
@@ -281,8 +288,15 @@ def test_an_improvement_with_nothing_to_compare_is_not_checked(trend):
 def test_a_rise_of_fours_and_fives_with_oge_unchanged_is_flagged(trend):
     _, _, got = trend
     j = got["sch_j"]
-    assert (j["prev_good_pct"], j["good_pct"], j["good_change_pp"]) == (20.0, 60.0, 40.0)
+    assert (j["prev_good_pct"], j["good_pct"], j["good_change_pp"], j["good_rise_z"]) == (20.0, 60.0, 40.0, 2.58)
     assert j["flag_improvement"] is True
+
+
+def test_a_fall_within_chance_is_not_sharp(trend):
+    _, _, got = trend
+    k = got["sch_k"]
+    assert (k["share2_change_pp"], k["share2_fall_z"]) == (-15.0, 1.25)
+    assert k["flag_improvement"] is False and k["improvement_not_checked"] is None
 
 
 def test_signs_without_data_are_not_checked_and_the_spravka_says_so(trend):
