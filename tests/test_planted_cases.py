@@ -60,3 +60,20 @@ def test_spravki_name_the_planted_schools_with_reasons(demo):
         if c["expect"]["risk"]:
             assert c["code"] in html
     assert "лабораторное оборудование по химии" in html
+
+
+def test_self_diagnostics_list_names_only_unexplained_sharp_improvements(demo):
+    """Issue 13: the demo's objectivity list. The generator writes no participant files and its
+    journal shares stay under 5 % «повысили», so the only sign it can show is an improvement:
+    the two planted schools whose ВПР «2» share was high in L−2 and normal in L−1 (left_list:
+    ВПР математика 5, 7 of 20 → 2 of 36; shnor_c2_any: ВПР математика 6, 8 of 22 → 1 of 26)
+    while their ОГЭ and КДР did not move. No school is listed because its «2» share rose."""
+    planted, con, _ = demo
+    ay = planted["ay"]
+    code = {c["case"]: c["code"] for c in planted["cases"]}
+    got = {(r["school_code"], r["grade"], r["subject"]): r["flags"] for r in rows(
+        con, "SELECT school_code, grade, subject, flags FROM mart_objectivity_flags WHERE ay = ? AND is_flagged", ay - 1)}
+    assert got == {(code["left_list"], 5, "math"): ["improvement"],
+                   (code["shnor_c2_any"], 6, "math"): ["improvement"]}
+    assert rows(con, """SELECT count(*) AS n FROM mart_objectivity_flags
+                        WHERE ay = ? AND share2_change_pp > 0 AND is_flagged""", ay - 1) == [{"n": 0}]
