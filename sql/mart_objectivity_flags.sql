@@ -122,9 +122,11 @@ boundary AS (
     FROM boundary_p
     GROUP BY ALL
 ),
--- the school's ГИА «2» and «4»+«5» shares per AY × exam × subject (first attempts, marks only)
+-- the school's ГИА «2» and «4»+«5» shares per AY × exam × subject (first attempts, marks only;
+-- of the ЕГЭ only base maths has marks, compared with ВПР maths)
 gia AS (
-    SELECT g.ay, g.school_code, g.exam, g.subject,
+    SELECT g.ay, g.school_code, g.exam,
+           CASE WHEN g.exam = 'ege' AND g.subject = 'math_base' THEN 'math' ELSE g.subject END AS subject,
            count(*) AS gia_participants,
            count(*) FILTER (WHERE g.mark >= 4) AS gia_good,
            count(*) FILTER (WHERE g.mark <= 2) AS gia_low
@@ -304,9 +306,10 @@ checked AS (
              THEN 'не проверялось: ВПР ' || grade || ' класса не сопоставляется с ГИА (сопоставляются только ближайшие классы: ВПР '
                   || array_to_string($objectivity_vs_gia_oge_grades, ', ') || ' класса с ОГЭ, ВПР '
                   || array_to_string($objectivity_vs_gia_ege_grades, ', ') || ' класса с ЕГЭ)'
+             WHEN oge_participants IS NULL AND gia_exam = 'oge'
+             THEN 'не проверялось: нет результатов ОГЭ школы по предмету'
              WHEN oge_participants IS NULL
-             THEN 'не проверялось: нет результатов ' || CASE gia_exam WHEN 'oge' THEN 'ОГЭ' ELSE 'ЕГЭ' END
-                  || ' школы по предмету'
+             THEN 'не проверялось: нет отметок ЕГЭ школы по предмету (отметки ставятся только по ЕГЭ по базовой математике)'
              WHEN oge_participants < $objectivity_min_participants
              THEN 'не проверялось: менее ' || $objectivity_min_participants || ' участников '
                   || CASE gia_exam WHEN 'oge' THEN 'ОГЭ' ELSE 'ЕГЭ' END || ' по предмету'

@@ -9,7 +9,9 @@ One municipality, maths grade 8; pupils as (primary score, ВПР mark, journal 
   C (10): 4 × (4, 2, 2); 1 × (5, 3, 3); 5 × (9, 4, 3)
   D  (3): 3 × (12, 5, 3)                 — fewer than 10: no sign at all
 and maths grade 4 of school C: 10 × (12, 5, 5) — far above C's ОГЭ, but grade 4 is never
-compared with grade 9.
+compared with grade 9; and maths grade 11 of school B: 10 × (12, 5, 5), compared with B's ЕГЭ
+base maths (10 pupils, all «3»): the only grade 11 and the only ЕГЭ of the municipality, so
+(100 − 0) − (100 − 0) = 0 points above the municipality — paired, checked, not found.
 Last year («Статистика по отметкам», ВПР 2021, grade 8): A 12 participants, B 10, both 0 % «2».
 ОГЭ maths of AY 2021: B 10 pupils all «4»; C 10 pupils all «3».
 
@@ -47,6 +49,7 @@ PUPILS = {
     ("sch_c", 8): [(4, 2, 2)] * 4 + [(5, 3, 3)] + [(9, 4, 3)] * 5,
     ("sch_d", 8): [(12, 5, 3)] * 3,
     ("sch_c", 4): [(12, 5, 5)] * 10,
+    ("sch_b", 11): [(12, 5, 5)] * 10,
 }
 HEADER = ["ОО", "Муниципалитет", "Название ОО", "Код участника", "Класс", "Вариант", "1 (2б)", "2 (18б)",
           "Первичный балл", "Отметка", "Отметка по журналу"]
@@ -69,7 +72,7 @@ def flags(tmp_path_factory):
     root = tmp_path_factory.mktemp("obj")
     inbox = root / "inbox"
     schools_csv(inbox, ["sch_a", "sch_b", "sch_c", "sch_d"])
-    for grade in (8, 4):
+    for grade in (8, 4, 11):
         write_scale(inbox, 2022, "math", grade)
         pupils = []
         for (school, g), marks in PUPILS.items():
@@ -87,7 +90,10 @@ def flags(tmp_path_factory):
         ["sch_a", "Школа A", 12, 0, 50, 50, 0],
         ["sch_b", "Школа B", 10, 0, 50, 50, 0],
     ])
-    write_csv(inbox / str(VPR_AY) / "gia" / "gia.csv", oge_rows("sch_b", [4] * 10, "x") + oge_rows("sch_c", [3] * 10, "x"))
+    ege = [{**r, "Форма ГИА": "ЕГЭ", "Предмет": "Математика (базовая)", "Код участника": r["Код участника"] + "-ege"}
+           for r in oge_rows("sch_b", [3] * 10, "x")]
+    write_csv(inbox / str(VPR_AY) / "gia" / "gia.csv",
+              oge_rows("sch_b", [4] * 10, "x") + oge_rows("sch_c", [3] * 10, "x") + ege)
     con, cfg = compute(inbox, root / "w.duckdb", "october", AY)
     got = {(r["school_code"], r["grade"]): r
            for r in rows(con, "SELECT * FROM mart_objectivity_flags WHERE ay = ?", VPR_AY)}
@@ -154,6 +160,10 @@ def test_grade_4_is_never_paired_with_grade_9(flags):
     assert c4["vs_gia_not_checked"] == ("не проверялось: ВПР 4 класса не сопоставляется с ГИА (сопоставляются "
                                         "только ближайшие классы: ВПР 8 класса с ОГЭ, ВПР 11 класса с ЕГЭ)")
     assert "vs_gia" in c4["not_checked"] and c4["flags"] == []
+    # grade 11 is paired with the ЕГЭ (base maths marks), and checked
+    b11 = got["sch_b", 11]
+    assert (b11["gia_exam"], b11["oge_participants"], b11["vpr_good_pct"], b11["oge_good_pct"]) == ("ege", 10, 100.0, 0.0)
+    assert (b11["vpr_above_oge_pp"], b11["flag_vs_gia"], b11["vs_gia_not_checked"]) == (0.0, False, None)
 
 
 def test_a_rise_of_the_share_of_twos_is_not_a_sign(flags):
@@ -176,6 +186,7 @@ def test_lists_and_small_groups(flags):
         ("sch_b", 8): ([], False),
         ("sch_c", 8): (["raised", "vs_gia"], True),
         ("sch_c", 4): ([], False),
+        ("sch_b", 11): ([], False),
         # D: 3 pupils, all 5 against journal 3 — but fewer than 10 participants: no sign
         ("sch_d", 8): ([], False),
     }
@@ -188,7 +199,7 @@ def test_lists_and_small_groups(flags):
 def test_published_table_is_school_level_with_integer_counts(flags):
     con, _, _ = flags
     table = export.table_frame(con, "mart_objectivity_flags", VPR_AY)
-    assert len(table) == 5 and "participant_id" not in table.columns
+    assert len(table) == 6 and "participant_id" not in table.columns
     for col in ("participants", "with_journal", "raised", "raised_by2", "prev_participants"):
         assert str(table[col].dtype) in ("int64", "Int64"), col
 
