@@ -43,6 +43,8 @@ SUITES: tuple[TableSuite, ...] = (
                title="Результаты оценочных процедур"),
     TableSuite("shnor", "mart_shnor", ("school_code", "ay"), registry_complete=True, count_flag="is_shnor",
                title="Перечень ШНОР"),
+    TableSuite("shvor", "mart_shvor", ("school_code", "ay"), registry_complete=True, count_flag="is_shvor",
+               title="Перечень школ со стабильно высокими результатами"),
     TableSuite("risk_schools", "mart_risk_schools", ("school_code", "ay"),
                shares=("staff_load36_share_pct", "staff_no_diploma_share_pct", "contingent_share_pct",
                        "failing_share_pct"),
@@ -63,7 +65,7 @@ COLUMN_TITLES = {
     "staff_load36_share_pct": "доля учителей с нагрузкой 36 ч и более",
     "staff_no_diploma_share_pct": "доля учителей без диплома по предмету",
     "contingent_share_pct": "доля особых категорий обучающихся", "failing_share_pct": "доля неуспевающих",
-    "is_shnor": "ШНОР", "is_risk": "рисковые школы",
+    "is_shnor": "ШНОР", "is_shvor": "школы со стабильно высокими результатами", "is_risk": "рисковые школы",
 }
 
 

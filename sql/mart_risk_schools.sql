@@ -2,7 +2,8 @@
 -- $ay from ОО-1 and the context survey of AY $ay and ВПР of AY $ay − 1. A school is a
 -- risk school when any section flags; every flag keeps the values behind it, and a
 -- section with no data is NULL (listed in `no_data_sections`), never a silent «нет».
---   1 material base: any «нет» among the configured items;
+--   1 material base: any «нет» among the configured items (the survey's answers, ОО-2's
+--     computers and Internet speed where the survey has none);
 --   2 staff: load ≥ 36 h share > 10 %, or share without a subject diploma > 0 %;
 --   3 contingent: registered + ОВЗ + инофоны + systematically absent, summed, > 10 %;
 --   4 results: ≥ 20 % «2» on at least two of ВПР maths 4, 8, Russian 4, 8; or
@@ -10,11 +11,42 @@
 WITH ctx AS (
     SELECT * FROM stg_context WHERE ay = $ay
 ),
+oo2 AS (
+    -- ОО-2 of the calendar year before (seed 003 §3.2 «на основании данных отчетов OO1, OO2,
+    -- данных КИАСУО»): computers used for teaching per 100 students of the context survey,
+    -- and the Internet speed, each against its [risk] threshold.
+    SELECT o.school_code, o.computers_total, o.computers_teaching, o.computers_internet,
+           o.internet_speed_mbps,
+           CASE WHEN c.students_total > 0 AND o.computers_teaching IS NOT NULL
+                THEN 100.0 * o.computers_teaching / c.students_total END AS computers_per100_exact
+    FROM raw_oo2 o
+    LEFT JOIN ctx c USING (school_code)
+    WHERE o.ay = $ay - 1
+),
+oo2_answers AS (
+    SELECT school_code,
+           internet_speed_mbps >= $risk_oo2_internet_speed_mbps_at_least AS oo2_internet_speed,
+           computers_per100_exact >= $risk_oo2_computers_per100_students_at_least AS oo2_computers_per100
+    FROM oo2
+),
 material_answers AS (
+    -- items 1.1 and 1.2 are the survey's answers; where the survey has none and
+    -- `oo2_fills_missing_answers` is set, ОО-2's figure against its threshold answers them.
+    -- `oo2_internet_speed` and `oo2_computers_per100` are items of their own that a
+    -- municipality may add to `material_items`.
     SELECT school_code, item, ok
     FROM (
-        UNPIVOT (SELECT school_code, internet_stable, computers_enough, lab_physics, lab_chemistry,
-                        lab_biology, lab_geography, lab_technology FROM ctx)
+        UNPIVOT (
+            SELECT s.school_code,
+                   coalesce(c.internet_stable,
+                            CASE WHEN $risk_oo2_fills_missing_answers THEN a.oo2_internet_speed END) AS internet_stable,
+                   coalesce(c.computers_enough,
+                            CASE WHEN $risk_oo2_fills_missing_answers THEN a.oo2_computers_per100 END) AS computers_enough,
+                   c.lab_physics, c.lab_chemistry, c.lab_biology, c.lab_geography, c.lab_technology,
+                   a.oo2_internet_speed, a.oo2_computers_per100
+            FROM stg_schools s
+            LEFT JOIN ctx c USING (school_code)
+            LEFT JOIN oo2_answers a USING (school_code))
         ON COLUMNS(* EXCLUDE (school_code)) INTO NAME item VALUE ok
     )
     WHERE list_contains($risk_material_items, item)
@@ -60,10 +92,6 @@ vpr_agg AS (
     FROM vpr
     GROUP BY ALL
 ),
-oo2 AS (
-    SELECT school_code, computers_total, computers_teaching, computers_internet, internet_speed_mbps
-    FROM raw_oo2 WHERE ay = $ay - 1
-),
 joined AS (
     SELECT
         s.school_code, s.municipality_code, s.municipality_name, s.short_name, s.school_name,
@@ -72,7 +100,8 @@ joined AS (
         m.material_answered, m.material_no_items,
         k.contingent_count, k.contingent_parts,
         v.vpr_with_data, v.vpr_high, v.vpr_shares,
-        o.computers_total, o.computers_internet, o.internet_speed_mbps,
+        o.computers_total, o.computers_teaching, o.computers_internet, o.internet_speed_mbps,
+        o.computers_per100_exact,
         CASE WHEN c.teachers_total > 0 THEN round(100.0 * c.teachers_load_36plus / c.teachers_total, 2) END
             AS staff_load36_share_pct,
         CASE WHEN c.teachers_total > 0 THEN round(100.0 * c.teachers_no_subject_diploma / c.teachers_total, 2) END
@@ -127,6 +156,8 @@ SELECT
     computers_total AS oo2_computers_total,
     computers_internet AS oo2_computers_internet,
     internet_speed_mbps AS oo2_internet_speed_mbps,
+    computers_teaching AS oo2_computers_teaching,
+    round(computers_per100_exact, 2) AS oo2_computers_teaching_per100,
     flag_staff,
     teachers_total,
     teachers_load_36plus,

@@ -23,6 +23,7 @@ from reports.labels import COLUMN_TITLES
 OUTPUT_TABLES = {
     "mart_procedure_results": ("procedure_results", "school_code, procedure"),
     "mart_shnor": ("shnor", "school_code"),
+    "mart_shvor": ("shvor", "school_code"),
     "mart_risk_schools": ("risk_schools", "school_code"),
     "mart_objectivity_flags": ("objectivity_flags", "school_code, grade, subject"),
     "mart_shnor_monitoring": ("shnor_monitoring", "municipality_code, sort_order"),
