@@ -31,3 +31,21 @@ def test_short_table_is_one_sheet(tmp_path):
     wb = CalamineWorkbook.from_path(str(path))
     assert wb.sheet_names == ["Данные", "Пояснения"]
     assert wb.get_sheet_by_name("Данные").to_python()[1:] == [["Код ОО", "ШНОР"], ["a", "да"]]
+
+
+def test_constant_memory_mode_writes_the_same_sheets(tmp_path, monkeypatch):
+    """A large table is written row by row in xlsxwriter's constant_memory mode: the same
+    cells, split the same way, as a small one built in memory."""
+    df = pd.DataFrame({"school_code": ["a", "b", "c"], "low_share_pct": [31.25, 8.75, 0.0]})
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 2)
+    in_memory = export.xlsx_bytes(df, "procedure_results")
+    monkeypatch.setattr(export, "CONSTANT_MEMORY_ROWS", 0)
+    streamed = export.xlsx_bytes(df, "procedure_results")
+    sheets = []
+    for data in (in_memory, streamed):
+        path = tmp_path / "t.xlsx"
+        path.write_bytes(data)
+        wb = CalamineWorkbook.from_path(str(path))
+        sheets.append({n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names})
+    assert sheets[0] == sheets[1]
+    assert sheets[1]["Данные (2)"][2:] == [["c", 0.0]]
