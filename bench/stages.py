@@ -102,6 +102,7 @@ def run_cycles(inbox: Path, work: Path, cycles: list[str], ay: int, sampler, ing
 
     if skip_xlsx:  # measured separately: XLSX of country-wide tables is beyond Excel's row limit
         export.xlsx_bytes = lambda df, sheet, titles=None: b""
+        export.municipality_xlsx = lambda con, mart, ay: {}
 
     cfg = load_config()
     warehouse = str(work / "warehouse.duckdb")

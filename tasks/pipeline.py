@@ -119,7 +119,10 @@ def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, byt
         for mart, ay in marts:
             name, _ = export.OUTPUT_TABLES[mart]
             objects[f"tables/{ay}/{name}.parquet"] = export.parquet_bytes(con, mart, ay)
-            objects[f"tables/{ay}/{name}.xlsx"] = export.xlsx_bytes(export.table_frame(con, mart, ay), name)
+            objects[f"tables/{ay}/{name}.xlsx"] = export.xlsx_bytes(export.table_query(con, mart, ay), name)
+            # region and country: each municipality's own workbook (docs/tables.md)
+            for mun, data in export.municipality_xlsx(con, mart, ay).items():
+                objects[f"tables/{ay}/municipalities/{mun}/{name}.xlsx"] = data
         return objects
     finally:
         con.close()

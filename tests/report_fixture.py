@@ -85,5 +85,5 @@ def build(tmp: Path, cycle: str, with_plan: bool = False, formats=("html", "docx
     for mart, offset in cfg["cycles"][cycle]["marts"]:
         name, _ = export.OUTPUT_TABLES[mart]
         tables[f"tables/{AY + offset}/{name}.parquet"] = export.parquet_bytes(con, mart, AY + offset)
-        tables[f"tables/{AY + offset}/{name}.xlsx"] = export.xlsx_bytes(export.table_frame(con, mart, AY + offset), name)
+        tables[f"tables/{AY + offset}/{name}.xlsx"] = export.xlsx_bytes(export.table_query(con, mart, AY + offset), name)
     return con, cfg, run, docs, tables
