@@ -49,6 +49,7 @@ def _install_russian_frame() -> None:
 
     if getattr(click_core.Context, "_edumon_ru", False):
         return
+    typer_core._ = shell_ru.gettext
     display_type = typer_core._TyperParameter.display_type
     typer_core._TyperParameter.display_type = lambda self, ctx: shell_ru.type_label(display_type(self, ctx))
     get_help, get_usage = click_core.Context.get_help, click_core.Context.get_usage

@@ -26,6 +26,18 @@ SECTIONS = {"Options": "Опции", "Commands": "Команды", "Arguments": 
 METAVARS = {"INTEGER": "ЧИСЛО", "TEXT": "ТЕКСТ", "PATH": "ПУТЬ", "FLOAT": "ЧИСЛО", "BOOLEAN": "ДА|НЕТ",
             "FILE": "ФАЙЛ", "DIRECTORY": "ПАПКА", "FILES...": "ФАЙЛЫ...", "PATH...": "ПУТЬ...",
             "ARGS": "АРГУМЕНТЫ", "FILENAME": "ФАЙЛ", "STR": "ТЕКСТ", "INT": "ЧИСЛО"}
+# Typer's own gettext strings (typer.core looks `_` up at call time)
+GETTEXT = {"default: {default}": "по умолчанию: {default}", "required": "обязательно",
+           "env var: {var}": "переменная окружения: {var}", "(dynamic)": "(вычисляется)",
+           "Aborted!": "Прервано.", "Missing command.": "Не указана команда.",
+           "No such command {name!r}.": "Нет такой команды {name!r}.",
+           "Options": "Опции", "Commands": "Команды", "Arguments": "Аргументы"}
+
+
+def gettext(message: str) -> str:
+    return GETTEXT.get(message, message)
+
+
 TYPE_LABELS = {"int": "число", "str": "текст", "path": "путь", "float": "число", "bool": "да|нет",
                "list[str]": "текст...", "list[path]": "путь...", "list[int]": "число..."}
 

@@ -205,11 +205,12 @@ def describe(exc: BaseException, file: str | None = None, path: str | None = Non
     sniffed = _sniff(path or file)
     if sniffed:
         return where + sniffed if where else sniffed[0].upper() + sniffed[1:]
-    for e in chain:
-        if _module(e).startswith(("duckdb", "_duckdb")):
-            msg = _duckdb_message(e)
-            if msg:
-                return "Хранилище: " + msg
+    duck = [e for e in chain if _module(e).startswith(("duckdb", "_duckdb"))]
+    # the root cause first: a failed ROLLBACK's «no transaction» hides a full disk beneath it
+    for e in [e for e in duck if "cannot rollback" not in str(e)] + [e for e in duck if "cannot rollback" in str(e)]:
+        msg = _duckdb_message(e)
+        if msg:
+            return "Хранилище: " + msg
     for e in chain:
         msg = _read_message(e)
         if msg:
