@@ -2,21 +2,151 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import sys
+import traceback
 from pathlib import Path
 
 import typer
 
-app = typer.Typer(
+from edumon import shell_ru
+
+DEBUG_ENV = "EDUMON_DEBUG"
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _silence_stderr_at_exit() -> None:
+    """Registered first, so it runs last among the exit handlers: what the interpreter
+    prints after it (the DuckDB binding's `nanobind: leaked …` lines at finalisation)
+    goes nowhere. Everything the program said before is flushed first; with --debug
+    nothing is hidden."""
+    if _debug():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 — a closed stream has nothing to flush
+        pass
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    except OSError:
+        pass
+
+
+atexit.register(_silence_stderr_at_exit)
+
+
+def _install_russian_frame() -> None:
+    """Help pages and usage lines pass through the translation of shell_ru."""
+    from typer import core as typer_core
+    from typer._click import core as click_core
+
+    if getattr(click_core.Context, "_edumon_ru", False):
+        return
+    typer_core._ = shell_ru.gettext
+    display_type = typer_core._TyperParameter.display_type
+    typer_core._TyperParameter.display_type = lambda self, ctx: shell_ru.type_label(display_type(self, ctx))
+    get_help, get_usage = click_core.Context.get_help, click_core.Context.get_usage
+    click_core.Context.get_help = lambda self: shell_ru.translate_help(get_help(self))
+    click_core.Context.get_usage = lambda self: shell_ru.translate_help(get_usage(self))
+    click_core.Context._edumon_ru = True
+
+
+def _names(exc: BaseException) -> set[str]:
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _run_app(call) -> None:
+    """Run the CLI: Russian frame; every failure one Russian message and exit code 1,
+    the traceback only with --debug or EDUMON_DEBUG=1."""
+    _install_russian_frame()
+    if "--debug" in sys.argv[1:]:
+        sys.argv = [a for a in sys.argv if a != "--debug"]
+        os.environ[DEBUG_ENV] = "1"
+    code = 1
+    try:
+        rv = call()
+        code = rv if isinstance(rv, int) else 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # noqa: BLE001 — the edge: everything becomes a message
+        names = _names(exc)
+        if "NoArgsIsHelpError" in names:
+            typer.echo(exc.ctx.get_help())
+            code = 0
+        elif "UsageError" in names:
+            _err(shell_ru.usage_error_text(exc))
+        elif "Abort" in names:
+            _err("Прервано.")
+        elif "ClickException" in names:
+            _err("Ошибка: " + shell_ru.error_message(exc))
+        elif _debug():
+            traceback.print_exception(exc)
+            from tasks.errors_ru import describe
+
+            _err("\nОшибка: " + describe(exc))
+        else:
+            from tasks.errors_ru import describe
+
+            _err("Ошибка: " + describe(exc))
+        if "NoArgsIsHelpError" not in names:
+            code = 1
+    except KeyboardInterrupt:
+        _err("Прервано.")
+        code = 1
+    if code == 2:  # click's usage errors: one exit code for every error
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001
+        pass
+    sys.exit(code)
+
+
+def _fail(message: str) -> None:
+    _err(f"Ошибка: {message}")
+    raise typer.Exit(1)
+
+
+class _App(typer.Typer):
+    """The Typer app with the shell's conventions: Russian frame, Russian errors with
+    exit code 1 and no traceback (unless --debug / EDUMON_DEBUG=1)."""
+
+    def __call__(self, *args, **kwargs):
+        kwargs.setdefault("standalone_mode", False)
+        _run_app(lambda: super(_App, self).__call__(*args, **kwargs))
+
+
+app = _App(
     help="edumon — мониторинг качества образования: ШНОР, рисковые школы, профилактика неуспешности.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
 )
 run_app = typer.Typer(help="Запустить цикл мониторинга как поток Prefect.", no_args_is_help=True,
                       rich_markup_mode=None)
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Показывать техническую трассировку ошибок "
+                                                            "(то же, что EDUMON_DEBUG=1).")):
+    """edumon — мониторинг качества образования: ШНОР, рисковые школы, профилактика неуспешности."""
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+
+
 app.add_typer(run_app, name="run")
 
 AY_HELP = "Учебный год по году начала: 2023 — это 2023/2024 учебный год."
@@ -65,25 +195,83 @@ def generate_cmd(
     _ = planted
 
 
+def _locations(store: str, key: str) -> list[str]:
+    """Where a published key opens, for each store of `store` (comma-separated): an
+    absolute path for a folder, the s3:// address for a bucket."""
+    out = []
+    for location in [x.strip() for x in store.split(",") if x.strip()]:
+        if location.startswith("s3://"):
+            out.append(f"{location.rstrip('/')}/{key}" if key else location)
+        else:
+            out.append(str((Path(location) / key).resolve()) if key else str(Path(location).resolve()))
+    return out
+
+
+def _quiet_prefect_tracebacks() -> None:
+    """Prefect's console log prints a failing task's traceback (English, dozens of lines);
+    the CLI prints the Russian message instead. With --debug everything stays."""
+    if _debug():
+        return
+    import logging
+
+    class _NoTraceback(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            if record.levelno >= logging.ERROR and record.name.startswith("prefect"):
+                return False
+            record.exc_info = None
+            record.exc_text = None
+            return True
+
+    for name in [""] + [n for n in logging.root.manager.loggerDict if n.startswith("prefect")]:
+        logger = logging.getLogger(name)
+        for handler in logger.handlers:
+            if type(handler).__name__ == "APILogHandler":  # the Prefect UI keeps the detail
+                continue
+            if not any(isinstance(f, _NoTraceback) for f in handler.filters):
+                handler.addFilter(_NoTraceback())
+
+
+def _write_report(report: Path | None, first: Path, data: bytes) -> Path:
+    """Save the validation list: where asked, else beside the first file; a folder that
+    cannot be written falls back to the current folder, then to the temp folder."""
+    import tempfile
+
+    if report is not None:
+        report.write_bytes(data)
+        return report.resolve()
+    name = f"{first.stem}_ошибки.xlsx"
+    for folder in (first.resolve().parent, Path.cwd(), Path(tempfile.gettempdir())):
+        try:
+            (folder / name).write_bytes(data)
+        except OSError:
+            continue
+        if folder != first.resolve().parent:
+            _err(f"Папка файла {first.resolve().parent} недоступна для записи: список ошибок сохранён в {folder}.")
+        return (folder / name).resolve()
+    _fail("не удалось сохранить список ошибок: ни папка файла, ни текущая папка, ни временная папка "
+          "не доступны для записи. Укажите файл: --report ПУТЬ.xlsx")
+
+
+def _check_inbox(inbox: Path) -> None:
+    if not inbox.is_dir():
+        _fail(f"папка с выгрузками не найдена: {inbox.resolve()}")
+
+
 def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, config: Path | None):
+    _check_inbox(inbox)
     _prefect_defaults()
     from flows.backfill import CYCLE_FLOWS as flows
-    from tasks.ingest import IngestError
 
-    if not inbox.is_dir():
-        typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
-        raise typer.Exit(2)
-    try:
-        result = flows[flow_name](ay=ay, inbox=str(inbox), store=store, warehouse=str(warehouse),
-                                  config=str(config) if config else None)
-    except IngestError as exc:
-        typer.echo(f"Ошибка загрузки данных:\n{exc}", err=True)
-        raise typer.Exit(1)
+    _quiet_prefect_tracebacks()
+    result = flows[flow_name](ay=ay, inbox=str(inbox.resolve()), store=store, warehouse=str(warehouse.resolve()),
+                              config=str(config.resolve()) if config else None)
     for m in result["manifests"]:
-        typer.echo(f"Опубликовано (манифест): {m}")
+        for where in _locations(store, m):
+            typer.echo(f"Опубликовано (манифест): {where}")
     for mun in sorted({m.split('/')[1] for m in result["manifests"]}):
-        typer.echo(f"Все документы: {mun}: reports/{mun}/{ay}/index.html")
-    typer.echo(f"Хранилище: {store}")
+        for where in _locations(store, f"reports/{mun}/{ay}/index.html"):
+            typer.echo(f"Все документы: {mun}: {where}")
+    typer.echo(f"Хранилище: {', '.join(_locations(store, ''))}")
     return result
 
 
@@ -126,25 +314,20 @@ def backfill_cmd(
         plan = backfill_plan(first, last, chosen)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
-    if not inbox.is_dir():
-        typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
-        raise typer.Exit(2)
+    _check_inbox(inbox)
     _prefect_defaults()
     from flows.backfill import backfill
-    from tasks.ingest import IngestError
 
-    try:
-        result = backfill(from_ay=first, to_ay=last, cycles=chosen, inbox=str(inbox), store=store,
-                          warehouse=str(warehouse), config=str(config) if config else None)
-    except IngestError as exc:
-        typer.echo(f"Ошибка загрузки данных:\n{exc}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"Пересчитано циклов: {len(result['runs'])} из {len(plan)}. Публикации: {store}")
+    _quiet_prefect_tracebacks()
+    result = backfill(from_ay=first, to_ay=last, cycles=chosen, inbox=str(inbox.resolve()), store=store,
+                      warehouse=str(warehouse.resolve()), config=str(config.resolve()) if config else None)
+    typer.echo(f"Пересчитано циклов: {len(result['runs'])} из {len(plan)}. "
+               f"Публикации: {', '.join(_locations(store, ''))}")
 
 
 @app.command("validate")
 def validate_cmd(
-    files: list[Path] = typer.Argument(..., help="Файлы выгрузок (XLSX, CSV, Parquet)."),
+    files: list[Path] = typer.Argument(..., metavar="ФАЙЛ", help="Файлы выгрузок (XLSX, CSV, Parquet)."),
     source: str = typer.Option(None, "--source", help="Источник (oo1, vpr_stats, gia, …); "
                                                       "если не указан, определяется по заголовкам."),
     report: Path = typer.Option(None, "--report", help="Куда сохранить полный список ошибок (XLSX); "
@@ -162,8 +345,7 @@ def validate_cmd(
     from tasks.validate import format_report, problems_xlsx, validate_paths
 
     if source and source not in SOURCES:
-        typer.echo(f"Неизвестный источник «{source}». Возможные: {', '.join(SOURCES)}.", err=True)
-        raise typer.Exit(2)
+        _fail(f"неизвестный источник «{source}». Возможные: {', '.join(SOURCES)}.")
     cfg = load_config(config)
     results = validate_paths(files, cfg, source, warehouse, ay)
     all_problems, all_warnings, failed = [], [], False
@@ -178,8 +360,7 @@ def validate_cmd(
         all_warnings += res.warnings
         failed |= bool(res.problems)
     if all_problems or all_warnings:
-        out = report or files[0].with_name(f"{files[0].stem}_ошибки.xlsx")
-        out.write_bytes(problems_xlsx(all_problems, all_warnings))
+        out = _write_report(report, files[0], problems_xlsx(all_problems, all_warnings))
         typer.echo(f"Полный список (ошибок: {len(all_problems)}, предупреждений: {len(all_warnings)}): {out}")
     if not failed:
         typer.echo("Ошибок не найдено.")
@@ -195,17 +376,18 @@ def demo_cmd(
     _prefect_defaults()
     from flows.demo import demo
 
+    _quiet_prefect_tracebacks()
     result = demo(root=str(root), store=store)
     typer.echo("")
     typer.echo("Готово. Опубликовано (HTML, DOCX, PDF, XLSX, манифесты):")
     for cycle in result["results"]:
         for m in result["results"][cycle]["manifests"]:
-            typer.echo(f"  {m}")
+            typer.echo(f"  {_locations(result['store'], m)[0]}")
     indexes = sorted({f"reports/{m.split('/')[1]}/{m.split('/')[2]}/index.html"
                       for c in result["results"].values() for m in c["manifests"]})
-    for location in result["store"].split(","):
-        for page in indexes:
-            typer.echo(f"Откройте: {location.rstrip('/')}/{page}")
+    for page in indexes:
+        for where in _locations(result["store"], page):
+            typer.echo(f"Откройте: {where}")
 
 
 def main():  # pragma: no cover

@@ -7,8 +7,11 @@ fails — a markdown artifact saying which file or rule failed and what to do.""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 import uuid
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +24,16 @@ from edumon.calendar import cycle_ay
 from edumon.config import load_config
 from reports import labels
 from tasks import ops, pipeline, render
-from tasks.validate import load_report_objects
+from tasks.errors_ru import describe
+from tasks.lock import holder_text, warehouse_lock
+from tasks.progress import StageProgress
+from tasks.validate import warehouse_report_objects
+
+# The kill tests' hook (tests/test_kill.py): with EDUMON_TEST_PAUSE_AT=<stage> the run
+# writes EDUMON_TEST_PAUSE_MARKER (a file path) at that stage's start and sleeps, so the
+# test can SIGKILL it at a known point. Stages: ingest, compute, export, render, publish.
+PAUSE_ENV, MARKER_ENV = "EDUMON_TEST_PAUSE_AT", "EDUMON_TEST_PAUSE_MARKER"
+STAGES = ("ingest", "compute", "export", "render", "publish")
 
 
 def current_run_id() -> str:
@@ -34,36 +46,131 @@ def resolve_ay(cycle: str, ay: int | None) -> int:
 
 
 def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, config: str | None) -> dict:
+    """One cycle, holding the warehouse for itself (a file lock beside the DuckDB file
+    and, on a Prefect server, a global concurrency limit); any failure leaves a Russian
+    failure artifact and is raised on to the caller."""
+    run_id = current_run_id()
     try:
-        return _run_cycle(cycle, ay, inbox, store, warehouse, config)
+        cfg = load_config(config)
+        with exclusive_warehouse(warehouse, run_id, cfg.get("warehouse", {})):
+            try:
+                return _run_cycle(cycle, ay, inbox, store, warehouse, cfg, run_id)
+            except Exception as exc:
+                _failure_artifact(cycle, ay, exc, warehouse, run_id)
+                raise
     except Exception as exc:
-        create_markdown_artifact(
-            key=f"{cycle}-{ay}-failure",
-            markdown=_failure_markdown(cycle, ay, exc),
-            description=f"Ошибка цикла {cycle} за {ay}/{ay + 1}")
+        if not getattr(exc, "_edumon_reported", False):
+            _failure_artifact(cycle, ay, exc, None, run_id)
         raise
 
 
-def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, config: str | None) -> dict:
+def _failure_artifact(cycle: str, ay: int, exc: Exception, warehouse: str | None, run_id: str) -> None:
+    try:
+        exc._edumon_reported = True  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 — some exceptions take no attributes
+        pass
+    groups = []
+    if warehouse is not None:
+        try:
+            groups = ops.failure_groups(warehouse, run_id)
+        except Exception:  # noqa: BLE001 — the artifact must not hide the real failure
+            groups = []
+    create_markdown_artifact(
+        key=f"{cycle}-{ay}-failure",
+        markdown=_failure_markdown(cycle, ay, exc, groups),
+        description=f"Ошибка цикла {cycle} за {ay}/{ay + 1}")
+
+
+@contextmanager
+def exclusive_warehouse(warehouse: str, run_id: str, settings: dict):
+    """The one writer of the warehouse: a Prefect global concurrency limit (when a Prefect
+    server is configured: deployments, workers, a CLI pointed at the server), then the
+    lock file beside the DuckDB file (always: CLI, worker, backfill on one machine)."""
+    wait = float(settings.get("lock_wait_seconds", 600))
     log = get_run_logger()
-    cfg = load_config(config)
+
+    def waiting(holder: dict) -> None:
+        log.warning(f"Хранилище {Path(warehouse).resolve()} занято: {holder_text(holder)}. "
+                    f"Ждём до {wait:g} с.")
+
+    with prefect_warehouse_limit(str(settings.get("prefect_concurrency_limit", "") or ""), wait):
+        with warehouse_lock(warehouse, run_id, wait, on_wait=waiting):
+            yield
+
+
+def _prefect_server_configured() -> bool:
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+@contextmanager
+def prefect_warehouse_limit(name: str, wait: float):
+    """Hold one slot of the named global concurrency limit (created with one slot when
+    missing). Without a Prefect server (the CLI's temporary server) only the file lock
+    serialises."""
+    if not name or not _prefect_server_configured():
+        yield
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            except Exception:  # noqa: BLE001 — created meanwhile by another run
+                client.read_global_concurrency_limit_by_name(name)
+    try:
+        with concurrency(name, occupy=1, timeout_seconds=wait, strict=True):
+            yield
+    except TimeoutError as exc:
+        raise RuntimeError(f"Хранилище занято другим запуском (лимит Prefect «{name}»): ждали {wait:g} с. "
+                           "Дождитесь окончания того запуска и повторите.") from exc
+
+
+def stage(name: str, progress: StageProgress | None = None, detail: str = "") -> None:
+    """A stage starts: the progress bar moves; the kill tests' pause hook fires here."""
+    if progress is not None:
+        progress.start(name, detail)
+    if os.environ.get(PAUSE_ENV) == name:
+        marker = os.environ.get(MARKER_ENV)
+        if marker:
+            Path(marker).write_text(f"{name} {os.getpid()}\n", encoding="utf-8")
+        time.sleep(float(os.environ.get("EDUMON_TEST_PAUSE_SECONDS", "600")))
+
+
+def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg, run_id: str) -> dict:
+    log = get_run_logger()
     spec = cfg["cycles"][cycle]
-    run = {"run_id": current_run_id(), "definitions_version": cfg.definitions_version,
+    run = {"run_id": run_id, "definitions_version": cfg.definitions_version,
            "small_group_below": cfg["privacy"]["small_group_below"],
            "template_version": render.template_version(cfg)}
 
-    loads = []
-    for source, offsets in spec["sources"].items():
-        loads += pipeline.ingest_source_years(inbox, warehouse, source, sorted(ay + o for o in offsets),
-                                              run["run_id"], cfg)
-    marts = [(name, ay + offset) for name, offset in spec["marts"]]
-    counts = pipeline.compute_indicators(warehouse, inbox, marts, run, cfg)
-    quality_objects = pipeline.quality_checkpoint(warehouse, cycle, ay, marts, run, cfg)
-    tables = {**pipeline.export_tables(warehouse, marts), **quality_objects,
-              **load_report_objects(loads, cycle, ay)}
-    documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
-    inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
-    manifests = pipeline.publish(store, run, cycle, ay, tables, documents, inputs)
+    reads = list(spec["sources"].items())
+    with StageProgress(f"{labels.CYCLES.get(cycle, cycle)} {ay}/{ay + 1}", len(reads) + len(STAGES) - 1) as bar:
+        loads = []
+        for source, offsets in reads:
+            stage("ingest", bar, source)
+            loads += pipeline.ingest_source_years(inbox, warehouse, source, sorted(ay + o for o in offsets),
+                                                  run["run_id"], cfg)
+        marts = [(name, ay + offset) for name, offset in spec["marts"]]
+        stage("compute", bar)
+        counts = pipeline.compute_indicators(warehouse, inbox, marts, run, cfg)
+        quality_objects = pipeline.quality_checkpoint(warehouse, cycle, ay, marts, run, cfg)
+        stage("export", bar)
+        tables = {**pipeline.export_tables(warehouse, marts), **quality_objects,
+                  **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
+        stage("render", bar)
+        documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
+        inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
+        stage("publish", bar)
+        manifests = pipeline.publish(store, run, cycle, ay, tables, documents, inputs)
+        bar.done()
     digest = cycle_digest(warehouse, cycle, ay, marts)
 
     summary = {"cycle": cycle, "ay": ay, "run": run, "rows": counts, "documents": sorted(documents),
@@ -137,12 +244,21 @@ def _summary_markdown(summary: dict, loads: list[dict], digest: dict) -> str:
     return "\n".join(lines)
 
 
-def _failure_markdown(cycle: str, ay: int, exc: Exception) -> str:
-    return "\n".join([
-        f"# Цикл «{labels.CYCLES.get(cycle, cycle)}», {ay}/{ay + 1}: ошибка", "",
-        "Запуск остановлен; данные, загруженные ранее, сохранены.", "",
-        "```", str(exc), "```", "",
-        "Что сделать: исправьте указанный файл (лист, строку, столбец) или правило в "
-        "`config/edumon.toml` и запустите цикл за этот год снова — повторный запуск заменит "
-        "результаты года, не создавая дублей.",
-    ])
+def _failure_markdown(cycle: str, ay: int, exc: Exception, groups: list[dict] | None = None) -> str:
+    """What failed, in Russian: the first line whole (outside a code block, so it wraps),
+    the problems grouped by rule and column with their row counts (read from the run's
+    quarantine: one line per rule and column, never one per row), then what to do."""
+    message = describe(exc)
+    first, _, rest = message.partition("\n")
+    lines = [f"# Цикл «{labels.CYCLES.get(cycle, cycle)}», {ay}/{ay + 1}: ошибка", "",
+             "Запуск остановлен; данные, загруженные ранее, сохранены.", "", f"**{first.strip()}**", ""]
+    if groups:
+        lines += ["## Замечания по правилам и столбцам", ""]
+        lines += [f"- {ops.group_line(g)}" for g in groups]
+        lines.append("")
+    elif rest.strip():
+        lines += ["```", rest.rstrip(), "```", ""]
+    lines.append("Что сделать: исправьте указанный файл (лист, строку, столбец) или правило в "
+                 "`config/edumon.toml` и запустите цикл за этот год снова — повторный запуск заменит "
+                 "результаты года, не создавая дублей.")
+    return "\n".join(lines)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from edumon.config import REFERENCE_DIR
 from tasks import vpr_scales
-from tasks.warehouse import build_mart, build_model, ensure_mart_table
+from tasks.warehouse import build_mart, build_model, ensure_mart_table, transaction
 
 STAGING_MODELS = [
     "stg_schools",
@@ -70,11 +70,14 @@ def build_staging(con, params: dict) -> None:
 
 
 def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:
-    """Build each (mart, AY); returns row counts keyed 'name/AY'."""
+    """Build each (mart, AY) — all of the cycle's marts in one transaction, so a reader
+    (or a run killed half-way) sees every mart of this run or every mart of the previous
+    one; returns row counts keyed 'name/AY'."""
     counts = {}
-    for name, _ in marts:
-        for needed in MART_INPUTS.get(name, []):
-            ensure_mart_table(con, needed, params)
-    for name, ay in marts:
-        counts[f"{name}/{ay}"] = build_mart(con, name, ay, params)
+    with transaction(con):
+        for name, _ in marts:
+            for needed in MART_INPUTS.get(name, []):
+                ensure_mart_table(con, needed, params)
+        for name, ay in marts:
+            counts[f"{name}/{ay}"] = build_mart(con, name, ay, params)
     return counts

@@ -58,3 +58,77 @@ def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int
         return digest
     finally:
         con.close()
+
+
+def failure_groups(warehouse: str, run_id: str) -> list[dict]:
+    """The failed run's rejects grouped by rule and column, per file and sheet, for the
+    failure artifact: one group per (file, sheet, column, rule) with its row count, the
+    number of rows of that file in the quarantine, and the first rows. A row with two
+    problems counts once in each of its two groups, never twice in one."""
+    import re
+
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'quarantine'"
+                           ).fetchone()[0]:
+            return []
+        rows = con.execute("""SELECT source, file, coalesce(sheet, '') AS sheet, row, reasons FROM quarantine
+                              WHERE run_id = ? ORDER BY file, sheet, row NULLS FIRST""", [run_id]).fetchall()
+    finally:
+        con.close()
+    per_file: dict[tuple, set] = {}
+    groups: dict[tuple, dict] = {}
+    for source, file, sheet, row, reasons in rows:
+        per_file.setdefault((file, sheet), set()).add(row)
+        for text in re.split(r"\n(?=файл «)", reasons or ""):
+            column, rule = _column_and_rule(text, file, sheet, row)
+            g = groups.setdefault((file, sheet, column, rule), {
+                "source": source, "file": file, "sheet": sheet, "column": column, "rule": rule,
+                "rows": set(), "first": text})
+            g["rows"].add(row)
+    out = []
+    for (file, sheet, _, _), g in groups.items():
+        g["count"] = len(g["rows"])
+        g["file_rows"] = len(per_file[(file, sheet)])
+        g["first_rows"] = sorted(r for r in g["rows"] if r is not None)[:5]
+        del g["rows"]
+        out.append(g)
+    return sorted(out, key=lambda g: (-g["count"], g["file"], g["sheet"], g["column"], g["rule"]))
+
+
+def _column_and_rule(text: str, file: str, sheet: str, row) -> tuple[str, str]:
+    import re
+
+    prefix = f"файл «{file}»" + (f", лист «{sheet}»" if sheet else "") + (f", строка {row}" if row is not None else "")
+    rest = text[len(prefix):] if text.startswith(prefix) else text
+    column = ""
+    m = re.match(r"^, столбец «(.*?)»(?=: значение «| — )", rest, re.S)
+    if m:
+        column, rest = m[1], rest[m.end():]
+    m = re.match(r"^: значение «.*» — ", rest, re.S)
+    rule = rest[m.end():] if m else (rest[3:] if rest.startswith(" — ") else rest)
+    return column, rule.strip()
+
+
+def _n(v: int) -> str:
+    return f"{v:,}".replace(",", "\u00a0")
+
+
+def _rows_word(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return "строке"
+    return "строках"
+
+
+def group_line(g: dict) -> str:
+    """«в файле нет обязательного столбца «Код ОО» — во всех 2 612 строках файла «x.csv»»."""
+    where = f"файла «{g['file']}»" + (f", лист «{g['sheet']}»" if g["sheet"] else "")
+    what = g["rule"] if not g["column"] or g["column"] in g["rule"] else f"столбец «{g['column']}»: {g['rule']}"
+    if g["count"] and g["count"] == g["file_rows"] and "нет обязательного столбца" in g["rule"]:
+        return f"{what} — во всех {_n(g['count'])} {_rows_word(g['count'])} {where}"
+    if not g["first_rows"]:
+        return f"{what} — {where}"
+    rows = ", ".join(str(r) for r in g["first_rows"]) + (" …" if g["count"] > len(g["first_rows"]) else "")
+    return f"{what} — в {_n(g['count'])} {_rows_word(g['count'])} {where} (строки {rows})"

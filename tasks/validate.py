@@ -166,9 +166,98 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
         except ReadError as exc:
             out.append((label, None, None, exc.reason))
             continue
-        res = check_files([path], source, cfg, registry=registry, oo1=oo1)
+        except Exception as exc:  # noqa: BLE001 — a damaged file is a message, not a traceback
+            out.append((label, None, None, _damaged(exc, path)))
+            continue
+        try:
+            res = check_files([path], source, cfg, registry=registry, oo1=oo1)
+        except ReadError as exc:
+            out.append((label, source, None, exc.reason))
+            continue
+        except Exception as exc:  # noqa: BLE001
+            out.append((label, source, None, _damaged(exc, path)))
+            continue
         out.append((label, source, res, ""))
     return out
+
+
+def _damaged(exc: Exception, path: Path) -> str:
+    """A reader's failure on a damaged file, in Russian (the file is named by the caller)."""
+    from tasks.errors_ru import describe
+
+    text = describe(exc, file="", path=str(path))
+    return text[:1].lower() + text[1:]
+
+
+def warehouse_problems(con, reads: list[tuple[str, int | None]]) -> list[Problem]:
+    """Every problem the warehouse holds for the files a cycle reads: for each (source, AY)
+    the quarantine of its latest successful load (the load that put the current rows in,
+    in this run or an earlier one). Values of participant-level sources are withheld."""
+    import re
+
+    if not reads:
+        return []
+    values = ", ".join(["(?, ?)"] * len(reads))
+    args = [x for pair in reads for x in pair]
+    rows = con.execute(f"""
+        WITH reads(source, ay) AS (VALUES {values}),
+        latest AS (
+            SELECT f.source, f.ay, arg_max(f.run_id, f.loaded_at) AS run_id
+            FROM ingest_files f JOIN reads r ON f.source = r.source AND f.ay IS NOT DISTINCT FROM r.ay
+            GROUP BY f.source, f.ay)
+        SELECT q.source, q.ay, q.file, coalesce(q.sheet, '') AS sheet, q.row, q.reasons
+        FROM quarantine q JOIN latest l
+          ON q.source = l.source AND q.ay IS NOT DISTINCT FROM l.ay AND q.run_id = l.run_id
+        ORDER BY q.source, q.ay NULLS FIRST, q.file, q.sheet, q.row NULLS FIRST""", args).fetchall()
+    problems = []
+    for source, _ay, file, sheet, row, reasons in rows:
+        hide = source in SOURCES and SOURCES[source].participant_level
+        for text in re.split(r"\n(?=файл «)", reasons or ""):
+            if text.strip():
+                problems.append(parse_message(source, file, sheet, row, text, hide))
+    return problems
+
+
+def parse_message(source: str, file: str, sheet: str, row: int | None, text: str, hide: bool = False) -> Problem:
+    """A stored message (`Problem.message()`) back into its parts: the file, sheet and row
+    are known from the quarantine row; the column, value and rule are read from the text."""
+    import re
+
+    rest = text
+    prefix = f"файл «{file}»" + (f", лист «{sheet}»" if sheet else "") + (f", строка {row}" if row is not None else "")
+    rest = rest[len(prefix):] if rest.startswith(prefix) else rest
+    column = value = ""
+    m = re.match(r"^, столбец «(.*?)»(?=: значение «| — )", rest, re.S)
+    if m:
+        column, rest = m[1], rest[m.end():]
+    m = re.match(r"^: значение «(.*)» — ", rest, re.S)
+    if m:
+        value, rule = m[1], rest[m.end():]
+    else:
+        rule = rest[3:] if rest.startswith(" — ") else rest
+    if hide and value:
+        value = "(скрыто: персональные данные)"
+    return Problem(source, file, sheet, row, column, value, rule)
+
+
+def warehouse_report_objects(warehouse: str, cycle: str, ay: int, reads: list[tuple[str, list[int]]],
+                             loads: list[dict]) -> dict[str, bytes]:
+    """The published validation report (SPEC §5) as the warehouse's truth: every problem
+    of every file the cycle reads, loaded in this run or earlier (a rerun that skips an
+    unchanged file still lists its rejected rows). Warnings are the run's own."""
+    from tasks.warehouse import connect
+
+    pairs = []
+    for source, offsets in reads:
+        years = [ay + o for o in offsets] if SOURCES[source].yearly else [None]
+        pairs += [(source, y) for y in sorted(set(years), key=lambda v: -1 if v is None else v)]
+    con = connect(warehouse)
+    try:
+        problems = warehouse_problems(con, pairs)
+    finally:
+        con.close()
+    warnings = [w for x in loads for w in x.get("warning_list", [])]
+    return {f"validation/{ay}/{cycle}/problems.xlsx": problems_xlsx(problems, warnings)}
 
 
 def load_report_objects(loads: list[dict], cycle: str, ay: int) -> dict[str, bytes]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -121,19 +122,47 @@ def build_model(con, name: str, params: dict) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", _bind(sql, params))
 
 
+_IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction`
+
+
+@contextmanager
+def transaction(con):
+    """All or nothing: BEGIN … COMMIT, ROLLBACK on any error. Inside a `transaction` that
+    is already open on the same connection (all marts of a cycle hold one) it joins it.
+    A ROLLBACK that itself fails (the disk is gone) does not hide the first error."""
+    if id(con) in _IN_TRANSACTION:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
+    try:
+        yield
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    finally:
+        _IN_TRANSACTION.discard(id(con))
+    con.execute("COMMIT")
+
+
 def build_mart(con, name: str, ay: int, params: dict) -> int:
-    """Replace one AY of a mart: delete the AY, insert it again. Returns the row count."""
+    """Replace one AY of a mart in one transaction: delete the AY, insert it again (a kill
+    between the two leaves the earlier rows). Returns the row count."""
     sql = model_sql(name)
     bound = _bind(sql, {**params, "ay": ay})
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-        [name]).fetchone()[0]
-    if not exists:
-        con.execute(f"CREATE TABLE {name} AS {sql}", bound)
-    else:
-        con.execute(f"DELETE FROM {name} WHERE ay = ?", [ay])
-        con.execute(f"INSERT INTO {name} BY NAME {sql}", bound)
-    return con.execute(f"SELECT count(*) FROM {name} WHERE ay = ?", [ay]).fetchone()[0]
+    with transaction(con):
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+            [name]).fetchone()[0]
+        if not exists:
+            con.execute(f"CREATE TABLE {name} AS {sql}", bound)
+        else:
+            con.execute(f"DELETE FROM {name} WHERE ay = ?", [ay])
+            con.execute(f"INSERT INTO {name} BY NAME {sql}", bound)
+        return con.execute(f"SELECT count(*) FROM {name} WHERE ay = ?", [ay]).fetchone()[0]
 
 
 def ensure_mart_table(con, name: str, params: dict) -> None:
