@@ -91,7 +91,7 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, conf
                                  description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}")
             log.info(f"Справки: {link}")
     for m in manifests:
-        log.info(f"Опубликовано: {store.rstrip('/')}/{m}")
+        log.info(f"Опубликовано: {m}")
     return summary
 
 

@@ -89,7 +89,7 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
                 log.warning(p.message())
             if rep.missing:
                 continue
-            log.info(f"{source} {ay}: строк {rep.rows_in}, загружено {rep.rows_loaded}, "
+            log.info(f"{source}{'' if ay is None else f' {ay}'}: строк {rep.rows_in}, загружено {rep.rows_loaded}, "
                      f"в карантине {rep.rows_quarantined}{' (без изменений)' if rep.skipped_unchanged else ''}")
             out.append({"source": source, "ay": ay, "files": rep.files, "rows_in": rep.rows_in,
                         "rows_loaded": rep.rows_loaded, "rows_quarantined": rep.rows_quarantined,
