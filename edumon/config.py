@@ -1,6 +1,7 @@
 """The one configuration: rules and settings (config/edumon.toml) plus overrides.
 
-A municipality's override file is merged key by key over the defaults. The rules'
+A municipality's override file is merged key by key over the defaults; a key the
+defaults do not have is an error naming it (a typo never passes silently). The rules'
 identity — `definitions_version` — is the declared version plus a short hash of the
 merged rules, so two runs with different thresholds never share a version.
 """
@@ -8,6 +9,7 @@ merged rules, so two runs with different thresholds never share a version.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import tomllib
@@ -18,6 +20,33 @@ DEFAULT_CONFIG = ROOT / "config" / "edumon.toml"
 REFERENCE_DIR = ROOT / "config" / "reference"
 SQL_DIR = ROOT / "sql"
 TEMPLATES_DIR = ROOT / "reports" / "templates"
+
+
+# tables whose keys are open: a municipality may name other sources a cycle reads
+OPEN_TABLES = ("cycles.*.sources",)
+
+
+class ConfigError(ValueError):
+    """A configuration file the user must fix (Russian message naming file and key)."""
+
+
+def _open(path: str) -> bool:
+    parts = path.split(".")
+    return any(len(parts) == len(p.split(".")) and all(a == b or b == "*" for a, b in zip(parts, p.split(".")))
+               for p in OPEN_TABLES)
+
+
+def unknown_keys(base: dict, over: dict, path: str = "") -> list[tuple[str, list[str]]]:
+    """Keys of `over` that `base` does not have, dotted, each with the closest known names."""
+    out = []
+    for k, v in over.items():
+        here = f"{path}.{k}" if path else k
+        if k not in base:
+            if not _open(path):
+                out.append((here, difflib.get_close_matches(k, list(base), n=2, cutoff=0.6)))
+        elif isinstance(v, dict) and isinstance(base[k], dict):
+            out += unknown_keys(base[k], v, here)
+    return out
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -52,8 +81,20 @@ def load_config(override: str | Path | None = None, overrides: dict | None = Non
     with open(DEFAULT_CONFIG, "rb") as f:
         data = tomllib.load(f)
     if override:
-        with open(override, "rb") as f:
-            data = _merge(data, tomllib.load(f))
+        try:
+            with open(override, "rb") as f:
+                extra = tomllib.load(f)
+        except FileNotFoundError:
+            raise ConfigError(f"Файл правил муниципалитета не найден: {override}") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"Файл правил {override}: ошибка синтаксиса TOML ({e}).") from None
+        unknown = unknown_keys(data, extra)
+        if unknown:
+            names = "; ".join(f"«{k}»" + (f" (может быть, {', '.join('«' + c + '»' for c in near)}?)" if near else "")
+                              for k, near in unknown)
+            raise ConfigError(f"Файл правил {override}: неизвестные параметры {names}. Таких нет в "
+                              f"config/edumon.toml: исправьте опечатку или уберите их.")
+        data = _merge(data, extra)
     if overrides:
         data = _merge(data, overrides)
     return Config(data)

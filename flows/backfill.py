@@ -16,6 +16,7 @@ from edumon.calendar import CYCLE_ORDER, backfill_plan
 from flows.common import artifact_key
 from flows.january import january_cycle
 from flows.june import june_cycle
+from flows.naming import backfill_run_name
 from flows.october import october_cycle
 from flows.september import september_cycle
 
@@ -25,7 +26,7 @@ CYCLE_FLOWS = {"september": september_cycle, "october": october_cycle,
 CYCLE_TITLES = {"september": "сентябрь", "october": "октябрь", "january": "январь", "june": "июнь"}
 
 
-@flow(name="backfill", log_prints=True)
+@flow(name="backfill", flow_run_name=backfill_run_name, log_prints=True)
 def backfill(from_ay: int, to_ay: int, cycles: list[CycleName] = list(CYCLE_ORDER),
              inbox: str = "var/demo/inbox", store: str = "var/store",
              warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:

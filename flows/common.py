@@ -146,6 +146,7 @@ def stage(name: str, progress: StageProgress | None = None, detail: str = "") ->
 
 def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg, run_id: str) -> dict:
     log = get_run_logger()
+    inbox = pipeline.pull_inbox(inbox)   # s3://landing/prefix → a local cache laid out as the inbox
     spec = cfg["cycles"][cycle]
     run = {"run_id": run_id, "definitions_version": cfg.definitions_version,
            "small_group_below": cfg["privacy"]["small_group_below"],
@@ -169,14 +170,16 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
         inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
         stage("publish", bar)
-        manifests = pipeline.publish(store, run, cycle, ay, tables, documents, inputs)
+        published = pipeline.publish(store, run, cycle, ay, tables, documents, inputs, cfg["publish"])
+        manifests = published["manifests"]
         bar.done()
     digest = cycle_digest(warehouse, cycle, ay, marts)
 
     summary = {"cycle": cycle, "ay": ay, "run": run, "rows": counts, "documents": sorted(documents),
                "tables": sorted(tables), "manifests": manifests, "store": store,
                "quarantined": sum(x["rows_quarantined"] for x in loads),
-               "flagged": len(digest["flagged"]), "no_data": len(digest["no_data"])}
+               "flagged": len(digest["flagged"]), "no_data": len(digest["no_data"]),
+               "published": published["keys"], "links": published["links"]}
     create_markdown_artifact(
         key=f"{cycle}-{ay}-summary",
         markdown=_summary_markdown(summary, loads, digest),
@@ -188,14 +191,14 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
             description=f"{digest['flagged_title']}, {ay}/{ay + 1}")
     # Documents live under a version prefix behind a pointer (tasks/publish.py); the
     # municipality's index page of the AY is the stable address that follows it.
-    for mun in sorted({d.split("/")[1] for d in summary["documents"]}):
-        link = document_link(store, f"reports/{mun}/{ay}/index.html")
-        create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{mun}"),
-                             link=link, link_text=f"Справки {mun}, {ay}/{ay + 1}",
-                             description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}")
-        log.info(f"Справки: {link}")
+    for mun, links in sorted(published["links"].items()):   # one address per store
+        for i, link in enumerate(links):
+            create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
+                                 link=link, link_text=f"Справки {mun}, {ay}/{ay + 1}",
+                                 description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}")
+            log.info(f"Справки: {link}")
     for m in manifests:
-        log.info(f"Опубликовано: {store.rstrip('/')}/{m}")
+        log.info(f"Опубликовано: {m}")
     return summary
 
 
@@ -240,7 +243,8 @@ def _summary_markdown(summary: dict, loads: list[dict], digest: dict) -> str:
         warnings.append(f"«{r['indicator_title']}» — {r['no_data_reason']}")
     if warnings:
         lines += ["", "## Предупреждения", ""] + [f"- {w}" for w in warnings]
-    lines += ["", "## Справки", ""] + [f"- `{d}`" for d in summary["documents"]]
+    lines += ["", "## Справки", ""] + [f"- `{d}`" for d in summary.get("published", summary["documents"])
+                                       if d.startswith("reports/")]
     return "\n".join(lines)
 
 

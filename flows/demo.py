@@ -11,11 +11,12 @@ from prefect import flow
 from edumon.generate import generate
 from flows.january import january_cycle
 from flows.june import june_cycle
+from flows.naming import demo_run_name
 from flows.october import october_cycle
 from flows.september import september_cycle
 
 
-@flow(name="demo", log_prints=True)
+@flow(name="demo", flow_run_name=demo_run_name, log_prints=True)
 def demo(root: str = "var", seed: int = 1, schools: int = 30, first_ay: int = 2019, last_ay: int = 2023,
          store: str | None = None) -> dict:
     """Демонстрация: пример данных муниципалитета и четыре цикла последнего учебного года."""

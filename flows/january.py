@@ -6,9 +6,10 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import resolve_ay, run_cycle
+from flows.naming import cycle_run_name
 
 
-@flow(name="january-cycle", log_prints=True)
+@flow(name="january-cycle", flow_run_name=cycle_run_name("january"), log_prints=True)
 def january_cycle(ay: int | None = None, inbox: str = "var/demo/inbox", store: str = "var/store",
                   warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:
     """Январский цикл: профилактика учебной неуспешности за I полугодие и справка.

@@ -7,9 +7,10 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import resolve_ay, run_cycle
+from flows.naming import cycle_run_name
 
 
-@flow(name="june-cycle", log_prints=True)
+@flow(name="june-cycle", flow_run_name=cycle_run_name("june"), log_prints=True)
 def june_cycle(ay: int | None = None, inbox: str = "var/demo/inbox", store: str = "var/store",
                warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:
     """Июньский цикл: профилактика неуспешности за год, анализ эффективности мер, исполнение плана.

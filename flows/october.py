@@ -6,9 +6,10 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import resolve_ay, run_cycle
+from flows.naming import cycle_run_name
 
 
-@flow(name="october-cycle", log_prints=True)
+@flow(name="october-cycle", flow_run_name=cycle_run_name("october"), log_prints=True)
 def october_cycle(ay: int | None = None, inbox: str = "var/demo/inbox", store: str = "var/store",
                   warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:
     """Октябрьский цикл: рисковые школы на учебный год и справка.

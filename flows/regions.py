@@ -22,6 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from edumon.config import load_config
+from flows.naming import regional_run_name
 from tasks import export
 
 CYCLE_FLOWS = {"september": "september-cycle", "october": "october-cycle"}
@@ -91,7 +92,7 @@ def _run_regions_on_pool(deployment: str, params: list[dict], poll_seconds: floa
             time.sleep(poll_seconds)
 
 
-@flow(name="regional-cycle", log_prints=True)
+@flow(name="regional-cycle", flow_run_name=regional_run_name, log_prints=True)
 def regional_cycle(cycle: str, ay: int, inbox_root: str, work_root: str, regions: list[str] | None = None,
                    deployment: str | None = None) -> dict:
     """Цикл по регионам: каждый регион — отдельный запуск со своим хранилищем, затем сводка по стране.

@@ -6,9 +6,10 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import resolve_ay, run_cycle
+from flows.naming import cycle_run_name
 
 
-@flow(name="september-cycle", log_prints=True)
+@flow(name="september-cycle", flow_run_name=cycle_run_name("september"), log_prints=True)
 def september_cycle(ay: int | None = None, inbox: str = "var/demo/inbox", store: str = "var/store",
                     warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:
     """Сентябрьский цикл: перечень ШНОР на учебный год, мониторинг работы со ШНОР и рисковыми школами за прошедший год, справка.

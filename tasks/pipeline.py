@@ -12,12 +12,14 @@ import logging
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
 
 from edumon.config import Config
 from schemas.sources import SOURCES
-from tasks import export, indicators, ingest, render
-from tasks.publish import publish_cycle
-from tasks.store import open_store
+from tasks import export, indicators, ingest, keys, pull, render
+from tasks.publish import DEFAULT_PUBLIC, current_cycle, publish_cycle
+from tasks.storage import StoreError
+from tasks.stores import locations, open_store
 from tasks.warehouse import connect
 
 
@@ -26,6 +28,37 @@ def _logger():
         return get_run_logger()
     except Exception:  # outside a Prefect run (tests, scripts)
         return logging.getLogger("edumon")
+
+
+def _ays(values) -> str:
+    ays = sorted({int(a) for a in values if a is not None})
+    return "-".join(map(str, ays if len(ays) <= 2 else [ays[0], ays[-1]]))
+
+
+def ingest_run_name() -> str:
+    """`ingest-gia-2022`, `ingest-vpr_stats-2021-2022`, `ingest-schools` (no AY)."""
+    p = task_run.parameters
+    source, ays = p["source"], p.get("ays") or []
+    return f"ingest-{source}-{_ays(ays)}" if SOURCES[source].yearly and ays else f"ingest-{source}"
+
+
+def _marts_run_name(step: str):
+    def name() -> str:
+        p = task_run.parameters
+        if p.get("cycle") is not None:
+            return f"{step}-{p['cycle']}-{p['ay']}"
+        return f"{step}-{_ays(ay for _, ay in p.get('marts') or [])}"
+    return name
+
+
+def transient(task, task_run, state) -> bool:
+    """Retry only what can heal: a store that did not answer, a lost pointer race. Wrong
+    credentials, a missing bucket, other 4xx and every non-store error are not retried."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(exc, StoreError) and not exc.permanent
 
 
 def publishable_problems(rep) -> list[dict]:
@@ -39,7 +72,7 @@ def publishable_problems(rep) -> list[dict]:
             for p in rep.problems]
 
 
-@task(name="ingest-source", cache_policy=NO_CACHE)
+@task(name="ingest-source", task_run_name=ingest_run_name, cache_policy=NO_CACHE)
 def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int], run_id: str,
                         cfg: Config) -> list[dict]:
     """Load one source for the given AYs (the registry once); unchanged files are skipped."""
@@ -56,7 +89,7 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
                 log.warning(p.message())
             if rep.missing:
                 continue
-            log.info(f"{source} {ay}: строк {rep.rows_in}, загружено {rep.rows_loaded}, "
+            log.info(f"{source}{'' if ay is None else f' {ay}'}: строк {rep.rows_in}, загружено {rep.rows_loaded}, "
                      f"в карантине {rep.rows_quarantined}{' (без изменений)' if rep.skipped_unchanged else ''}")
             out.append({"source": source, "ay": ay, "files": rep.files, "rows_in": rep.rows_in,
                         "rows_loaded": rep.rows_loaded, "rows_quarantined": rep.rows_quarantined,
@@ -67,7 +100,7 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
     return out
 
 
-@task(name="compute-indicators", cache_policy=NO_CACHE)
+@task(name="compute-indicators", task_run_name=_marts_run_name("compute"), cache_policy=NO_CACHE)
 def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]], run: dict,
                        cfg: Config) -> dict[str, int]:
     con = connect(warehouse)
@@ -80,7 +113,7 @@ def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]],
         con.close()
 
 
-@task(name="quality-checkpoint", cache_policy=NO_CACHE)
+@task(name="quality-checkpoint", task_run_name=_marts_run_name("quality"), cache_policy=NO_CACHE)
 def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]], run: dict,
                        cfg: Config) -> dict[str, bytes]:
     """Great Expectations suites on the cycle's output tables (schemas/quality.py): results
@@ -107,28 +140,28 @@ def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[st
                                          f"{counts['warnings']} предупреждений")
     if cfg["quality"].get("fail_on_error") and counts["errors"]:
         raise RuntimeError(f"Проверки качества: {counts['errors']} ошибок (quality.fail_on_error = true).")
-    return {f"quality/{ay}/{cycle}/checkpoint.html": quality.render_html(results, run, cycle, ay),
-            f"quality/{ay}/{cycle}/checkpoint.json": quality.to_json(results, run, cycle, ay)}
+    return {keys.quality(ay, cycle, "html"): quality.render_html(results, run, cycle, ay),
+            keys.quality(ay, cycle, "json"): quality.to_json(results, run, cycle, ay)}
 
 
-@task(name="export-tables", cache_policy=NO_CACHE)
+@task(name="export-tables", task_run_name=_marts_run_name("export"), cache_policy=NO_CACHE)
 def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, bytes]:
     con = connect(warehouse)
     try:
         objects = {}
         for mart, ay in marts:
             name, _ = export.OUTPUT_TABLES[mart]
-            objects[f"tables/{ay}/{name}.parquet"] = export.parquet_bytes(con, mart, ay)
-            objects[f"tables/{ay}/{name}.xlsx"] = export.xlsx_bytes(export.table_query(con, mart, ay), name)
+            objects[keys.table(ay, name, "parquet")] = export.parquet_bytes(con, mart, ay)
+            objects[keys.table(ay, name, "xlsx")] = export.xlsx_bytes(export.table_query(con, mart, ay), name)
             # region and country: each municipality's own workbook (docs/tables.md)
             for mun, data in export.municipality_xlsx(con, mart, ay).items():
-                objects[f"tables/{ay}/municipalities/{mun}/{name}.xlsx"] = data
+                objects[keys.municipality_table(ay, mun, name)] = data
         return objects
     finally:
         con.close()
 
 
-@task(name="render-spravki", cache_policy=NO_CACHE)
+@task(name="render-spravki", task_run_name=_marts_run_name("render"), cache_policy=NO_CACHE)
 def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config) -> dict[str, bytes]:
     con = connect(warehouse)
     try:
@@ -137,15 +170,48 @@ def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config
         con.close()
 
 
-@task(name="publish", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="pull-inbox", task_run_name="pull-inbox", cache_policy=NO_CACHE)
+def pull_inbox(inbox: str, cache: str | None = None) -> str:
+    """An `s3://bucket/prefix` landing prefix is pulled into a local cache laid out as the
+    inbox (only new or changed objects, tasks/pull.py); a folder is used as it is."""
+    if not pull.is_remote(inbox):
+        return inbox
+    rep = pull.pull(inbox, cache)
+    _logger().info(f"Выгрузки из {inbox}: скачано {len(rep.downloaded)}, без изменений {rep.unchanged}, "
+                   f"удалено {len(rep.removed)}; папка {rep.cache}")
+    return str(rep.cache)
+
+
+@task(name="publish", task_run_name=_marts_run_name("publish"), retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient, cache_policy=NO_CACHE)
 def publish(store: str, run: dict, cycle: str, ay: int, tables: dict[str, bytes],
-            documents: dict[str, bytes], inputs: list[dict]) -> list[str]:
+            documents: dict[str, bytes], inputs: list[dict], settings: dict | None = None) -> dict:
     """Publish to the store, or to each of several stores given with commas (e.g.
     `var/store,s3://bucket/prefix`): the same objects, so the same keys and bytes in each.
-    A failed attempt is retried; a publication is only visible once its pointer switched."""
+    A failed attempt is retried when it can heal; a publication is only visible once its
+    pointer switched. `settings` is the configuration's [publish] section.
+
+    Returns the current municipality manifests, the published keys (with their version
+    folders) and, per municipality, the address of its index page in each store."""
+    settings = settings or {}
+    public = tuple(settings.get("public_prefixes", DEFAULT_PUBLIC))
     manifests: list[str] = []
-    for location in [s.strip() for s in store.split(",") if s.strip()]:
-        manifests = publish_cycle(open_store(location), run, cycle, ay, tables, documents, inputs)
+    links: dict[str, list[str]] = {}
+    published: list[str] = []
+    for location in locations(store):
+        target = open_store(location, public_url=settings.get("public_url") or None)
+        if settings.get("public_read_policy") and hasattr(target, "allow_public_read"):
+            if target.allow_public_read(list(public)):
+                _logger().info(f"Политика доступа {location}: чтение без ключа для {', '.join(public)}")
+        manifests = publish_cycle(target, run, cycle, ay, tables, documents, inputs, public)
         _logger().info(f"Публикация в {location}: загружено объектов {run['publish_stats']['uploaded']}, "
                        f"без изменений {run['publish_stats']['skipped_units']}")
-    return manifests
+        m = current_cycle(target, ay, cycle)
+        published = sorted({f["key"] for t in m["tables"].values() for f in t["files"]}
+                           | {u["manifest"] for u in m["reports"].values()})
+        docs = [f["key"] for u in m["reports"].values() for f in target.get_json(u["manifest"])["files"]
+                if f["key"].startswith("reports/")]
+        published = sorted(set(published) | set(docs))
+        for mun in sorted(m["reports"]):
+            links.setdefault(mun, []).append(target.url(keys.index(mun, ay)))
+    return {"manifests": manifests, "keys": published, "links": links}

@@ -1,51 +1,15 @@
-"""Object stores: the local folder (embedded default, `var/store/`) laid out exactly as
-the S3 keys, and an S3-compatible bucket (`tasks/s3store.py`). Publishing code talks
-only to this interface, so one code path serves both:
-
-- `put(key, data, metadata=None)`            write one object (atomic per object)
-- `get(key)`, `exists(key)`, `list(prefix)`  read
-- `head(key)` → `{"etag", "sha256", "size"}` or None
-- `put_if(key, data, etag)`                  conditional write of a small pointer object:
-  `etag=None` writes only if the key does not exist (`If-None-Match: *`), otherwise only
-  if the object still has that ETag (`If-Match`). A lost race raises `PointerConflict`.
-"""
+"""The local folder store (embedded default, `var/store/`), laid out exactly as the S3
+keys. It implements `tasks.storage.Store`; the S3 bucket is `tasks.s3store.S3Store`."""
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 from pathlib import Path
 
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".parquet": "application/vnd.apache.parquet",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".csv": "text/csv; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
-
-
-def content_type(key: str) -> str:
-    return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-class StoreError(RuntimeError):
-    """A store failure with a message the user can act on (Russian)."""
-
-
-class PointerConflict(StoreError):
-    """Another publisher switched the pointer between our read and our write."""
+from tasks.storage import (CONTENT_TYPES, PermanentStoreError, PointerConflict, StoreError,  # noqa: F401
+                           content_type, sha256_bytes)
 
 
 class LocalStore:
@@ -106,12 +70,5 @@ class LocalStore:
     def get_json(self, key: str) -> dict:
         return json.loads(self.get(key))
 
-
-def open_store(location: str | Path):
-    """`s3://bucket/prefix` (credentials and endpoint from the environment) or a folder."""
-    location = str(location)
-    if location.startswith("s3://"):
-        from tasks.s3store import S3Store  # noqa: PLC0415  (boto3 only when used)
-
-        return S3Store.from_url(location)
-    return LocalStore(location)
+    def url(self, key: str) -> str:
+        return (self.root / key).resolve().as_uri()

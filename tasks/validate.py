@@ -17,6 +17,7 @@ from schemas.contracts import Problem
 from schemas.sources import SOURCES, Source
 from tasks.ingest import CheckResult, check_files
 from tasks.read import ReadError, display_name, header_score, read_sheets
+from tasks import keys
 
 
 @dataclass
@@ -257,7 +258,7 @@ def warehouse_report_objects(warehouse: str, cycle: str, ay: int, reads: list[tu
     finally:
         con.close()
     warnings = [w for x in loads for w in x.get("warning_list", [])]
-    return {f"validation/{ay}/{cycle}/problems.xlsx": problems_xlsx(problems, warnings)}
+    return {keys.validation(ay, cycle): problems_xlsx(problems, warnings)}
 
 
 def load_report_objects(loads: list[dict], cycle: str, ay: int) -> dict[str, bytes]:
@@ -265,4 +266,4 @@ def load_report_objects(loads: list[dict], cycle: str, ay: int) -> dict[str, byt
     XLSX, published next to the справки as `validation/<AY>/<cycle>/problems.xlsx`."""
     problems = [Problem(**p) for x in loads for p in x.get("problem_list", [])]
     warnings = [w for x in loads for w in x.get("warning_list", [])]
-    return {f"validation/{ay}/{cycle}/problems.xlsx": problems_xlsx(problems, warnings)}
+    return {keys.validation(ay, cycle): problems_xlsx(problems, warnings)}

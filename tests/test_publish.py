@@ -46,25 +46,42 @@ def test_publication_is_read_through_the_pointer_and_matches_its_manifest(septem
         {PurePosixPath(k).parts[2] for k in got["objects"] if k.endswith("shnor.parquet")}
 
 
-def test_index_links_every_document_and_table_of_the_ay(september, tmp_path):
-    _, _, run, docs, tables = september
-    store = LocalStore(tmp_path / "store")
-    publish_cycle(store, dict(run), "september", AY, tables, docs, inputs())
+def _index_links(store, public=None) -> tuple[set[str], str]:
     page = lxml.html.document_fromstring(store.get(f"reports/mo1/{AY}/index.html").decode())
-    hrefs = [a.get("href") for a in page.iter("a")]
     base = PurePosixPath(f"reports/mo1/{AY}")
     resolved = set()
-    for h in hrefs:
+    for a in page.iter("a"):
         parts = []
-        for p in (base / h).parts:  # resolve "../"
+        for p in (base / a.get("href")).parts:  # resolve "../"
             parts = parts[:-1] if p == ".." else parts + [p]
         resolved.add("/".join(parts))
+    return resolved, page.text_content()
+
+
+def test_index_links_every_document_and_table_of_the_ay_when_tables_are_public(september, tmp_path):
+    _, _, run, docs, tables = september
+    store = LocalStore(tmp_path / "store")
+    publish_cycle(store, dict(run), "september", AY, tables, docs, inputs(), public_prefixes=("reports/", "tables/"))
+    resolved, text = _index_links(store)
     manifest = read_publication(store, "mo1", AY, "september")["manifest"]
     # every document and table (about.json only names the municipality for this page)
     assert {f["key"] for f in manifest["files"] if not f["key"].endswith("/about.json")} <= resolved
     assert all(store.exists(k) for k in resolved)
-    assert "Аналитическая справка" in page.text_content() and "2023/2024 учебный год" in page.text_content()
-    assert "Документы мониторинга: Город Первый" in page.text_content()
+    assert "Аналитическая справка" in text and "2023/2024 учебный год" in text
+    assert "Документы мониторинга: Город Первый" in text
+
+
+def test_index_links_only_the_public_prefix_and_names_the_private_tables(september, tmp_path):
+    _, _, run, docs, tables = september
+    store = LocalStore(tmp_path / "store")
+    publish_cycle(store, dict(run), "september", AY, tables, docs, inputs())   # default: reports/ only
+    resolved, text = _index_links(store)
+    manifest = read_publication(store, "mo1", AY, "september")["manifest"]
+    assert resolved and all(k.startswith(f"reports/mo1/{AY}/") for k in resolved)
+    assert {f["key"] for f in manifest["files"] if f["key"].startswith("reports/")
+            and not f["key"].endswith("/about.json")} <= resolved
+    # a table is named by its stable key, for analysts with a key to the store
+    assert f"tables/{AY}/shnor.xlsx" in text and "доступ для аналитиков по ключу" in text
 
 
 def test_republishing_unchanged_content_uploads_nothing(september, tmp_path):

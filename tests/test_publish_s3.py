@@ -71,9 +71,10 @@ def test_full_publication_reads_back_as_its_manifest_with_the_same_keys_and_byte
 
 def test_wrong_credentials_give_a_clear_russian_error_without_the_secret(server, september, monkeypatch):
     _, _, run, docs, tables = september
-    store = s3_store(server, monkeypatch, "denied", secret="wrong-secret-123")
-    with pytest.raises(StoreError) as err:
+    with pytest.raises(StoreError) as err:   # opening the store checks the bucket: refused there
+        store = s3_store(server, monkeypatch, "denied", secret="wrong-secret-123")
         publish_cycle(store, dict(run), "september", AY, tables, docs, inputs())
+    assert err.value.permanent     # not retried: a wrong key does not heal
     message = str(err.value)
     assert "отклонило учётные данные" in message and "AWS_SECRET_ACCESS_KEY" in message and BUCKET in message
     assert "wrong-secret-123" not in message and SECRET_KEY not in message
