@@ -24,7 +24,7 @@ from pathlib import Path
 import lxml.html
 import matplotlib
 from docx import Document
-from docx.enum.section import WD_ORIENT  # noqa: F401  (kept for landscape annexes)
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
@@ -179,9 +179,14 @@ def word_cm(word: str, pt: float = TABLE_PT) -> float:
     return _font().getlength(word) / 100 * pt * 2.54 / 72
 
 
-def _column_widths(table, rows, ncols, total_cm=17.0):
+TEXT_WIDTH_CM = {"portrait": 17.0, "landscape": 25.7}  # A4 less the 25 mm and 15 mm margins
+_text_width = [TEXT_WIDTH_CM["portrait"]]
+
+
+def _column_widths(table, rows, ncols, total_cm=None):
     """Each column at least as wide as its longest word (no word breaks inside); the rest
     of the page width shared by how much text each column holds."""
+    total_cm = total_cm or _text_width[0]
     longest, amount = [0.6] * ncols, [0.0] * ncols
     for r in rows:
         i = 0
@@ -233,7 +238,7 @@ def _block(doc, el):
         par = doc.add_paragraph()
         par.paragraph_format.first_line_indent = Cm(0)
         par.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        par.paragraph_format.tab_stops.add_tab_stop(Cm(17.0), WD_TAB_ALIGNMENT.RIGHT)
+        par.paragraph_format.tab_stops.add_tab_stop(Cm(_text_width[0]), WD_TAB_ALIGNMENT.RIGHT)
         if "signature" in cls:
             par.paragraph_format.space_before = Pt(24)
         for i, part in enumerate(parts):
@@ -393,6 +398,12 @@ def html_to_docx(html: str, title: str = "", author: str = "") -> bytes:
     cp.created = cp.modified = FIXED_TIME
     cp.revision = 1
     body = root.find("body")
+    landscape = body is not None and "landscape" in _classes(body)
+    if landscape:  # wide tables (the plan of measures): A4 landscape, as officials print them
+        section = doc.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+    _text_width[0] = TEXT_WIDTH_CM["landscape" if landscape else "portrait"]
     for el in (body if body is not None else root):
         _block(doc, el)
     buf = io.BytesIO()
