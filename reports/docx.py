@@ -14,15 +14,12 @@ so an unchanged справка gives an unchanged object.
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import re
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 import lxml.html
-import matplotlib
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -30,6 +27,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
+
+from reports import layout
 
 FIXED_TIME = datetime(2020, 1, 1)
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "table", "ul", "ol", "div", "img", "figure", "section"}
@@ -158,56 +157,14 @@ def _table(doc, el):
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
-# Word widths are measured in DejaVu Serif Bold (shipped with matplotlib), which is wider
-# than Times New Roman and Liberation Serif: a column wide enough for a word in it is wide
-# enough in whichever serif font Word or LibreOffice uses.
-_FONT_PATH = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif-Bold.ttf")
-CELL_PADDING_CM = 0.45  # left and right cell margins (0.19 cm each in Word) and borders
-TABLE_PT = 10.5
-
-
-@functools.lru_cache(maxsize=1)
-def _font():
-    from PIL import ImageFont  # noqa: PLC0415
-
-    return ImageFont.truetype(_FONT_PATH, 100)
-
-
-@functools.lru_cache(maxsize=65536)
-def word_cm(word: str, pt: float = TABLE_PT) -> float:
-    """The printed width of a word in cm at `pt` points (measured at 100 px = 100 pt)."""
-    return _font().getlength(word) / 100 * pt * 2.54 / 72
-
-
-TEXT_WIDTH_CM = {"portrait": 17.0, "landscape": 25.7}  # A4 less the 25 mm and 15 mm margins
+TEXT_WIDTH_CM = layout.TEXT_WIDTH_CM
 _text_width = [TEXT_WIDTH_CM["portrait"]]
 
 
 def _column_widths(table, rows, ncols, total_cm=None):
-    """Each column at least as wide as its longest word (no word breaks inside); the rest
-    of the page width shared by how much text each column holds."""
-    total_cm = total_cm or _text_width[0]
-    longest, amount = [0.6] * ncols, [0.0] * ncols
-    for r in rows:
-        i = 0
-        for c, span in r:
-            if span == 1 and i < ncols:
-                words = c.text_content().split()
-                if words:
-                    longest[i] = max(longest[i], max(word_cm(w) for w in words) + CELL_PADDING_CM)
-                    amount[i] += min(sum(word_cm(w) for w in words), 40.0)
-            i += span
-    need = sum(longest)
-    if need >= total_cm:
-        widths = longest  # wider than the page: never break a word, let the table run on
-    else:
-        spare = total_cm - need
-        # what each column would like beyond its minimum, by the text it holds per row
-        want = [max(a / max(len(rows), 1) - m, 0.0) for a, m in zip(amount, longest)]
-        total_want = sum(want) or 1.0
-        widths = [m + spare * w / total_want for m, w in zip(longest, want)]
-        if not sum(want):
-            widths = [m + spare / ncols for m in longest]
+    """Each column at least as wide as its longest word (reports/layout.py)."""
+    widths = layout.column_widths([[(c.text_content(), span) for c, span in r] for r in rows], ncols,
+                                  total_cm or _text_width[0])
     table.autofit = False
     for i, col in enumerate(table.columns):  # the grid is what LibreOffice reads
         col.width = Cm(widths[i])

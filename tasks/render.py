@@ -574,7 +574,8 @@ CONTEXTS = {"september": september_full_context, "october": october_context,
 MAIN = {"september": "shnor", "october": "risk", "january": "prevention", "june": "prevention"}
 
 
-def _formats(key_base: str, html: str, formats: list[str], title: str, author: str) -> dict[str, bytes]:
+def _formats(key_base: str, html: str, formats: list[str], title: str, author: str,
+             pdf_engine: str = "typst") -> dict[str, bytes]:
     out = {}
     html = typography.tidy(html)
     if "html" in formats:
@@ -587,7 +588,7 @@ def _formats(key_base: str, html: str, formats: list[str], title: str, author: s
     if "pdf" in formats:
         from reports.pdf import html_to_pdf  # noqa: PLC0415
 
-        out[f"{key_base}.pdf"] = html_to_pdf(html)
+        out[f"{key_base}.pdf"] = html_to_pdf(html, pdf_engine, title=title, author=author)
     return out
 
 
@@ -642,20 +643,21 @@ def render_municipality(job: dict) -> dict[str, bytes]:
     runs in a worker process). Keys: reports/<mun>/<AY>/<cycle>/<document>.<ext>."""
     env = _env()
     common, ctx, plan, formats = job["common"], job["ctx"], job["plan"], job["formats"]
+    engine = job.get("pdf_engine", "typst")
     ctx = dict(ctx, charts={k: _draw(v) for k, v in ctx.get("charts", {}).items()})
     base = job["base"]
     author = common["department"]
     docs = {f"{base}/about.json": job["about"]}
     html = env.get_template(f"spravka_{common['cycle']}.html.j2").render(**common, **ctx)
-    docs.update(_formats(f"{base}/spravka", html, formats, labels.DOCUMENT_TITLES["spravka"], author))
+    docs.update(_formats(f"{base}/spravka", html, formats, labels.DOCUMENT_TITLES["spravka"], author, engine))
     if ctx.get("recommendations"):
         html = env.get_template("recommendations.html.j2").render(**common, **ctx)
         docs.update(_formats(f"{base}/recommendations", html, formats, labels.DOCUMENT_TITLES["recommendations"],
-                             author))
+                             author, engine))
     if plan:
         plan = dict(plan, charts={k: _draw(v) for k, v in plan["charts"].items()})
         html = env.get_template("plan_report.html.j2").render(**{**common, "basis": job["plan_basis"]}, plan=plan)
-        docs.update(_formats(f"{base}/plan", html, formats, labels.DOCUMENT_TITLES["plan"], author))
+        docs.update(_formats(f"{base}/plan", html, formats, labels.DOCUMENT_TITLES["plan"], author, engine))
     docs[f"{base}/technical.html"] = env.get_template("technical.html.j2").render(
         **common, technical=job["technical"]).encode("utf-8")
     return docs
@@ -699,6 +701,7 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
                             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},
                            ensure_ascii=False, indent=2).encode("utf-8")
         jobs.append({"common": common, "ctx": ctx, "plan": plan, "formats": formats, "about": about,
+                     "pdf_engine": report.get("pdf_engine", "typst"),
                      "base": f"reports/{mun}/{ay}/{cycle}", "plan_basis": basis.get("plan", common["basis"]),
                      "technical": {"run": run, "quality": quality}})
     docs: dict[str, bytes] = {}
