@@ -11,7 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import textwrap  # noqa: E402
+
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from reports.typography import number  # noqa: E402
 
@@ -31,23 +33,45 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def grouped_shares(categories: list[str], series: dict[str, list[float | None]], title: str,
-                   ylabel: str = "доля, %") -> bytes:
-    """Bars of shares (percent) per category, one bar per series (e.g. per AY)."""
-    fig, ax = plt.subplots(figsize=(6.6, 3.0))
+def _wrap(label: str, width: int = 16) -> str:
+    """Category labels on two or three lines rather than overprinting each other."""
+    return "\n".join(textwrap.wrap(label, width)[:3]) or label
+
+
+def _bars(ax, categories, series, fmt, horizontal=False):
+    """Grouped bars with every value written on its bar; labels stand vertically when the
+    bars are too narrow to hold them side by side."""
     n = max(len(series), 1)
     width = 0.8 / n
+    narrow = len(categories) * n > 8
     for i, (name, values) in enumerate(series.items()):
         xs = [j + (i - (n - 1) / 2) * width for j in range(len(categories))]
         ys = [v if v is not None else 0 for v in values]
-        bars = ax.bar(xs, ys, width=width, label=name, color=PALETTE[i % len(PALETTE)])
+        if horizontal:
+            bars = ax.barh(xs, ys, height=width, label=name, color=PALETTE[i % len(PALETTE)])
+        else:
+            bars = ax.bar(xs, ys, width=width, label=name, color=PALETTE[i % len(PALETTE)])
         for b, v in zip(bars, values):
-            if v is not None:
-                ax.annotate(number(v, 1), (b.get_x() + b.get_width() / 2, b.get_height()),
-                            ha="center", va="bottom", fontsize=6)
+            text = fmt(v) if v is not None else "н/д"
+            if horizontal:
+                ax.annotate(text, (b.get_width(), b.get_y() + b.get_height() / 2), xytext=(3, 0),
+                            textcoords="offset points", va="center", fontsize=6.5)
+            else:
+                ax.annotate(text, (b.get_x() + b.get_width() / 2, b.get_height()), xytext=(0, 2),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=6,
+                            rotation=90 if narrow else 0)
+
+
+def grouped_shares(categories: list[str], series: dict[str, list[float | None]], title: str,
+                   ylabel: str = "доля, %") -> bytes:
+    """Bars of shares (percent) per category, one bar per series (e.g. per AY); every value
+    written on its bar, rounded once as in the text."""
+    fig, ax = plt.subplots(figsize=(6.6, 3.2))
+    _bars(ax, categories, series, lambda v: number(v, 1))
     ax.set_xticks(range(len(categories)))
-    many = len(categories) > 5
-    ax.set_xticklabels(categories, rotation=30 if many else 0, ha="right" if many else "center", fontsize=6.5)
+    ax.set_xticklabels([_wrap(c, 12) for c in categories], fontsize=6.5)
+    top = max([v for vs in series.values() for v in vs if v is not None] or [1])
+    ax.set_ylim(0, top * 1.25 + 1)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0)))
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
@@ -56,16 +80,50 @@ def grouped_shares(categories: list[str], series: dict[str, list[float | None]],
     return _png(fig)
 
 
+def counts_by_year(categories: list[str], series: dict[str, list[int]], title: str,
+                   xlabel: str = "число школ") -> bytes:
+    """Horizontal bars of counts (schools) per category, one bar per AY: integer ticks."""
+    fig, ax = plt.subplots(figsize=(6.6, 0.55 * max(len(categories), 2) * max(len(series), 1) ** 0.5 + 0.9))
+    rev = {k: list(v)[::-1] for k, v in series.items()}
+    _bars(ax, categories[::-1], rev, lambda v: number(v), horizontal=True)
+    ax.set_yticks(range(len(categories)))
+    ax.set_yticklabels([_wrap(c, 28) for c in categories[::-1]], fontsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0)))
+    top = max([v for vs in series.values() for v in vs] or [1])
+    ax.set_xlim(0, max(top * 1.15, top + 1))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=9)
+    if len(series) > 1:
+        handles, names = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], names[::-1], fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _png(fig)
+
+
 def horizontal_counts(labels: list[str], values: list[int], title: str, xlabel: str = "число школ") -> bytes:
-    fig, ax = plt.subplots(figsize=(6.6, 0.45 * max(len(labels), 2) + 0.8))
-    ys = list(range(len(labels)))[::-1]
-    bars = ax.barh(ys, values, color=PALETTE[1])
-    for b, v in zip(bars, values):
-        ax.annotate(number(v), (b.get_width(), b.get_y() + b.get_height() / 2), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=7)
+    return counts_by_year(labels, {"": values}, title, xlabel)
+
+
+def stacked_statuses(categories: list[str], series: dict[str, list[int]], title: str,
+                     xlabel: str = "число мероприятий") -> bytes:
+    """One horizontal bar per plan section, split by status; every count written in its
+    segment, integer ticks, the legend below the chart (never over the bars)."""
+    fig, ax = plt.subplots(figsize=(6.6, 0.5 * max(len(categories), 2) + 1.2))
+    ys = list(range(len(categories)))[::-1]
+    left = [0] * len(categories)
+    colours = ["#2ca25f", "#9ecae1", "#d9d9d9", "#de2d26", "#fdae6b"]
+    for i, (name, values) in enumerate(series.items()):
+        bars = ax.barh(ys, values, left=left, label=name, color=colours[i % len(colours)])
+        for b, v in zip(bars, values):
+            if v:
+                ax.annotate(number(v), (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2),
+                            ha="center", va="center", fontsize=7)
+        left = [a + b for a, b in zip(left, values)]
     ax.set_yticks(ys)
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels([_wrap(c, 30) for c in categories], fontsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0)))
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=min(len(series), 3))
     return _png(fig)

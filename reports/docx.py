@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import zipfile
 from datetime import datetime
 
 import lxml.html
 from docx import Document
-from docx.enum.section import WD_ORIENT  # noqa: F401  (kept for landscape annexes)
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
+
+from reports import layout
 
 FIXED_TIME = datetime(2020, 1, 1)
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "table", "ul", "ol", "div", "img", "figure", "section"}
@@ -65,18 +68,21 @@ def _inline(par, node, bold=False, italic=False, size=None, skip_text=False):
         run(_squash(child.tail), bold, italic)
 
 
+_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
+
+
 def _squash(text):
+    """Collapse HTML whitespace; no-break spaces (after «№», before «%») are kept."""
     if not text:
         return ""
-    return " ".join(text.split()) + (" " if text[-1:].isspace() and text.strip() else "") \
-        if text.strip() else (" " if text else "")
+    return _ASCII_SPACE.sub(" ", text)
 
 
 def _lead_trim(par):
     if par.runs and par.runs[0].text.startswith(" "):
-        par.runs[0].text = par.runs[0].text.lstrip()
+        par.runs[0].text = par.runs[0].text.lstrip(" ")
     if par.runs and par.runs[-1].text.endswith(" "):
-        par.runs[-1].text = par.runs[-1].text.rstrip()
+        par.runs[-1].text = par.runs[-1].text.rstrip(" ")
 
 
 def _picture(par, img, width=Cm(16)):
@@ -126,6 +132,7 @@ def _table(doc, el):
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for r, is_head in rows:
         row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         if is_head:
             _repeat_header(row)
         i = 0
@@ -150,25 +157,20 @@ def _table(doc, el):
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
-def _column_widths(table, rows, ncols, total_cm=16.5):
-    """Columns as wide as their longest word-run suggests (a «№» column stays narrow)."""
-    longest, lengths = [3] * ncols, [[] for _ in range(ncols)]
-    for r in rows:
-        i = 0
-        for c, span in r:
-            if span == 1 and i < ncols:
-                words = c.text_content().split()
-                longest[i] = max(longest[i], min(max((len(w) for w in words), default=1), 16) + 1)
-                lengths[i].append(min(len(" ".join(words)), 120))
-            i += span
-    weights = [max(longest[i], (sum(v) / len(v) if v else 0) / 2.2) for i, v in enumerate(lengths)]
+TEXT_WIDTH_CM = layout.TEXT_WIDTH_CM
+_text_width = [TEXT_WIDTH_CM["portrait"]]
+
+
+def _column_widths(table, rows, ncols, total_cm=None):
+    """Each column at least as wide as its longest word (reports/layout.py)."""
+    widths = layout.column_widths([[(c.text_content(), span) for c, span in r] for r in rows], ncols,
+                                  total_cm or _text_width[0])
     table.autofit = False
-    unit = total_cm / sum(weights)
     for i, col in enumerate(table.columns):  # the grid is what LibreOffice reads
-        col.width = Cm(weights[i] * unit)
+        col.width = Cm(widths[i])
     for row in table.rows:
         for i, cell in enumerate(row.cells[:ncols]):
-            cell.width = Cm(weights[i] * unit)
+            cell.width = Cm(widths[i])
 
 
 def _block(doc, el):
@@ -187,16 +189,32 @@ def _block(doc, el):
         _lead_trim(par)
         return
     if tag == "div" and ("meta" in cls or "signature" in cls):
+        # left part, a right-aligned tab, the right part: one paragraph, so «keep with
+        # next» holds the signature to the text above it
         parts = [c for c in el if isinstance(c.tag, str)]
-        table = doc.add_table(rows=1, cols=max(len(parts), 1))
-        _no_borders(table)
+        par = doc.add_paragraph()
+        par.paragraph_format.first_line_indent = Cm(0)
+        par.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        par.paragraph_format.tab_stops.add_tab_stop(Cm(_text_width[0]), WD_TAB_ALIGNMENT.RIGHT)
+        if "signature" in cls:
+            par.paragraph_format.space_before = Pt(24)
         for i, part in enumerate(parts):
-            par = table.rows[0].cells[i].paragraphs[0]
-            par.paragraph_format.first_line_indent = Cm(0)
-            par.alignment = WD_ALIGN_PARAGRAPH.RIGHT if i == len(parts) - 1 and i else WD_ALIGN_PARAGRAPH.LEFT
+            if i:
+                par.add_run("\t")
             _inline(par, part)
-            _lead_trim(par)
-        doc.add_paragraph()
+        _lead_trim(par)
+        par.paragraph_format.space_after = Pt(12)
+        return
+    if tag == "div" and "closing" in cls:
+        # the last paragraph of the text, the note, the signature and the executor stay on
+        # one page
+        if doc.paragraphs:
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        first = len(doc.paragraphs)
+        for child in el:
+            _block(doc, child)
+        for par in doc.paragraphs[first:-1]:
+            par.paragraph_format.keep_with_next = True
         return
     if tag in ("h1", "h2", "h3"):
         par = doc.add_heading(level={"h1": 1, "h2": 2, "h3": 3}[tag])
@@ -230,9 +248,9 @@ def _block(doc, el):
             par.add_run(f"{n}.\t" if tag == "ol" else "•\t")
             _inline(par, li)
             if len(par.runs) > 1 and par.runs[1].text.startswith(" "):
-                par.runs[1].text = par.runs[1].text.lstrip()
+                par.runs[1].text = par.runs[1].text.lstrip(" ")
             if par.runs and par.runs[-1].text.endswith(" "):
-                par.runs[-1].text = par.runs[-1].text.rstrip()
+                par.runs[-1].text = par.runs[-1].text.rstrip(" ")
             par.paragraph_format.tab_stops.add_tab_stop(Cm(0.75))
         return
     if tag == "img":
@@ -241,7 +259,10 @@ def _block(doc, el):
     if tag == "figure":
         for child in el:
             if child.tag == "img":
-                _picture(doc.add_paragraph(), child)
+                par = doc.add_paragraph()
+                par.paragraph_format.first_line_indent = Cm(0)
+                par.paragraph_format.keep_with_next = True
+                _picture(par, child)
             elif child.tag == "figcaption":
                 par = doc.add_paragraph()
                 par.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -334,6 +355,12 @@ def html_to_docx(html: str, title: str = "", author: str = "") -> bytes:
     cp.created = cp.modified = FIXED_TIME
     cp.revision = 1
     body = root.find("body")
+    landscape = body is not None and "landscape" in _classes(body)
+    if landscape:  # wide tables (the plan of measures): A4 landscape, as officials print them
+        section = doc.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+    _text_width[0] = TEXT_WIDTH_CM["landscape" if landscape else "portrait"]
     for el in (body if body is not None else root):
         _block(doc, el)
     buf = io.BytesIO()

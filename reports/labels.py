@@ -40,6 +40,89 @@ CYCLES = {
     "june": "Июньский мониторинг: профилактика учебной неуспешности и эффективность мер",
 }
 
+# Every document's title, in one place (render and the index page read these).
+# heading: the lines of the title block; {ay} is «2023/2024 учебный год» in the case the
+# line needs (see document_heading).
+DOCUMENT_TITLES = {
+    "spravka": "Аналитическая справка",
+    "recommendations": "Адресные рекомендации",
+    "plan": "Отчёт об исполнении плана мероприятий",
+    "technical": "Технические сведения о расчёте (для специалиста)",
+}
+
+SPRAVKA_HEADINGS = {
+    "september": ["Аналитическая справка",
+                  "о выявлении школ с низкими образовательными результатами (ШНОР) на {ay_acc}",
+                  "и о результатах мониторинга работы со ШНОР и рисковыми школами за {prev_ay_acc}"],
+    "october": ["Аналитическая справка",
+                "о выявлении школ, функционирующих в зоне риска снижения образовательных результатов,",
+                "на {ay_acc}"],
+    "january": ["Аналитическая справка",
+                "о результатах мониторинга профилактики учебной неуспешности",
+                "за I полугодие {ay_gen}"],
+    "june": ["Аналитическая справка",
+             "о результатах мониторинга профилактики учебной неуспешности",
+             "и об анализе эффективности принятых мер за {ay_acc}"],
+}
+
+
+def spravka_heading(cycle: str, ay: int) -> list[str]:
+    """The title lines of a cycle's справка with the AY in the case Russian needs:
+    «на 2023/2024 учебный год», «за I полугодие 2023/2024 учебного года»."""
+    forms = {"ay_acc": f"{ay}/{ay + 1} учебный год", "ay_gen": f"{ay}/{ay + 1} учебного года",
+             "prev_ay_acc": f"{ay - 1}/{ay} учебный год"}
+    return [line.format(**forms) for line in SPRAVKA_HEADINGS[cycle]]
+
+
+# A methodology reference as the municipal programme names its own sections. The
+# indicator catalogue keeps the developer's source reference (e.g. «seed 003 §2.3.1 п. 1»);
+# the document says «раздел 2.3.1 программы, п. 1».
+_PROGRAMME_REF = re.compile(r"^seed\s+(?P<seed>\d+)\s*(?:§\s*(?P<section>[\d.]+))?\s*(?P<rest>.*)$")
+PROGRAMME_SOURCES = {"003": "программы", "004": "показателей эффективности проекта «500+»",
+                     "000": "плана мероприятий", "001": "положения о мониторинге"}
+
+
+def programme_ref(ref: str | None) -> str:
+    """seed 003 §2.3.1 п. 1 → «раздел 2.3.1 программы, п. 1»; seed 004 п. 1.1 →
+    «п. 1.1 показателей эффективности проекта «500+»»; anything else is left out."""
+    if not ref:
+        return ""
+    m = _PROGRAMME_REF.match(ref.strip())
+    if not m:
+        return ""
+    source = PROGRAMME_SOURCES.get(m["seed"], "программы")
+    rest = m["rest"].strip()
+    if m["section"]:
+        text = f"раздел {m['section']} {source}"
+        return f"{text}, {rest}" if rest.startswith("п.") else f"{text} {rest}".strip()
+    if rest.startswith("п."):
+        return f"{rest} {source}"
+    return ""
+
+
+_CODE_IN_PARENS = re.compile(r"\s*\((?:[a-z][a-z0-9_]*|(?:SPEC|seed)[^)]*)\)")
+
+
+def official_text(text: str | None) -> str:
+    """A reason written by SQL, as a document prints it: no table names in parentheses
+    («отчёт о профилактике (prevention)» → «отчёт о профилактике»), no leading «нет данных:»."""
+    if not text:
+        return ""
+    text = _CODE_IN_PARENS.sub("", text)
+    return re.sub(r"^нет данных:\s*", "", text)
+
+
+def decapitalize(text: str | None) -> str:
+    """Lower the first letter for use inside a sentence, unless the word is an
+    abbreviation: «Доля ОУ …» → «доля ОУ …», «ИОМ …» stays, «ВПР» stays."""
+    if not text:
+        return ""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 _VPR = re.compile(r"^vpr_(?P<subject>.+)_(?P<grade>\d+)$")
 
 

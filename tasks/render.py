@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import jinja2
 import yaml
 
-from edumon.config import ROOT, TEMPLATES_DIR
+from edumon.config import ROOT, SQL_DIR, TEMPLATES_DIR, Config
 from reports import charts, labels, typography
 
-DOCUMENT_TITLES = {
-    "spravka": "Аналитическая справка",
-    "recommendations": "Адресные рекомендации",
-    "plan": "Отчёт об исполнении плана мероприятий",
-}
+DOCUMENT_TITLES = labels.DOCUMENT_TITLES
 PLAN_STATUSES = labels.PLAN_STATUSES
 
 
@@ -50,6 +50,8 @@ def environment() -> jinja2.Environment:
     env.filters["half"] = lambda h: labels.HALVES.get(h, str(h))
     env.filters["risk_factor"] = lambda c: labels.RISK_FACTORS.get(c, c)
     env.filters["data_uri"] = charts.data_uri
+    env.filters["decapitalize"] = labels.decapitalize
+    env.filters["programme_ref"] = labels.programme_ref
     return env
 
 
@@ -116,48 +118,134 @@ def _school_recommendations(school: dict, deficits: list[dict], catalogue: dict,
     return {**school, "deficits": deficits, "measures": measures_for(catalogue, general + keys)}
 
 
+# -- the document queries: each mart and sql/report_*.sql read once per cycle ----------
+
+def report_sql(name: str) -> str:
+    """The text of sql/report_<name>.sql (the queries the documents read)."""
+    return (SQL_DIR / f"report_{name}.sql").read_text(encoding="utf-8")
+
+
+def _query(con, sql: str, params: dict) -> list[dict]:
+    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    cur = con.execute(sql, {k: params[k] for k in used})
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def _by_municipality(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["municipality_code"], []).append(r)
+    return out
+
+
+def _mart(con, mart: str, ay: int, order: str = "") -> dict[str, list[dict]]:
+    """Every municipality's rows of a mart for AY, in one read."""
+    if not _table_exists(con, mart):
+        return {}
+    return _by_municipality(_records(con, f"SELECT * FROM {mart} WHERE ay = ? {order}", [ay]))
+
+
+def _report(con, name: str, params: dict, needs: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    if any(not _table_exists(con, t) for t in needs):
+        return {}
+    return _by_municipality(_query(con, report_sql(name), params))
+
+
+def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]]:
+    """What a cycle's documents show, for every municipality at once: {name: {municipality:
+    rows}}. One read of each mart and each document query per cycle."""
+    params = {**Config.sql_params(cfg), "ay": ay}  # also for a plain dict of the configuration
+    names = _by_municipality(_records(con, "SELECT municipality_code, school_code, short_name, school_name "
+                                           "FROM stg_schools ORDER BY short_name", []))
+    data = {"schools": names}
+    ordered = "ORDER BY municipality_code, sort_order"
+    if cycle == "september":
+        data["shnor"] = _mart(con, "mart_shnor", ay, "ORDER BY municipality_code, short_name")
+        data["lows"] = _report(con, "school_lows", params, ("int_procedure_results",))
+        data["dynamics"] = _report(con, "procedure_dynamics", params, ("int_procedure_results",))
+        data["effect"] = _report(con, "shnor_effect", params, ("int_shnor_list", "int_procedure_results"))
+        data["shnor_monitoring"] = _mart(con, "mart_shnor_monitoring", ay - 1, ordered)
+        data["risk_monitoring"] = _mart(con, "mart_risk_monitoring", ay - 1, ordered)
+        data["project_500plus"] = _mart(con, "mart_project_500plus", ay - 1, ordered)
+    elif cycle == "october":
+        data["risk"] = _mart(con, "mart_risk_schools", ay, "ORDER BY municipality_code, short_name")
+        data["risk_prev"] = _mart(con, "mart_risk_schools", ay - 1, "ORDER BY municipality_code, short_name")
+        data["objectivity"] = _mart(con, "mart_objectivity_flags", ay - 1,
+                                    "ORDER BY municipality_code, short_name, subject, grade")
+        data["objectivity_signs"] = _report(con, "objectivity_signs", params, ("mart_objectivity_flags",))
+    elif cycle in ("january", "june"):
+        data["prevention"] = _mart(con, "mart_prevention_half1" if cycle == "january" else "mart_prevention",
+                                   ay, ordered + ", half")
+        data["prevention_schools"] = _report(con, "prevention_schools", params, ("raw_prevention",))
+    if cycle in ("september", "june"):
+        data["plan"] = _plan_rows(con, ay)
+        # the measures whose effect the справка weighs: those of the year that ended
+        data["plan_effect"] = data["plan"] if cycle == "june" else _plan_rows(con, ay - 1)
+    return data
+
+
+def _plan_rows(con, ay: int) -> dict[str, list[dict]]:
+    """mart_plan_status rows of AY by municipality; a regional plan (no municipality
+    column, or NULL) is under the key None and applies to every municipality."""
+    if not _table_exists(con, "mart_plan_status"):
+        return {}
+    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'mart_plan_status'").fetchall()}
+    rows = _records(con, "SELECT * FROM mart_plan_status WHERE ay = ?", [ay])
+    out: dict = {}
+    for r in rows:
+        out.setdefault(r.get("municipality_code") if "municipality_code" in cols else None, []).append(r)
+    return out
+
+
+def _plan_for(data: dict, mun: str, key: str = "plan") -> list[dict]:
+    plan = data.get(key, {})
+    return sorted(plan.get(mun, []) + plan.get(None, []), key=lambda r: _measure_order(r["measure_no"]))
+
+
 # -- September: ШНОР ----------------------------------------------------------------------
 
-def september_context(con, ay: int, municipality: str, cfg) -> dict:
+def _named(rows: list[dict], names: dict[str, str]) -> list[dict]:
+    return [dict(r, short_name=r.get("short_name") or names.get(r["school_code"], r["school_code"])) for r in rows]
+
+
+def _trend_lists(rows: list[dict]) -> dict:
+    return {k: [r for r in rows if r["trend"] == k] for k in ("better", "worse", "same", "no_data")}
+
+
+def september_context(data: dict, ay: int, mun: str, cfg) -> dict:
     rules = cfg["shnor"]
-    weak_below = cfg["privacy"]["small_group_below"]
-    rows = _records(con, """
-        SELECT * FROM mart_shnor WHERE ay = ? AND municipality_code = ? ORDER BY short_name""",
-                    [ay, municipality])
-    lows = _records(con, """
-        SELECT p.school_code, p.ay, p.procedure, p.participants, p.low_count, p.low_share_pct,
-               p.participants < ? AS is_weak
-        FROM int_procedure_results p JOIN stg_schools s USING (school_code)
-        WHERE s.municipality_code = ? AND p.ay IN (?, ?) AND p.is_low
-          AND list_contains(?, p.procedure) AND p.participants >= ?
-        ORDER BY p.school_code, p.ay DESC, p.procedure""",
-                    [weak_below, municipality, ay - 1, ay - 2, rules["procedures"], rules["min_participants"]])
+    rows = data["shnor"].get(mun, [])
     by_school: dict[str, list[dict]] = {}
-    for r in lows:
+    for r in data["lows"].get(mun, []):
         by_school.setdefault(r["school_code"], []).append(r)
     shnor = [dict(r, lows=by_school.get(r["school_code"], [])) for r in rows if r["is_shnor"]]
 
-    # dynamics: the municipality's share of «2» / below the minimum, by procedure and AY
-    dyn = _records(con, """
-        SELECT p.procedure, p.ay, sum(p.participants) AS participants, sum(p.low_count) AS low_count,
-               100.0 * sum(p.low_count) / sum(p.participants) AS low_share_pct,
-               count(*) AS schools
-        FROM int_procedure_results p JOIN stg_schools s USING (school_code)
-        WHERE s.municipality_code = ? AND p.ay BETWEEN ? AND ? AND list_contains(?, p.procedure)
-          AND p.participants > 0
-        GROUP BY ALL ORDER BY p.procedure, p.ay""",
-                   [municipality, ay - 3, ay - 1, rules["procedures"]])
+    dyn = data["dynamics"].get(mun, [])
     years = sorted({r["ay"] for r in dyn})
     procs = [p for p in rules["procedures"] if any(r["procedure"] == p for r in dyn)]
-    cell = {(r["procedure"], r["ay"]): dict(r, is_weak=r["participants"] < weak_below) for r in dyn}
+    cell = {(r["procedure"], r["ay"]): r for r in dyn}
     dynamics = [{"procedure": p, "cells": [cell.get((p, y)) for y in years]} for p in procs]
-    chart = None
+    last = [cell[(p, ay - 1)] for p in procs if (p, ay - 1) in cell]
+    # the conclusion of §2: each procedure of the last year against the year before, and the
+    # schools with low results behind it
+    lows_last = [r for r in data["lows"].get(mun, []) if r["ay"] == ay - 1]
+    dynamics_findings = []
+    for r in last:
+        dynamics_findings.append(dict(r, schools=[x for x in lows_last if x["procedure"] == r["procedure"]]))
+    chart_spec = None
     if dyn:
-        chart = charts.grouped_shares(
-            [labels.procedure_short(p) for p in procs],
-            {typography.academic_year_short(y): [cell[(p, y)]["low_share_pct"] if (p, y) in cell else None
-                                                 for p in procs] for y in years},
-            "Доля участников с отметкой «2» / ниже минимального порога, %")
+        chart_spec = ("grouped_shares", [labels.procedure_short(p) for p in procs],
+                      {typography.academic_year_short(y): [100.0 * cell[(p, y)]["low_count"] / cell[(p, y)]["participants"]
+                                                           if (p, y) in cell else None for p in procs] for y in years},
+                      "Доля участников с отметкой «2» / ниже минимального порога, %")
+
+    effect = _trend_lists(data["effect"].get(mun, []))
+    effect["all"] = data["effect"].get(mun, [])
+    effect["left"] = [r for r in effect["all"] if not r["stays_on_list"]]
+    effect["stay"] = [r for r in effect["all"] if r["stays_on_list"]]
+    plan = _plan_for(data, mun, "plan_effect")
 
     catalogue = load_catalogue(cfg)
     recommendations = []
@@ -180,7 +268,12 @@ def september_context(con, ay: int, municipality: str, cfg) -> dict:
         "rules": rules,
         "years": years,
         "dynamics": dynamics,
-        "chart": chart,
+        "dynamics_findings": dynamics_findings,
+        "effect": effect,
+        "plan_done": [m for m in plan if m["status"] == "done"],
+        "plan_total": len(plan),
+        "plan_overdue": [m for m in plan if m["status"] == "overdue"],
+        "charts": {"dynamics": chart_spec},
         "recommendations": recommendations,
         "recommendations_title": "школам, включённым в перечень ШНОР",
     }
@@ -231,30 +324,42 @@ def _risk_deficits(s: dict, rules: dict) -> list[dict]:
     return out
 
 
-def october_context(con, ay: int, municipality: str, cfg) -> dict:
+def october_context(data: dict, ay: int, mun: str, cfg) -> dict:
     rules = {**cfg["risk"], "_weak_below": cfg["privacy"]["small_group_below"]}
-    rows = _records(con, """
-        SELECT * FROM mart_risk_schools WHERE ay = ? AND municipality_code = ? ORDER BY short_name""",
-                    [ay, municipality])
+    rows = data["risk"].get(mun, [])
     for r in rows:
         for v in r["results_vpr_shares"] or []:
             v["is_weak"] = v["participants"] < rules["_weak_below"]
     risk = [r for r in rows if r["is_risk"]]
+    prev = data["risk_prev"].get(mun, [])
+    prev_risk = [r for r in prev if r["is_risk"]]
     by_section = {s: [r for r in risk if s in r["risk_sections"]] for s in labels.RISK_SECTIONS}
-    chart = charts.horizontal_counts([labels.RISK_SECTIONS[s] for s in by_section],
-                                     [len(v) for v in by_section.values()],
-                                     "Число школ с риском по разделам") if rows else None
+    prev_by_section = {s: [r for r in prev_risk if s in r["risk_sections"]] for s in labels.RISK_SECTIONS}
+    # dynamics: the number of risk schools by section, last year beside this year
+    series = {}
+    if prev:
+        series[typography.academic_year_short(ay - 1)] = [len(v) for v in prev_by_section.values()]
+    series[typography.academic_year_short(ay)] = [len(v) for v in by_section.values()]
+    chart = ("counts_by_year", [labels.RISK_SECTIONS[s] for s in by_section], series,
+             "Число школ с риском по разделам") if rows else None
+    prev_codes = {r["school_code"] for r in prev_risk}
+    cur_codes = {r["school_code"] for r in risk}
     catalogue = load_catalogue(cfg)
     recommendations = [_school_recommendations(s, _risk_deficits(s, rules), catalogue, []) for s in risk]
-    objectivity = objectivity_context(con, ay - 1, municipality, cfg)
+    objectivity = objectivity_context(data, ay - 1, mun, cfg)
     return {
         "schools_total": len(rows),
         "risk": risk,
         "by_section": by_section,
+        "prev_loaded": bool(prev),
+        "prev_by_section": prev_by_section,
+        "prev_risk": prev_risk,
+        "risk_new": [r for r in risk if r["school_code"] not in prev_codes],
+        "risk_left": [r for r in prev_risk if r["school_code"] not in cur_codes],
         "no_data": [r for r in rows if r["no_data_sections"]],
         "rules": rules,
         "objectivity": objectivity,
-        "chart": chart,
+        "charts": {"sections": chart},
         # the schools for self-diagnostics get their addressed recommendations too (issue 13)
         "recommendations": recommendations + objectivity["recommendations"],
         "recommendations_title": "школам, функционирующим в зоне риска снижения образовательных результатов"
@@ -275,42 +380,19 @@ OBJECTIVITY_SIGNS = {  # sign code → (title in the справка, catalogue k
 }
 
 
-def objectivity_context(con, vpr_ay: int, municipality: str, cfg) -> dict:
+def objectivity_context(data: dict, vpr_ay: int, mun: str, cfg) -> dict:
     """Schools with signs of biased ВПР results of `vpr_ay` (mart_objectivity_flags), for the
     self-diagnostics list of the October справка (seeds 000 item 20, 001 item 3.2): the
     flagged groups, per sign how many groups were checked and why the others were not
-    («не проверялось: …»), and addressed recommendations per flagged school from the
-    catalogue keys `objectivity_<sign>` then `objectivity` (config/recommendations.yaml).
-    `recommendations` has the shape of the recommendations document's entries, so the
-    October document lists these schools too."""
-    exists = _table_exists(con, "mart_objectivity_flags")
+    («не проверялось: …», sql/report_objectivity_signs.sql), and addressed recommendations
+    per flagged school from the catalogue keys `objectivity_<sign>` then `objectivity`
+    (config/recommendations.yaml). `recommendations` has the shape of the recommendations
+    document's entries, so the October document lists these schools too."""
     rules = cfg["objectivity"]
-    rows = _records(con, """
-        SELECT * FROM mart_objectivity_flags WHERE ay = ? AND municipality_code = ?
-        ORDER BY short_name, subject, grade""", [vpr_ay, municipality]) if exists else []
-    # per sign: groups checked, found, and each reason it was not checked (SQL counts)
+    rows = data.get("objectivity", {}).get(mun, [])
     signs = []
     if rows:
-        tally = _records(con, """
-            WITH s AS (
-                SELECT 'raised' AS sign, flag_raised AS flag, raised_not_checked AS reason FROM mart_objectivity_flags
-                  WHERE ay = $1 AND municipality_code = $2
-                UNION ALL SELECT 'gap2', flag_gap2, gap2_not_checked FROM mart_objectivity_flags
-                  WHERE ay = $1 AND municipality_code = $2
-                UNION ALL SELECT 'boundary', flag_boundary, boundary_not_checked FROM mart_objectivity_flags
-                  WHERE ay = $1 AND municipality_code = $2
-                UNION ALL SELECT 'vs_gia', flag_vs_gia, vs_gia_not_checked FROM mart_objectivity_flags
-                  WHERE ay = $1 AND municipality_code = $2
-                UNION ALL SELECT 'improvement', flag_improvement, improvement_not_checked FROM mart_objectivity_flags
-                  WHERE ay = $1 AND municipality_code = $2
-            ), r AS (
-                SELECT sign, list({'reason': reason, 'groups': n} ORDER BY n DESC, reason) AS not_checked
-                FROM (SELECT sign, reason, count(*) AS n FROM s WHERE reason IS NOT NULL GROUP BY ALL)
-                GROUP BY sign)
-            SELECT sign, count(flag) AS checked, count(*) FILTER (WHERE flag) AS found, any_value(r.not_checked) AS not_checked
-            FROM s LEFT JOIN r USING (sign)
-            GROUP BY sign""", [vpr_ay, municipality])
-        by_sign = {t["sign"]: t for t in tally}
+        by_sign = {t["sign"]: t for t in data.get("objectivity_signs", {}).get(mun, [])}
         for code in ("raised", "gap2", "boundary", "vs_gia", "improvement"):
             t = by_sign.get(code, {"checked": 0, "found": 0, "not_checked": None})
             signs.append({"code": code, "title": OBJECTIVITY_SIGNS[code][0], "checked": t["checked"],
@@ -369,8 +451,8 @@ def _objectivity_deficit(g: dict, sign: str, rules: dict) -> dict:
 
 
 def quality_records(con, run: dict, cycle: str) -> list[dict]:
-    """This run's quality checkpoint results (schemas/quality.py), for the annex."""
-    if not _table_exists(con, "quality_results"):
+    """This run's quality checkpoint results (schemas/quality.py), for the technical page."""
+    if not _table_exists(con, "quality_results") or not run.get("run_id"):
         return []
     from schemas.quality import TABLE_TITLES
 
@@ -380,59 +462,160 @@ def quality_records(con, run: dict, cycle: str) -> list[dict]:
     return [dict(r, table_title=TABLE_TITLES.get(r["table_name"], r["table_name"])) for r in rows]
 
 
-def _school_names(con, municipality: str) -> dict[str, str]:
-    return {r["school_code"]: r["short_name"] for r in _records(
-        con, "SELECT school_code, short_name FROM stg_schools WHERE municipality_code = ?", [municipality])}
+def _names(data: dict, mun: str) -> dict[str, str]:
+    return {r["school_code"]: r["short_name"] for r in data["schools"].get(mun, [])}
 
 
-def _indicators(con, mart: str, ay: int, municipality: str, extra: str = "") -> list[dict]:
-    return _records(con, f"""
-        SELECT * FROM {mart} WHERE ay = ? AND municipality_code = ? {extra}
-        ORDER BY sort_order{', half' if 'prevention' in mart else ''}""", [ay, municipality])
+def _indicator_rows(rows: list[dict]) -> list[dict]:
+    """Indicator rows as the document shows them: the programme's reference, the reason
+    without table names."""
+    return [dict(r, programme_ref=labels.programme_ref(r.get("seed_ref")),
+                 reason=labels.official_text(r.get("no_data_reason"))) for r in rows]
 
 
-def september_monitoring_context(con, ay: int, municipality: str, cfg) -> dict:
+def september_monitoring_context(data: dict, ay: int, mun: str, cfg) -> dict:
     """Seed 003 §2.3 and §3.3, seed 004: the monitoring of the year that ended (AY − 1)."""
     return {
         "monitored_ay": ay - 1,
-        "names": _school_names(con, municipality),
-        "shnor_monitoring": _indicators(con, "mart_shnor_monitoring", ay - 1, municipality),
-        "risk_monitoring": _indicators(con, "mart_risk_monitoring", ay - 1, municipality),
-        "project_500plus": _indicators(con, "mart_project_500plus", ay - 1, municipality),
+        "names": _names(data, mun),
+        "shnor_monitoring": _indicator_rows(data["shnor_monitoring"].get(mun, [])),
+        "risk_monitoring": _indicator_rows(data["risk_monitoring"].get(mun, [])),
+        "project_500plus": _indicator_rows(data["project_500plus"].get(mun, [])),
         "monitoring_rules": cfg["monitoring"],
     }
 
 
-def september_full_context(con, ay: int, municipality: str, cfg) -> dict:
-    return {**september_context(con, ay, municipality, cfg),
-            **september_monitoring_context(con, ay, municipality, cfg)}
+def september_full_context(data: dict, ay: int, mun: str, cfg) -> dict:
+    return {**september_context(data, ay, mun, cfg), **september_monitoring_context(data, ay, mun, cfg)}
 
 
-def january_context(con, ay: int, municipality: str, cfg) -> dict:
-    """Seed 003 §4.3–4.4: prevention of academic failure, first half of AY."""
-    return {"names": _school_names(con, municipality),
-            "prevention": _indicators(con, "mart_prevention_half1", ay, municipality)}
+def _share(num, den):
+    return None if not den or num is None else 100.0 * num / den
 
 
-def june_context(con, ay: int, municipality: str, cfg) -> dict:
-    """Seed 003 §4.3–4.5 and SPEC §4.8: both halves, the effectiveness analysis, the plan."""
-    rows = _indicators(con, "mart_prevention", ay, municipality)
-    plan = _records(con, "SELECT * FROM mart_plan_status WHERE ay = ? ORDER BY measure_order", [ay])
-    sections = _records(con, """SELECT * FROM mart_plan_sections WHERE ay = ?
-                                ORDER BY section_order, status_order""", [ay])
-    by_section: dict[str, list[dict]] = {}
-    for r in sections:
-        by_section.setdefault(r["section"], []).append(r)
+def prevention_schools(rows: list[dict], ay: int, half: int) -> list[dict]:
+    """Each school's prevention report of (AY, half) with its deficits (seed 003 §4.3):
+    no prevention system; not every weak or failing pupil has an ИОМ; not every failing
+    pupil attends extra classes. Exact shares; the template rounds them once."""
+    out = []
+    for r in rows:
+        if r["ay"] != ay or r["half"] != half:
+            continue
+        d = dict(r, iom_pct=_share(r["with_iom"], r["iom_needed"]),
+                 extra_pct=_share(r["failing_in_extra_classes"], r["failing"]),
+                 failing_pct=_share(r["failing"], r["students_total"]))
+        d["no_system"] = r["reported"] and r["has_prevention_system"] is False
+        d["iom_gap"] = d["iom_pct"] is not None and r["with_iom"] < r["iom_needed"]
+        d["extra_gap"] = d["extra_pct"] is not None and r["failing_in_extra_classes"] < r["failing"]
+        out.append(d)
+    return out
+
+
+def _prevention_recommendations(schools: list[dict], catalogue: dict) -> list[dict]:
+    recs = []
+    for s in schools:
+        deficits = []
+        if s["no_system"]:
+            deficits.append({"keys": ["prevention_system"], "kind": "yesno", "value": "нет", "threshold": "да",
+                             "comparator": "требуется", "detail": "", "is_weak": False,
+                             "title": "внутришкольная система профилактики учебной неуспешности сформирована"})
+        if s["iom_gap"]:
+            deficits.append({"keys": ["prevention_iom"], "kind": "pct", "value": s["iom_pct"], "threshold": 100.0,
+                             "comparator": "=", "detail": f"{s['with_iom']} из {s['iom_needed']}", "is_weak": False,
+                             "title": "доля слабоуспевающих и неуспевающих обучающихся, для которых разработан ИОМ"})
+        if s["extra_gap"]:
+            deficits.append({"keys": ["prevention_extra_classes"], "kind": "pct", "value": s["extra_pct"],
+                             "threshold": 100.0, "comparator": "=", "is_weak": False,
+                             "detail": f"{s['failing_in_extra_classes']} из {s['failing']}",
+                             "title": "доля неуспевающих, посещающих дополнительные занятия"})
+        if deficits:
+            recs.append(_school_recommendations(s, deficits, catalogue, []))
+    return recs
+
+
+def _prevention_common(data: dict, ay: int, mun: str, half: int, cfg) -> dict:
+    rows = data.get("prevention_schools", {}).get(mun, [])
+    cur = prevention_schools(rows, ay, half)
+    prev = {r["school_code"]: r for r in prevention_schools(rows, ay - 1, half)}
+    for s in cur:
+        p = prev.get(s["school_code"])
+        s["prev_failing_pct"] = p["failing_pct"] if p else None
+    indicators = _indicator_rows(data["prevention"].get(mun, []))
+    # dynamics chart: each indicator in this half against the same half of last year
+    series, cats = {}, []
+    prev_rows = [r for r in prevention_schools(rows, ay - 1, half) if r["reported"]]
+    cur_rows = [r for r in cur if r["reported"]]
+    if cur_rows:
+        def pooled(rs):
+            def tot(k):
+                return sum(r[k] or 0 for r in rs if r[k] is not None)
+            system = [r for r in rs if r["has_prevention_system"] is not None]
+            return [_share(sum(1 for r in system if r["has_prevention_system"]), len(system)),
+                    _share(tot("with_iom"), tot("iom_needed")),
+                    _share(tot("failing_in_extra_classes"), tot("failing"))]
+        cats = ["сформирована система профилактики", "разработан ИОМ", "посещают доп. занятия"]
+        if prev_rows:
+            series[f"{labels.HALVES[half]} {typography.academic_year_short(ay - 1)}"] = pooled(prev_rows)
+        series[f"{labels.HALVES[half]} {typography.academic_year_short(ay)}"] = pooled(cur_rows)
+    catalogue = load_catalogue(cfg)
     return {
-        "names": _school_names(con, municipality),
-        "half1": [r for r in rows if r["half"] == 1],
-        "half2": [r for r in rows if r["half"] == 2],
-        "plan": plan,
-        "plan_sections": by_section,
-        "overdue": [r for r in plan if r["status"] == "overdue"],
-        "reference_date": plan[0]["reference_date"] if plan else None,
+        "names": _names(data, mun),
+        "schools_total": len(cur),
+        "reported": cur_rows,
+        "not_reported": [s for s in cur if not s["reported"]],
+        "no_system": [s for s in cur if s["no_system"]],
+        "iom_gap": [s for s in cur if s["iom_gap"]],
+        "extra_gap": [s for s in cur if s["extra_gap"]],
+        "prevention_by_school": cur,
+        "charts": {"prevention": ("grouped_shares", cats, series, "Показатели профилактики учебной неуспешности, %")
+                   if series else None},
+        "recommendations": _prevention_recommendations(cur, catalogue),
+        "recommendations_title": f"общеобразовательным организациям по итогам {'I' if half == 1 else 'II'} "
+                                 "полугодия (профилактика учебной неуспешности)",
+        "indicators": indicators,
     }
 
+
+def january_context(data: dict, ay: int, mun: str, cfg) -> dict:
+    """Seed 003 §4.3–4.4: prevention of academic failure, first half of AY."""
+    ctx = _prevention_common(data, ay, mun, 1, cfg)
+    return {**ctx, "prevention": ctx["indicators"]}
+
+
+def june_context(data: dict, ay: int, mun: str, cfg) -> dict:
+    """Seed 003 §4.3–4.5 and SPEC §4.8: both halves, the effectiveness analysis, the plan."""
+    ctx = _prevention_common(data, ay, mun, 2, cfg)
+    rows = ctx["indicators"]
+    half1 = {s["school_code"]: s for s in prevention_schools(data.get("prevention_schools", {}).get(mun, []), ay, 1)}
+    for s in ctx["prevention_by_school"]:
+        h = half1.get(s["school_code"])
+        s["half1_failing_pct"] = h["failing_pct"] if h else None
+        s["half1_no_system"] = h["no_system"] if h else None
+    plan = _plan_for(data, mun)
+    return {
+        **ctx,
+        "half1": [r for r in rows if r["half"] == 1],
+        "half2": [r for r in rows if r["half"] == 2],
+        "system_built": [s for s in ctx["prevention_by_school"] if s["half1_no_system"] and not s["no_system"]
+                         and s["reported"]],
+        "plan": plan,
+        "plan_done": [m for m in plan if m["status"] == "done"],
+        "overdue": [m for m in plan if m["status"] == "overdue"],
+        "reference_date": plan[0]["reference_date"] if plan and "reference_date" in plan[0] else None,
+        "plan_sections": _plan_sections(plan),
+    }
+
+
+def _plan_sections(plan: list[dict]) -> list[dict]:
+    sections: list[dict] = []
+    for r in plan:
+        if not sections or sections[-1]["section"] != r["section"]:
+            sections.append({"section": r["section"], "measures": []})
+        sections[-1]["measures"].append(r)
+    for s in sections:
+        s["total"] = len(s["measures"])
+        s["counts"] = {k: sum(1 for m in s["measures"] if m["status"] == k) for k in PLAN_STATUSES}
+    return sections
 
 
 # -- the plan of measures (seed 000) -----------------------------------------------------
@@ -442,50 +625,34 @@ def _measure_order(no) -> tuple:
     return tuple(int(p) if p.isdigit() else 10**6 for p in text.replace(")", "").split(".") if p) or (10**6,)
 
 
-def plan_context(con, ay: int, municipality: str, cfg) -> dict | None:
+def plan_context(data: dict, ay: int, mun: str, cfg) -> dict | None:
     """The plan report's rows, or None when `mart_plan_status` is absent or empty for AY."""
-    if not _table_exists(con, "mart_plan_status"):
-        return None
-    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_name = 'mart_plan_status'").fetchall()}
-    where, args = "ay = ?", [ay]
-    if "municipality_code" in cols:
-        where += " AND (municipality_code = ? OR municipality_code IS NULL)"
-        args.append(municipality)
-    rows = _records(con, f"SELECT * FROM mart_plan_status WHERE {where}", args)
+    rows = _plan_for(data, mun)
     if not rows:
         return None
-    rows.sort(key=lambda r: _measure_order(r["measure_no"]))
-    sections: list[dict] = []
-    for r in rows:
-        if not sections or sections[-1]["section"] != r["section"]:
-            sections.append({"section": r["section"], "measures": []})
-        sections[-1]["measures"].append(r)
-    for s in sections:
-        n = len(s["measures"])
-        s["total"] = n
-        s["counts"] = {k: sum(1 for m in s["measures"] if m["status"] == k) for k in PLAN_STATUSES}
+    sections = _plan_sections(rows)
     totals = {k: sum(s["counts"][k] for s in sections) for k in PLAN_STATUSES}
-    chart = charts.grouped_shares(
-        [s["section"][:28] + ("…" if len(s["section"]) > 28 else "") for s in sections],
-        {"выполнено": [100.0 * s["counts"]["done"] / s["total"] for s in sections],
-         "выполняется": [100.0 * s["counts"]["in_progress"] / s["total"] for s in sections]},
-        "Доля мероприятий по разделам плана, %")
+    chart = ("stacked_statuses", [s["section"] for s in sections],
+             {title: [s["counts"][code] for s in sections] for code, title in PLAN_STATUSES.items()
+              if totals[code]},
+             "Мероприятия по разделам плана: число по статусам")
     return {"sections": sections, "totals": totals, "total": len(rows), "statuses": PLAN_STATUSES,
-            "overdue": [r for r in rows if r["status"] == "overdue"], "chart": chart,
+            "overdue": [r for r in rows if r["status"] == "overdue"], "charts": {"plan": chart},
             "definitions_version": rows[0].get("definitions_version")}
 
 
 CONTEXTS = {"september": september_full_context, "october": october_context,
             "january": january_context, "june": june_context}
-MARTS = {"september": "mart_shnor", "october": "mart_risk_schools",
-         "january": "mart_prevention_half1", "june": "mart_prevention"}
+MAIN = {"september": "shnor", "october": "risk", "january": "prevention", "june": "prevention"}
 
 
-def _formats(key_base: str, html: str, formats: list[str], title: str, author: str) -> dict[str, bytes]:
+def _formats(key_base: str, html: str, formats: list[str], title: str, author: str,
+             pdf_engine: str = "typst") -> dict[str, bytes]:
     out = {}
+    html = typography.tidy(html)
     if "html" in formats:
         out[f"{key_base}.html"] = html.encode("utf-8")
+    html = typography.tie(html)  # print and Word: «№» never parts from its number
     if "docx" in formats:
         from reports.docx import html_to_docx  # noqa: PLC0415
 
@@ -493,48 +660,130 @@ def _formats(key_base: str, html: str, formats: list[str], title: str, author: s
     if "pdf" in formats:
         from reports.pdf import html_to_pdf  # noqa: PLC0415
 
-        out[f"{key_base}.pdf"] = html_to_pdf(html)
+        out[f"{key_base}.pdf"] = html_to_pdf(html, pdf_engine, title=title, author=author)
     return out
 
 
+# -- dates, numbers and the signature: the cycle's, from the configuration ----------------
+
+def document_date(cfg, cycle: str, ay: int, municipality: str, today: date | None = None) -> date:
+    """The date of a cycle's documents: [report.municipalities.<code>].dates.<cycle>, else
+    [report.dates].<cycle> (month-day; September and October in the AY's first calendar
+    year, January and June in its second). Never the day of the run; `today` (tests,
+    a hand-made reissue) overrides both."""
+    if today is not None:
+        return today
+    report = cfg["report"]
+    own = (report.get("municipalities", {}).get(municipality, {}) or {}).get("dates", {})
+    text = own.get(cycle) or report.get("dates", {}).get(cycle) or DEFAULT_DATES[cycle]
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    month, day = (int(x) for x in text.split("-"))
+    return date(ay if cycle in ("september", "october") else ay + 1, month, day)
+
+
+DEFAULT_DATES = {"september": "09-15", "october": "10-31", "january": "01-20", "june": "06-10"}
+
+
+def document_number(cfg, cycle: str, municipality: str) -> str:
+    report = cfg["report"]
+    own = (report.get("municipalities", {}).get(municipality, {}) or {}).get("numbers", {})
+    return own.get(cycle) or report.get("numbers", {}).get(cycle) or "__________"
+
+
+# -- rendering: one process per core, each municipality's documents in one call ----------
+
+def _draw(spec):
+    if not spec:
+        return None
+    kind, *args = spec
+    return getattr(charts, kind)(*args)
+
+
+_ENV = None
+
+
+def _env():
+    global _ENV
+    if _ENV is None:
+        _ENV = environment()
+    return _ENV
+
+
+def render_municipality(job: dict) -> dict[str, bytes]:
+    """Every document of one municipality's cycle from its prepared contexts (picklable:
+    runs in a worker process). Keys: reports/<mun>/<AY>/<cycle>/<document>.<ext>."""
+    env = _env()
+    common, ctx, plan, formats = job["common"], job["ctx"], job["plan"], job["formats"]
+    engine = job.get("pdf_engine", "typst")
+    ctx = dict(ctx, charts={k: _draw(v) for k, v in ctx.get("charts", {}).items()})
+    base = job["base"]
+    author = common["department"]
+    docs = {f"{base}/about.json": job["about"]}
+    html = env.get_template(f"spravka_{common['cycle']}.html.j2").render(**common, **ctx)
+    docs.update(_formats(f"{base}/spravka", html, formats, labels.DOCUMENT_TITLES["spravka"], author, engine))
+    if ctx.get("recommendations"):
+        html = env.get_template("recommendations.html.j2").render(**common, **ctx)
+        docs.update(_formats(f"{base}/recommendations", html, formats, labels.DOCUMENT_TITLES["recommendations"],
+                             author, engine))
+    if plan:
+        plan = dict(plan, charts={k: _draw(v) for k, v in plan["charts"].items()})
+        html = env.get_template("plan_report.html.j2").render(**{**common, "basis": job["plan_basis"]}, plan=plan)
+        docs.update(_formats(f"{base}/plan", html, formats, labels.DOCUMENT_TITLES["plan"], author, engine))
+    docs[f"{base}/technical.html"] = env.get_template("technical.html.j2").render(
+        **common, technical=job["technical"]).encode("utf-8")
+    return docs
+
+
+def _workers(cfg, jobs: int) -> int:
+    n = int(cfg["report"].get("workers", 0) or 0) or (os.cpu_count() or 1)
+    # a worker process costs about a second of imports: worth it from a few documents up
+    return max(1, min(n, jobs // 2 or 1))
+
+
 def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None) -> dict[str, bytes]:
-    """{object key: bytes} for every municipality of the cycle's main mart: the справка,
-    the addressed recommendations and (in the configured cycles) the plan report, each in
-    every configured format. Keys: reports/<mun>/<AY>/<cycle>/<document>.<ext>."""
+    """{object key: bytes} for every municipality of the cycle: the справка, the addressed
+    recommendations and (in the configured cycles) the plan report, each in every configured
+    format, and the technical page (quality checkpoint, run) beside them. Keys:
+    reports/<mun>/<AY>/<cycle>/<document>.<ext>."""
     if cycle not in CONTEXTS:
         return {}
-    env = environment()
     report = cfg["report"]
     formats = report.get("formats", ["html"])
     basis = report.get("basis", {})
-    docs = {}
+    data = cycle_data(con, ay, cycle, cfg)
     quality = quality_records(con, run, cycle)
-    for m in municipalities(con, ay, MARTS[cycle]):
-        mun = m["municipality_code"]
+    munis = {r["municipality_code"]: r["municipality_name"] for rows in data[MAIN[cycle]].values() for r in rows[:1]}
+    jobs = []
+    for mun in sorted(munis):
+        m = {"municipality_code": mun, "municipality_name": munis[mun]}
         common = dict(ay=ay, cycle=cycle, cycle_title=labels.CYCLES[cycle], municipality=m,
+                      heading=labels.spravka_heading(cycle, ay),
                       department=report["department"], methodical_centre=report.get("methodical_centre", ""),
                       signatory_position=report.get("signatory_position", ""),
                       signatory_name=report.get("signatory_name", ""), executor=report.get("executor", ""),
                       basis=basis.get(cycle, basis.get("default", "")),
-                      today=today or date.today(), run=run, quality=quality,
+                      doc_date=document_date(cfg, cycle, ay, mun, today),
+                      doc_number=document_number(cfg, cycle, mun),
+                      cover=report.get("cover_letter", {}),
                       weak_below=cfg["privacy"]["small_group_below"])
-        ctx = CONTEXTS[cycle](con, ay, mun, cfg)
-        base = f"reports/{mun}/{ay}/{cycle}"
-        # what the index page shows about this publication (names, not data)
-        docs[f"{base}/about.json"] = json.dumps(
-            {"municipality_code": mun, "municipality_name": m["municipality_name"], "ay": ay, "cycle": cycle,
-             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},
-            ensure_ascii=False, indent=2).encode("utf-8")
-        html = env.get_template(f"spravka_{cycle}.html.j2").render(**common, **ctx)
-        docs.update(_formats(f"{base}/spravka", html, formats, DOCUMENT_TITLES["spravka"], report["department"]))
-        if ctx.get("recommendations"):
-            html = env.get_template("recommendations.html.j2").render(**common, **ctx)
-            docs.update(_formats(f"{base}/recommendations", html, formats,
-                                 DOCUMENT_TITLES["recommendations"], report["department"]))
-        if cycle in report.get("plan_report_cycles", []):
-            plan = plan_context(con, ay, mun, cfg)
-            if plan:
-                html = env.get_template("plan_report.html.j2").render(
-                    **{**common, "basis": basis.get("plan", common["basis"])}, plan=plan)
-                docs.update(_formats(f"{base}/plan", html, formats, DOCUMENT_TITLES["plan"], report["department"]))
+        ctx = CONTEXTS[cycle](data, ay, mun, cfg)
+        plan = plan_context(data, ay, mun, cfg) if cycle in report.get("plan_report_cycles", []) else None
+        about = json.dumps({"municipality_code": mun, "municipality_name": munis[mun], "ay": ay, "cycle": cycle,
+                            "cycle_title": labels.CYCLES[cycle], "department": report["department"]},
+                           ensure_ascii=False, indent=2).encode("utf-8")
+        jobs.append({"common": common, "ctx": ctx, "plan": plan, "formats": formats, "about": about,
+                     "pdf_engine": report.get("pdf_engine", "typst"),
+                     "base": f"reports/{mun}/{ay}/{cycle}", "plan_basis": basis.get("plan", common["basis"]),
+                     "technical": {"run": run, "quality": quality}})
+    docs: dict[str, bytes] = {}
+    workers = _workers(cfg, len(jobs))
+    if workers == 1:
+        for job in jobs:
+            docs.update(render_municipality(job))
+        return docs
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for part in pool.map(render_municipality, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            docs.update(part)
     return docs

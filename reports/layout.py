@@ -1,0 +1,53 @@
+"""Page geometry shared by the DOCX and PDF writers: the text width of an A4 page and
+table column widths from their content, so no column is narrower than its longest word."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import matplotlib
+
+TEXT_WIDTH_CM = {"portrait": 17.0, "landscape": 25.7}  # A4 less the 25 mm and 15 mm margins
+# Words are measured in DejaVu Serif Bold (shipped with matplotlib), which is wider than
+# Times New Roman and Liberation Serif: a column wide enough for a word in it is wide
+# enough in whichever serif font Word, LibreOffice or the PDF uses.
+_FONT_PATH = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif-Bold.ttf")
+CELL_PADDING_CM = 0.45  # left and right cell margins (0.19 cm each in Word) and borders
+TABLE_PT = 10.5
+
+
+@functools.lru_cache(maxsize=1)
+def _font():
+    from PIL import ImageFont  # noqa: PLC0415
+
+    return ImageFont.truetype(_FONT_PATH, 100)
+
+
+@functools.lru_cache(maxsize=65536)
+def word_cm(word: str, pt: float = TABLE_PT) -> float:
+    """The printed width of a word in cm at `pt` points (measured at 100 px = 100 pt)."""
+    return _font().getlength(word) / 100 * pt * 2.54 / 72
+
+
+def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float) -> list[float]:
+    """rows: each row's cells as (text, colspan). Each column at least as wide as its
+    longest word; the rest of the width shared by how much text each column holds."""
+    longest, amount = [0.6] * ncols, [0.0] * ncols
+    for r in rows:
+        i = 0
+        for text, span in r:
+            if span == 1 and i < ncols:
+                words = text.split()
+                if words:
+                    longest[i] = max(longest[i], max(word_cm(w) for w in words) + CELL_PADDING_CM)
+                    amount[i] += min(sum(word_cm(w) for w in words), 40.0)
+            i += span
+    need = sum(longest)
+    if need >= total_cm:
+        return longest  # wider than the page: never break a word
+    spare = total_cm - need
+    want = [max(a / max(len(rows), 1) - m, 0.0) for a, m in zip(amount, longest)]
+    if not sum(want):
+        return [m + spare / ncols for m in longest]
+    return [m + spare * w / sum(want) for m, w in zip(longest, want)]
