@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schemas.cells import Formula  # noqa: F401  (re-exported: callers import it from here)
 from schemas.sources import Source, alias_index, normalise_header
 
 READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".parquet"}
@@ -209,8 +210,6 @@ def _unescape(s: str) -> str:
     return s.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
-class Formula(str):
-    """A formula with no cached value, kept as its marker so the contract can reject it."""
 
 
 def read_sheets(path: Path, limits: dict | None = None,
@@ -353,6 +352,7 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping
                    and not any(pos in v for v in dups.values()) and not _blank(h)]
         header_norm = [normalise_header(c) for c in rows[i]]
+        probe = next((p for p in sorted(mapping) if p < len(header_norm)), 0)
         body, numbers, notes = [], [], []
         started = False
         for j in range(i + 1, len(rows)):
@@ -364,7 +364,9 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
                         notes.append(_skipped_note(file, sheet, j + 1, rest[0] + 1, rest[-1] + 1))
                     break
                 continue
-            if started and [normalise_header(c) for c in row] == header_norm:
+            # a repeated header: one cell compared first (one regex a row, not one a cell)
+            if started and len(row) == len(header_norm) and normalise_header(row[probe]) == header_norm[probe] \
+                    and [normalise_header(c) for c in row] == header_norm:
                 notes.append(_skipped_note(file, sheet, j + 1, j + 1, len(rows), repeat=True))
                 break
             started = True
