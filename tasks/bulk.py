@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import zip_longest
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +41,8 @@ from tasks.oo1_check import oo1_finding
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
 from tasks.pseudonym import HASH_SQL, pseudonymise_rejects
 from tasks.quarantine import quarantine_rows, write_quarantine
-from tasks.read import RawTable, ReadError, display_name, read_table
+from tasks.fisoko import FISOKO_SOURCES
+from tasks.read import RawTable, ReadError, display_name, read_csv_arrow, read_table
 from tasks.registry_check import code_candidates, code_finding
 from tasks.header_repair import duplicate_header_problems
 from tasks.warehouse import raw_table
@@ -170,6 +172,10 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
         t = RawTable(name, "", 1, dict(enumerate(mapping.values())), headers, unknown, [], range(2, n + 2))
         t.frame = [schema.names[p] for p in mapping]  # the file's own names, in order
         return [(t, p)]
+    if path.suffix.lower() in (".csv", ".txt") and source.name not in FISOKO_SOURCES:
+        t = read_csv_arrow(path, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing)
+        if t is not None:
+            return [(t, None)]
     return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
                                           limits=ing)]
 
@@ -182,14 +188,18 @@ def _raw_relation(con, sh: _Sheet, t: RawTable, parquet: str | None) -> str:
         return (f"SELECT {sel}, CAST(file_row_number + 2 AS INTEGER) AS _row "
                 f"FROM read_parquet({_lit(parquet)}, file_row_number = true)")
     arrays, names = [], []
-    if t.frame is not None:  # a Parquet file read by tasks/read.py (a name that is not UTF-8)
+    if isinstance(t.frame, pa.Table):  # a plain CSV read by pyarrow: string columns already
+        arrays, names = list(t.frame.columns), list(t.frame.column_names)
+    elif t.frame is not None:  # a Parquet file read by tasks/read.py (a name that is not UTF-8)
         for canon in sh.columns:
             arrays.append(_text_array(t.frame[canon].tolist()))
             names.append(canon)
     else:
         text_only = Path(t.file).suffix.lower() in (".csv", ".txt")  # csv.reader gives str only
+        columns = list(zip_longest(*t.rows)) if t.rows else []  # transposed in C, short rows padded
         for pos, canon in t.columns.items():
-            arrays.append(_text_array([r[pos] if pos < len(r) else None for r in t.rows], text_only))
+            values = list(columns[pos]) if pos < len(columns) else [None] * len(t.rows)
+            arrays.append(_text_array(values, text_only))
             names.append(canon)
     arrays.append(pa.array(list(t.row_numbers), pa.int32()))
     names.append("_row")
@@ -235,15 +245,19 @@ def _stage_sheet(con, st: Staged, sh: _Sheet, t: RawTable, parquet: str | None, 
         dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),
                             "txt": text.reset_index(drop=True).astype("string"),
                             "rule": pd.Series(rules, dtype="string")})
-        con.register(f"__bulk_p{i}", dic)
-        joins.append(f"LEFT JOIN __bulk_d{i} d{i} ON r.{_q(c)} IS NOT DISTINCT FROM d{i}.v "
-                     f"LEFT JOIN __bulk_p{i} p{i} ON d{i}.k = p{i}.k")
+        con.register("__bulk_pf", dic)
+        # one small table per column: raw value → typed value, text, rule. An empty cell
+        # (NULL) is never bad and types to NULL, so a plain equi-join (a hash join) is enough.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT d.v, p.val, p.txt, p.rule "
+                    f"FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k WHERE d.v IS NOT NULL").fetchall()
+        con.unregister("__bulk_pf")
+        joins.append(f"LEFT JOIN __bulk_p{i} p{i} ON r.{_q(c)} = p{i}.v")
         typed.append(f"CAST(p{i}.val AS {DUCKDB_TYPES[col.type]}) AS {_q(c)}, p{i}.txt AS {_q(c + '__t')}, "
                      f"p{i}.rule AS {_q(c + '__r')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_t AS SELECT r._row, {', '.join(typed)} "
                 f"FROM __bulk_r r {' '.join(joins)}").fetchall()
     for i in range(len(sh.columns)):
-        con.unregister(f"__bulk_p{i}")
+        con.execute(f"DROP TABLE __bulk_p{i}").fetchall()
         con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
     sh.rows = con.execute("SELECT count(*) FROM __bulk_t").fetchall()[0][0]
     problems: list[Problem] = []
@@ -500,8 +514,7 @@ def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], repl
             con.execute(f"DELETE FROM {table} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
             con.execute(f"INSERT INTO {table} BY NAME SELECT {sel}, CAST($ay AS INTEGER) AS ay, m._file, m._sheet, "
                         f"s._row, m._sha256, $run_id AS _run_id, CAST($now AS TIMESTAMP) AS _loaded_at "
-                        f"FROM {STAGE} s JOIN __bulk_meta m USING (_tid) ANTI JOIN __bulk_bad b USING (_tid, _row) "
-                        f"ORDER BY s._tid, s._row",
+                        f"FROM {STAGE} s JOIN __bulk_meta m USING (_tid) ANTI JOIN __bulk_bad b USING (_tid, _row)",
                         {"ay": ay, "run_id": run_id, "now": now,
                          **({"salt": salt} if "$salt" in sel else {})}).fetchall()
         write_quarantine(con, q_rows)

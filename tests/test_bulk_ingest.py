@@ -69,6 +69,20 @@ def _gia_inbox(inbox):
     }), folder / "region_02.parquet")
 
 
+def _gia_plain_csv_inbox(inbox):
+    """The РЦОИ shape the benchmarks generate: a quoted header, an unquoted cp1251 body —
+    read by pyarrow on the bulk path (tasks/read.py::read_csv_arrow)."""
+    _registry(inbox)
+    folder = inbox / "2022" / "gia"
+    folder.mkdir(parents=True, exist_ok=True)
+    body = [["p1", "s1", "ОГЭ", "Русский язык", "Основной", "нет", "Выпускник текущего года", "20,8", "", "5", "да"],
+            ["p1", "s1", "ОГЭ", "Математика", "Основной", "нет", "Выпускник текущего года", "х", "", "4", "да"],
+            ["p2", "s12", "ЕГЭ", "Физика", "Резервный", "да", "Выпускник прошлых лет", " 7 ", "101", "", "нет"],
+            ["p3", "s2", "ГИА-9", "Физика", "Основной", "нет", "", "7", "55", "", "нет"]]
+    text = ";".join(f'"{h}"' for h in GIA_HEAD) + "\r\n" + "".join(";".join(r) + "\r\n" for r in body)
+    (folder / "region_03.csv").write_bytes(text.encode("cp1251"))
+
+
 def _vpr_stats_inbox(inbox):
     _registry(inbox)
     write_csv(inbox / "2022" / "oo1" / "oo1.csv", [
@@ -122,7 +136,8 @@ def _run(tmp_path, name, build, source, ay, bulk: bool, monkeypatch):
     return rep, error, loaded, quarantine, log
 
 
-@pytest.mark.parametrize("source, build, ay", [("gia", _gia_inbox, 2022), ("vpr_stats", _vpr_stats_inbox, 2022)])
+@pytest.mark.parametrize("source, build, ay", [("gia", _gia_inbox, 2022), ("gia", _gia_plain_csv_inbox, 2022),
+                                               ("vpr_stats", _vpr_stats_inbox, 2022)])
 def test_bulk_path_gives_the_same_load_as_the_pandas_path(tmp_path, monkeypatch, source, build, ay):
     ref = _run(tmp_path, "pandas", build, source, ay, False, monkeypatch)
     got = _run(tmp_path, "bulk", build, source, ay, True, monkeypatch)
@@ -167,3 +182,14 @@ def test_bulk_gia_messages_by_hand(tmp_path, monkeypatch):
     assert [(r[1], r[-2]) for r in loaded] == [("s1", 5), ("s2", 3)]
     assert rep.rows_in == 12 and rep.rows_loaded == 2
     assert all("p1" not in raw for *_, raw in quarantine)  # ids pseudonymised in the quarantine
+
+
+def test_plain_csv_is_read_by_pyarrow_with_the_excel_rows(tmp_path):
+    from schemas.sources import SOURCES as S
+    from tasks.read import read_csv_arrow
+
+    _gia_plain_csv_inbox(tmp_path)
+    t = read_csv_arrow(tmp_path / "2022" / "gia" / "region_03.csv", S["gia"])
+    assert t is not None and list(t.row_numbers) == [2, 3, 4, 5]
+    assert t.frame.column("primary_score").to_pylist() == ["20,8", "х", " 7 ", "7"]
+    assert t.headers["participant_id"] == "Код участника"
