@@ -98,8 +98,9 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     cols = ", ".join(f"{_q(c.name)} {DUCKDB_TYPES[c.type]}" for c in source.columns)
     con.execute(f"CREATE TEMP TABLE {STAGE} (_tid INTEGER, _row INTEGER, {cols})").fetchall()
     con.execute("CREATE OR REPLACE TEMP TABLE __bulk_bad (_tid INTEGER, _row INTEGER)").fetchall()
-    parse_problems: list[Problem] = []
+    parse_problems: list[tuple] = []  # (sort key, Problem): file by file, as the pandas path reports them
     contract: list[tuple] = []  # (sort key, Problem) of the row-local contract
+    batches: dict[tuple, list[_Sheet]] = {}  # Parquet files of one shape, staged together
     for f in files:
         name, _ = display_name(f)
         try:
@@ -112,20 +113,36 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
             if w:
                 st.warnings.append(w)
             sh = _Sheet(len(st.sheets), t.file, t.sheet, (shas or {}).get(t.file), t.headers,
-                        list(t.columns.values()))
-            problems = _stage_sheet(con, st, sh, t, parquet, contract, ing)
-            st.warnings += t.notes
+                        list(t.columns.values()), rows=len(t.row_numbers))
             if not sh.rows:
+                st.warnings += t.notes
                 st.read_any = True
                 st.warnings.append(empty_sheet_warning(t))
-                _drop_raw(con, sh)
                 continue
-            problems += missing_column_problems(t, source)
-            parse_problems += problems
+            if parquet is not None:
+                sh.parquet = parquet
+                batches.setdefault((tuple(t.frame), tuple(sh.columns), t.signature), []).append(sh)
+            else:
+                parse_problems += _stage_batch(con, st, [sh], _raw_relation(con, sh, t), contract, ing, t)
+            st.warnings += t.notes
+            parse_problems += [((sh.tid, 2, 0, p.row), p) for p in missing_column_problems(t, source)]
             st.sheets.append(sh)
             for c in sh.columns:
                 if c not in st.present:
                     st.present.append(c)
+    for (orig, _, _), group in batches.items():
+        con.register("__bulk_files", pd.DataFrame({"filename": [sh.parquet for sh in group],
+                                                   "_tid": [sh.tid for sh in group]}))
+        con.execute("CREATE OR REPLACE TEMP TABLE __bulk_fmap AS SELECT * FROM __bulk_files").fetchall()
+        con.unregister("__bulk_files")
+        sel = ", ".join(f"{_q(o)} AS {_q(c)}" for o, c in zip(orig, group[0].columns))
+        files_sql = "[" + ", ".join(_lit(sh.parquet) for sh in group) + "]"
+        rel = (f"SELECT m._tid, {sel}, CAST(file_row_number + 2 AS INTEGER) AS _row "
+               f"FROM read_parquet({files_sql}, filename = true, file_row_number = true) r "
+               f"JOIN __bulk_fmap m ON r.filename = m.filename")
+        parse_problems += _stage_batch(con, st, group, rel, contract, ing, None)
+    parse_problems.sort(key=lambda kv: kv[0])
+    parse_problems = [p for _, p in parse_problems]
     if not st.sheets:
         return st
     st.read_any = True
@@ -171,6 +188,7 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
         n = pq.read_metadata(path).num_rows
         t = RawTable(name, "", 1, dict(enumerate(mapping.values())), headers, unknown, [], range(2, n + 2))
         t.frame = [schema.names[p] for p in mapping]  # the file's own names, in order
+        t.signature = tuple(str(schema.field(p).type) for p in mapping)
         return [(t, p)]
     if path.suffix.lower() in (".csv", ".txt") and source.name not in FISOKO_SOURCES:
         t = read_csv_arrow(path, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing)
@@ -180,13 +198,9 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
                                           limits=ing)]
 
 
-def _raw_relation(con, sh: _Sheet, t: RawTable, parquet: str | None) -> str:
-    """SQL of the sheet's raw cells: canonical column names and `_row` (the Excel row)."""
-    if parquet is not None:
-        sh.parquet = parquet
-        sel = ", ".join(f"{_q(orig)} AS {_q(canon)}" for orig, canon in zip(t.frame, sh.columns))
-        return (f"SELECT {sel}, CAST(file_row_number + 2 AS INTEGER) AS _row "
-                f"FROM read_parquet({_lit(parquet)}, file_row_number = true)")
+def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:
+    """SQL of a CSV or XLSX sheet's raw cells (kept in a temp table for the rejected rows'
+    text): canonical column names, `_tid` and `_row` (the Excel row)."""
     arrays, names = [], []
     if isinstance(t.frame, pa.Table):  # a plain CSV read by pyarrow: string columns already
         arrays, names = list(t.frame.columns), list(t.frame.column_names)
@@ -207,7 +221,7 @@ def _raw_relation(con, sh: _Sheet, t: RawTable, parquet: str | None) -> str:
     con.register("__bulk_arrow", pa.table(arrays, names=names))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {sh.raw} AS SELECT * FROM __bulk_arrow").fetchall()
     con.unregister("__bulk_arrow")
-    return f"SELECT * FROM {sh.raw}"
+    return f"SELECT {sh.tid} AS _tid, * FROM {sh.raw}"
 
 
 def _text_array(values: list, text_only: bool = False) -> pa.Array:
@@ -226,12 +240,17 @@ def _text_array(values: list, text_only: bool = False) -> pa.Array:
     return pa.array(text.astype(object).where(text.notna(), None).tolist(), pa.string())
 
 
-def _stage_sheet(con, st: Staged, sh: _Sheet, t: RawTable, parquet: str | None, contract: list, ing) -> list[Problem]:
+def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list, ing,
+                 t: RawTable | None) -> list[tuple]:
+    """Type and check sheets of one shape (one CSV/XLSX sheet, or all the Parquet files of a
+    source-year with the same columns) in DuckDB; append the typed rows to the staging table.
+    Returns the parse problems with their sort keys (file, kind, column, row)."""
     source = st.source
-    rel = _raw_relation(con, sh, t, parquet)
+    columns = group[0].columns
+    by_tid = {sh.tid: sh for sh in group}
     con.execute(f"CREATE OR REPLACE TEMP VIEW __bulk_r AS {rel}").fetchall()
     joins, typed = [], []
-    for i, c in enumerate(sh.columns):
+    for i, c in enumerate(columns):
         col = source.col(c)
         con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
                     f"FROM (SELECT DISTINCT {_q(c)} AS v FROM __bulk_r)").fetchall()
@@ -251,52 +270,59 @@ def _stage_sheet(con, st: Staged, sh: _Sheet, t: RawTable, parquet: str | None, 
         con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT d.v, p.val, p.txt, p.rule "
                     f"FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k WHERE d.v IS NOT NULL").fetchall()
         con.unregister("__bulk_pf")
+        con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
         joins.append(f"LEFT JOIN __bulk_p{i} p{i} ON r.{_q(c)} = p{i}.v")
         typed.append(f"CAST(p{i}.val AS {DUCKDB_TYPES[col.type]}) AS {_q(c)}, p{i}.txt AS {_q(c + '__t')}, "
                      f"p{i}.rule AS {_q(c + '__r')}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_t AS SELECT r._row, {', '.join(typed)} "
-                f"FROM __bulk_r r {' '.join(joins)}").fetchall()
-    for i in range(len(sh.columns)):
-        con.execute(f"DROP TABLE __bulk_p{i}").fetchall()
-        con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
-    sh.rows = con.execute("SELECT count(*) FROM __bulk_t").fetchall()[0][0]
-    problems: list[Problem] = []
-    if not sh.rows:
-        con.execute("DROP TABLE __bulk_t").fetchall()
-        return problems
-    # cells that could not be read, column by column, as the pandas path reports them
-    for c in sh.columns:
-        col = source.col(c)
-        for row, txt, rule in con.execute(f"SELECT _row, {_q(c + '__t')}, {_q(c + '__r')} FROM __bulk_t "
-                                          f"WHERE {_q(c + '__r')} IS NOT NULL ORDER BY _row").fetchall():
-            problems.append(Problem(source.name, sh.file, sh.sheet, int(row), sh.headers[c], txt or "", rule,
-                                    code="formula" if rule == RULE_TEXT["formula"] else col.type))
-    if t.duplicates:
-        problems += duplicate_header_problems(t, source, list(t.row_numbers))
-    # the row-local contract on this sheet (required values that are empty, not unreadable)
-    present = [c.name for c in source.columns if c.name in sh.columns]
-    order = {c.name: i for i, c in enumerate(source.columns)}
+    joined = f"SELECT r._tid, r._row, {', '.join(typed)} FROM __bulk_r r {' '.join(joins)}"
+    # the row-local contract (required values that are empty, not unreadable; ranges; cross rules)
+    present = [c.name for c in source.columns if c.name in columns]
+    checks = []
     for c, check, cond in sql_column_checks(source, present):
-        k = _CHECK_RANK[check.split("(")[0]]
         if check == "not_nullable":
             cond = f"{cond} AND {_q(c + '__r')} IS NULL"
-        for row, txt in con.execute(f"SELECT _row, {_q(c + '__t')} FROM __bulk_t WHERE {cond} "
-                                    f"ORDER BY _row").fetchall():
+        checks.append((c, check, cond))
+    crosses = [(k, rule, sql_cross_condition(rule, set(columns), ing)) for k, rule in enumerate(cross_rules(source))]
+    crosses = [x for x in crosses if x[2] is not None]
+    flags = [f"{_q(c + '__r')} IS NOT NULL" for c in columns] + [f"({x[2]})" for x in checks] + \
+        [f"({x[2]})" for x in crosses]
+    # one pass keeps the rows that break something (few), one pass loads the typed rows
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_t AS SELECT * FROM ({joined}) WHERE {' OR '.join(flags)}"
+                ).fetchall()
+    cols = ", ".join(_q(c) for c in columns)
+    con.execute(f"INSERT INTO {STAGE} (_tid, _row, {cols}) SELECT _tid, _row, {cols} FROM ({joined})").fetchall()
+    for i in range(len(columns)):
+        con.execute(f"DROP TABLE __bulk_p{i}").fetchall()
+    problems: list[tuple] = []
+    pos = {c: i for i, c in enumerate(columns)}
+    # cells that could not be read, column by column, as the pandas path reports them
+    for c in columns:
+        col = source.col(c)
+        for tid, row, txt, rule in con.execute(f"SELECT _tid, _row, {_q(c + '__t')}, {_q(c + '__r')} FROM __bulk_t "
+                                               f"WHERE {_q(c + '__r')} IS NOT NULL ORDER BY _tid, _row").fetchall():
+            sh = by_tid[tid]
+            problems.append(((tid, 0, pos[c], int(row)), Problem(
+                source.name, sh.file, sh.sheet, int(row), sh.headers[c], txt or "", rule,
+                code="formula" if rule == RULE_TEXT["formula"] else col.type)))
+    if t is not None and t.duplicates:
+        sh = group[0]
+        problems += [((sh.tid, 1, 0, 0), p) for p in duplicate_header_problems(t, source, list(t.row_numbers))]
+    order = {c.name: i for i, c in enumerate(source.columns)}
+    for c, check, cond in checks:
+        k = _CHECK_RANK[check.split("(")[0]]
+        for tid, row, txt in con.execute(f"SELECT _tid, _row, {_q(c + '__t')} FROM __bulk_t WHERE {cond} "
+                                         f"ORDER BY _tid, _row").fetchall():
+            sh = by_tid[tid]
             p = Problem(source.name, sh.file, sh.sheet, int(row), sh.headers.get(c, c), txt or "",
                         describe_check(check, source.col(c)), code=check)
-            contract.append(((1, order[c], k, sh.tid, int(row)), p))
-    rules_cfg = ing
-    for k, rule in enumerate(cross_rules(source)):
-        cond = sql_cross_condition(rule, set(sh.columns), rules_cfg)
-        if cond is None:
-            continue
-        rows = con.execute(f"SELECT * FROM __bulk_t WHERE {cond} ORDER BY _row").df()
+            contract.append(((1, order[c], k, tid, int(row)), p))
+    for k, rule, cond in crosses:
+        rows = con.execute(f"SELECT * FROM __bulk_t WHERE {cond} ORDER BY _tid, _row").df()
         for _, r in rows.iterrows():
-            vals = pd.Series({c: r[c] for c in sh.columns})
+            sh = by_tid[int(r["_tid"])]
+            vals = pd.Series({c: r[c] for c in columns})
             p = cross_rule_problem(rule, vals, sh.headers, source, sh.file, sh.sheet, int(r["_row"]))
             contract.append(((0, k, 0, sh.tid, int(r["_row"])), p))
-    con.execute(f"INSERT INTO {STAGE} (_tid, _row, {', '.join(_q(c) for c in sh.columns)}) "
-                f"SELECT {sh.tid}, _row, {', '.join(_q(c) for c in sh.columns)} FROM __bulk_t").fetchall()
     con.execute("DROP TABLE __bulk_t").fetchall()
     return problems
 

@@ -81,6 +81,14 @@ def _gia_plain_csv_inbox(inbox):
             ["p3", "s2", "ГИА-9", "Физика", "Основной", "нет", "", "7", "55", "", "нет"]]
     text = ";".join(f'"{h}"' for h in GIA_HEAD) + "\r\n" + "".join(";".join(r) + "\r\n" for r in body)
     (folder / "region_03.csv").write_bytes(text.encode("cp1251"))
+    # two Parquet files of one shape (staged together) and one of another shape
+    for name, ids, score in (("region_04.parquet", ["p3", "q1"], [7.0, -1.0]),
+                             ("region_05.parquet", ["q1", "q2"], [5.0, 6.0])):
+        pq.write_table(pa.table({"participant_id": ids, "school_code": ["s2", "s3"], "exam": ["ege", "oge"],
+                                 "subject": ["physics", "math"], "period": ["main", "main"],
+                                 "is_retake": [False, False], "primary_score": score}), folder / name)
+    pq.write_table(pa.table({"participant_id": ["q1"], "school_code": ["s3"], "exam": ["ege"],
+                             "subject": ["math"], "passed_min": [True]}), folder / "region_06.parquet")
 
 
 def _vpr_stats_inbox(inbox):
