@@ -38,9 +38,10 @@ test: setup office
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q
 
-# Long (see docs/benchmarks.md). The country runs with the set-based bulk load and no XLSX:
-# the product's ingest does not fit its memory target there (the profile is in the docs).
+# Long (see docs/benchmarks.md). First edumon's September data path against its pandas and
+# plain-DuckDB peers (the three ШНОР lists must be equal; ratios per scale), then the stages.
 bench: setup
+	$(BIN)/python -m bench.compare --scales region,country --repeats 3 --country-repeats 1
 	$(BIN)/python -m bench.run --scales municipality,region --repeats 3
 	$(BIN)/python -m bench.run --scales region --repeats 3 --ingest bulk --no-prefect
 	$(BIN)/python -m bench.run --scales country --country-repeats 1 --ingest bulk --skip-xlsx --no-prefect

@@ -19,7 +19,7 @@ import pandera.pandas as pa
 
 from schemas.sources import Col, Source, normalise_header
 from schemas.vocabulary import VOCABULARIES, VOCABULARY_TITLES
-from tasks.read import Formula
+from schemas.cells import Formula
 
 TRUE_WORDS = {"да", "yes", "y", "true", "истина", "1", "есть", "имеется", "+", "д"}
 FALSE_WORDS = {"нет", "no", "n", "false", "ложь", "0", "отсутствует", "-", "н"}
@@ -351,3 +351,55 @@ def _fmt(x: float | None) -> str:
     if x is None:
         return ""
     return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+
+
+# ---------------------------------------------------------------------------------------
+# The same contract in SQL, for the bulk sources checked set-based in DuckDB (tasks/bulk.py).
+# Built from the same Source definition as `pandera_schema`: required, min, max, the key and
+# the cross-field rules. Each condition is TRUE on a row breaking the rule; NULL passes.
+
+def sql_column_checks(source: Source, present: list[str]) -> list[tuple[str, str, str]]:
+    """(column, pandera check name, SQL condition) for every column rule, in schema order."""
+    out = []
+    for c in source.columns:
+        if c.name not in present:
+            continue
+        q = f'"{c.name}"'
+        if c.required:
+            out.append((c.name, "not_nullable", f"{q} IS NULL"))
+        if c.min is not None:
+            out.append((c.name, f"greater_than_or_equal_to({_fmt(c.min)})", f"{q} < {float(c.min)!r}"))
+        if c.max is not None:
+            out.append((c.name, f"less_than_or_equal_to({_fmt(c.max)})", f"{q} > {float(c.max)!r}"))
+    return out
+
+
+def sql_marks_counts(present: list[str] | set[str]) -> tuple[dict[int, str], str]:
+    """SQL of `marks_counts`: the count expression of each mark and whether any came from
+    percentages (pandas rounds half to even: so does `round_even`)."""
+    exprs, from_pct = {}, []
+    for m in (2, 3, 4, 5):
+        cnt = f"mark{m}" if f"mark{m}" in present else "NULL"
+        if f"pct{m}" in present and "participants" in present:
+            conv = f"CAST(round_even(pct{m} * participants / 100, 0) AS BIGINT)"
+            from_pct.append(f"({cnt} IS NULL AND {conv} IS NOT NULL)")
+            cnt = f"coalesce({cnt}, {conv})"
+        exprs[m] = f"CAST({cnt} AS BIGINT)"
+    return exprs, (" OR ".join(from_pct) if from_pct else "false")
+
+
+def sql_cross_condition(rule: CrossRule, present: list[str] | set[str], rules_cfg: dict | None = None) -> str | None:
+    """SQL TRUE on the rows breaking a cross-field rule; None when the rule cannot apply."""
+    if rule.code == "marks_sum":
+        if "participants" not in present:
+            return None
+        tol = float((rules_cfg or {}).get("marks_sum_tolerance_from_pct", 1))
+        counts, from_pct = sql_marks_counts(present)
+        total = " + ".join(f"({counts[m]})" for m in (2, 3, 4, 5))
+        return (f"coalesce(abs(({total}) - participants) > CASE WHEN coalesce({from_pct}, false) "
+                f"THEN {tol!r} ELSE 0 END, false)")
+    if any(c not in present for c in rule.columns):
+        return None
+    left = " + ".join(f'"{c}"' for c in rule.left)
+    right = " + ".join(f'"{c}"' for c in rule.right)
+    return f"coalesce(({left}) > ({right}), false)"

@@ -40,6 +40,9 @@ class Source:
     key: tuple[str, ...] = ()  # one row per key (within a file set for one AY)
     yearly: bool = True  # lives under inbox/<AY>/<source>/
     participant_level: bool = False  # personal data: never published
+    # millions of rows at country scale: read, typed and checked set-based in DuckDB
+    # (tasks/bulk.py) instead of in pandas; the rules are the same
+    bulk: bool = False
     # cross-field rules, as data: "part<=total", "a<=b+c", or a named rule ("marks_sum");
     # schemas/contracts.py turns each into a dataframe-level pandera check
     extra_checks: tuple[str, ...] = field(default=())
@@ -188,6 +191,7 @@ _register(Source(
     ),
     key=("school_code", "grade", "subject"),
     extra_checks=("marks_sum",),
+    bulk=True,
 ))
 
 _register(Source(
@@ -211,6 +215,7 @@ _register(Source(
     ),
     key=("school_code", "participant_id", "subject"),
     participant_level=True,
+    bulk=True,
 ))
 
 _register(Source(
@@ -248,6 +253,7 @@ _register(Source(
     ),
     key=("participant_id", "exam", "subject", "period", "is_retake"),
     participant_level=True,
+    bulk=True,
 ))
 
 _register(Source(

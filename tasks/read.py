@@ -24,8 +24,10 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from schemas.cells import Formula  # noqa: F401  (re-exported: callers import it from here)
 from schemas.sources import Source, alias_index, normalise_header
 
 READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".parquet"}
@@ -209,8 +211,6 @@ def _unescape(s: str) -> str:
     return s.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
-class Formula(str):
-    """A formula with no cached value, kept as its marker so the contract can reject it."""
 
 
 def read_sheets(path: Path, limits: dict | None = None,
@@ -353,6 +353,11 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping
                    and not any(pos in v for v in dups.values()) and not _blank(h)]
         header_norm = [normalise_header(c) for c in rows[i]]
+        # the probe: the mapped column with the fewest distinct values near the top (a
+        # vocabulary, «да/нет»), so its normalised form is nearly always cached
+        positions = [p for p in sorted(mapping) if p < len(header_norm)] or [0]
+        sample = rows[i + 1:i + 51]
+        probe = min(positions, key=lambda p: len({str(r[p]) if p < len(r) else "" for r in sample}))
         body, numbers, notes = [], [], []
         started = False
         for j in range(i + 1, len(rows)):
@@ -364,7 +369,9 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
                         notes.append(_skipped_note(file, sheet, j + 1, rest[0] + 1, rest[-1] + 1))
                     break
                 continue
-            if started and [normalise_header(c) for c in row] == header_norm:
+            # a repeated header: one cell compared first (one regex a row, not one a cell)
+            if started and len(row) == len(header_norm) and _normalised(row[probe]) == header_norm[probe] \
+                    and [normalise_header(c) for c in row] == header_norm:
                 notes.append(_skipped_note(file, sheet, j + 1, j + 1, len(rows), repeat=True))
                 break
             started = True
@@ -382,6 +389,15 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         raise ReadError(file, f"не найдена строка заголовков источника «{source.title}» {where}".rstrip()
                         + f". Ожидаются столбцы, например: {names}.")
     return tables
+
+
+@lru_cache(maxsize=4096)
+def _normalised_cached(cell: str) -> str:
+    return normalise_header(cell)
+
+
+def _normalised(cell: object) -> str:
+    return _normalised_cached(cell) if isinstance(cell, str) else normalise_header(cell)
 
 
 def _sheet(sheet: str) -> str:
@@ -433,3 +449,63 @@ def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
     n = len(df)
     return RawTable(file, "", 1, {i: c for i, c in enumerate(mapping.values())}, headers, unknown, [],
                     range(2, n + 2), frame=df)
+
+
+def read_csv_arrow(path: Path, source: Source, search_rows: int = 20, min_matches: int = 2,
+                   limits: dict | None = None) -> RawTable | None:
+    """A plain CSV (one table, no quotes, no blank or repeated-header rows, a one-row header)
+    read in C by pyarrow into string columns: `RawTable.frame` is a pyarrow Table of the
+    source's columns, `rows` stays empty. The header is found exactly as `read_table` finds
+    it (on the first records, by the csv module); None when the file is not that plain, and
+    the caller reads it with `read_table`, which gives the same rows on plain files."""
+    import itertools
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    file, name_warning = display_name(path)
+    check_limits(path, file, limits)
+    text, warning = decode_text(path.read_bytes(), file)
+    if "\r" in text.replace("\r\n", "\n"):
+        return None
+    text = text.replace("\r\n", "\n")
+    delimiter = _sniff_delimiter(text)
+    head = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), search_rows + 1))
+    i, mapping, cells, nrows = find_header(head, source, search_rows, min_matches)
+    if i is None or nrows != 1 or _row_mapping(cells, alias_index(source))[1]:
+        return None
+    parts = text.split("\n", i + 1)
+    body = parts[i + 1] if len(parts) > i + 1 else ""
+    # the body unquoted, and the header's lines the header's records (no quoted line break)
+    if not body.strip() or '"' in body or list(csv.reader(parts[:i + 1], delimiter=delimiter)) != head[:i + 1]:
+        return None
+    ncols = len(head[i])
+    names = [f"c{k}" for k in range(ncols)]
+    try:
+        table = pacsv.read_csv(io.BytesIO(body.encode("utf-8")),
+                               read_options=pacsv.ReadOptions(column_names=names),
+                               parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False,
+                                                                ignore_empty_lines=False),
+                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                                    strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # ragged rows, an empty line: the generic reader says what it does with them
+    nonblank = None
+    for n in names:
+        filled = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(table[n])), 0)
+        nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
+    if not pc.all(nonblank).as_py():
+        return None
+    header_norm = [normalise_header(c) for c in head[i]]
+    probe = min(mapping, key=lambda p: pc.count_distinct(table[names[p]]).as_py())
+    if any(normalise_header(v) == header_norm[probe] for v in pc.unique(table[names[probe]]).to_pylist()):
+        return None  # a repeated header somewhere below
+    notes = [w for w in (name_warning, warning) if w]
+    headers = {canon: _header_text(head, i, pos, 1) for pos, canon in mapping.items()}
+    unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping and not _blank(h)]
+    titles = [str(c).strip() for r in head[:i] for c in r if not _blank(c)]
+    frame = pa.table([table[names[p]] for p in mapping], names=list(mapping.values()))
+    n = table.num_rows
+    return RawTable(file, "", i + 1, dict(enumerate(mapping.values())), headers, unknown, [],
+                    range(i + 2, i + 2 + n), titles, notes=notes, frame=frame)

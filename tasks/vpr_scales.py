@@ -24,7 +24,7 @@ import pandas as pd
 
 from edumon.config import REFERENCE_DIR
 from schemas.vocabulary import SUBJECT_TITLES, lookup
-from tasks.ingest import IngestError
+from tasks.errors import IngestError
 
 COLUMNS = ["vpr_year", "subject", "grade", "mark", "min_primary_score", "max_primary_score", "source"]
 HOW_TO = ("Добавьте шкалу из «Описания проверочной работы» этого года (раздел «Рекомендации по переводу "

@@ -1,0 +1,138 @@
+"""edumon's September data path against its two peers, per scale (`make bench`).
+
+For each scale: generate the inbox (cached), then per repetition, each in a fresh process
+and one after another: `bench.data_path` (edumon: ingest + validate + compute + Parquet),
+`bench.peers --peer duckdb` (plain DuckDB SQL), `bench.peers --peer pandas`. The three
+ШНОР lists must be equal — otherwise no figure is quoted and the run fails. Prints and
+writes edumon ÷ DuckDB and edumon ÷ pandas for wall time, CPU time and peak memory
+(medians), with the machine and the load average before each run, to
+`bench/results/compare-<scale>-<date>.json` and the `bench:compare-<scale>` block of
+docs/benchmarks.md.
+
+    python -m bench.compare --scales region --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench.generate import generate
+from bench.run import DOCS, RESULTS, ROOT, WORK, load, machine, update_docs
+
+RUNNERS = ("edumon", "duckdb", "pandas")
+
+
+def _cmd(runner: str, data: Path, work: Path, rep: int) -> tuple[list[str], Path, Path]:
+    out = work / f"{runner}-{rep}.json"
+    shnor = work / f"{runner}-{rep}.shnor"
+    if runner == "edumon":
+        cmd = [sys.executable, "-m", "bench.data_path", "--data", str(data), "--work", str(work / "edumon-warehouse"),
+               "--json", str(out), "--shnor", str(shnor)]
+    else:
+        cmd = [sys.executable, "-m", "bench.peers", "--peer", runner, "--data", str(data), "--json", str(out),
+               "--shnor", str(shnor)]
+    return cmd, out, shnor
+
+
+def bench_scale(scale: str, repeats: int, seed: int = 7, timeout: float = 3600, docs: bool = True) -> dict:
+    data = generate(scale, seed)
+    info = json.loads((data / "generated.json").read_text())
+    work = WORK / f"compare-{scale}"
+    work.mkdir(parents=True, exist_ok=True)
+    runs = {r: [] for r in RUNNERS}
+    lists = {}
+    for rep in range(repeats):
+        for runner in RUNNERS:
+            cmd, out, shnor = _cmd(runner, data, work, rep)
+            out.unlink(missing_ok=True)
+            before = load()
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+            if proc.returncode != 0:
+                raise SystemExit(f"{runner} failed: {proc.stderr.strip()[-1500:]}")
+            res = json.loads(out.read_text())
+            res.update(load_before=before, process_seconds=round(time.perf_counter() - t0, 3),
+                       command=shlex.join(cmd))
+            runs[runner].append(res)
+            lists[(runner, rep)] = shnor.read_text().split()
+    first = lists[("edumon", 0)]
+    unequal = [k for k, v in lists.items() if v != first]
+    if unequal:
+        raise SystemExit(f"ШНОР lists differ ({', '.join(f'{r} #{i}' for r, i in unequal)}): no figure quoted")
+
+    def med(runner, key):
+        return round(statistics.median(r[key] for r in runs[runner]), 3)
+
+    summary = {r: {"wall_seconds": med(r, "wall_seconds"), "cpu_seconds": med(r, "cpu_seconds_total"),
+                   "peak_rss_mb": med(r, "peak_rss_mb_total")} for r in RUNNERS}
+    ratios = {peer: {k: round(summary["edumon"][k] / summary[peer][k], 2) for k in summary["edumon"]}
+              for peer in ("duckdb", "pandas")}
+    stages = {k: statistics.median(r["seconds"][k] for r in runs["edumon"]) for k in runs["edumon"][0]["seconds"]}
+    stage_cpu = {k: statistics.median(r["cpu_seconds"][k] for r in runs["edumon"])
+                 for k in runs["edumon"][0]["cpu_seconds"]}
+    date = datetime.now().strftime("%Y-%m-%d")
+    results_file = RESULTS / f"compare-{scale}-{date}.json"
+    result = {"scale": scale, "seed": seed, "date": datetime.now().isoformat(timespec="seconds"),
+              "repeats": repeats, "machine": machine(), "data": info, "shnor_schools": len(first),
+              "lists_equal": True, "summary": summary, "ratios": ratios, "edumon_stages_seconds": stages,
+              "edumon_stages_cpu_seconds": stage_cpu, "runs": runs,
+              "command": f"python -m bench.compare --scales {scale} --repeats {repeats}",
+              "results_file": str(results_file.relative_to(ROOT))}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    text = markdown(result)
+    if docs and DOCS.is_file():
+        update_docs(f"compare-{scale}", text)
+    return result
+
+
+def markdown(r: dict) -> str:
+    m, s, q = r["machine"], r["summary"], r["ratios"]
+    loads = ", ".join(f"{x['load_before'][0]}" for runner in RUNNERS for x in r["runs"][runner])
+    lines = [f"Measured {r['date']} on {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu']}; Python {m['python']}, "
+             f"DuckDB {m['versions']['duckdb']}, pandas {m['versions']['pandas']}. Median of {r['repeats']} "
+             f"(load average before each run: {loads}). Data: {r['data']['schools']:,} schools, "
+             f"{r['data']['bytes'] / 2**20:,.0f} MiB of inputs. ШНОР list: **{r['shnor_schools']:,} schools, "
+             f"equal in all three** (every run). Command: `{r['command']}`; results: `{r['results_file']}`.", "",
+             "| September data path | wall | CPU | peak RSS |", "|---|---:|---:|---:|"]
+    names = {"edumon": "edumon: ingest + validate + compute + Parquet", "duckdb": "plain DuckDB SQL peer",
+             "pandas": "pandas peer"}
+    for runner in RUNNERS:
+        x = s[runner]
+        lines.append(f"| {names[runner]} | {x['wall_seconds']:.2f} s | {x['cpu_seconds']:.2f} s | "
+                     f"{x['peak_rss_mb']:,.0f} MB |")
+    for peer in ("duckdb", "pandas"):
+        lines.append(f"| **edumon ÷ {peer}** | **{q[peer]['wall_seconds']}×** | **{q[peer]['cpu_seconds']}×** | "
+                     f"**{q[peer]['peak_rss_mb']}×** |")
+    st, sc = r["edumon_stages_seconds"], r["edumon_stages_cpu_seconds"]
+    lines += ["", "edumon by stage (median wall / CPU): " + ", ".join(f"{k} {st[k]:.2f} s / {sc[k]:.2f} s" for k in st)
+              + "."]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Путь данных edumon против pandas и DuckDB (make bench).")
+    ap.add_argument("--scales", default="region")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--country-repeats", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--no-docs", action="store_true")
+    a = ap.parse_args(argv)
+    for scale in a.scales.split(","):
+        r = bench_scale(scale, a.country_repeats if scale == "country" else a.repeats, a.seed, a.timeout,
+                        not a.no_docs)
+        print(f"== {scale}")
+        print(markdown(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,566 @@
+"""The set-based ingest of the bulk sources (ГИА, ВПР participants and statistics: millions
+of rows at country scale), in DuckDB, file by file.
+
+For every sheet of every file:
+- the raw cells go into DuckDB as they are: Parquet straight from `read_parquet`, CSV and
+  XLSX (read by tasks/read.py: header found, title rows skipped) as Arrow string columns;
+- each column is typed on its dictionary of distinct values: `parse_column` (the one typing
+  rule of schemas/contracts.py, the one the pandas path applies to every cell) runs once per
+  distinct value, and DuckDB joins the result back — a handful of values for a vocabulary,
+  a few hundred for a score, never a Python step per cell;
+- the row-local contract (required, min, max, cross-field rules: `sql_column_checks`,
+  `sql_cross_condition`, built from the same Source as the pandera schema) is checked in
+  SQL on that sheet, and only the failing cells come back to Python as problems;
+- the typed rows are appended to a staging table (`__bulk_stage`), with the sheet's id and
+  the Excel row number; file, sheet and sha256 are kept once per sheet.
+Then, over the whole file set of the AY: one row per key, school codes against the
+registry (lost leading zeros repaired), participants against ОО-1. Rejected rows get their
+raw text back from the file (Parquet) or from the sheet's raw cells (CSV, XLSX), so the
+quarantine holds the same text and reasons as the pandas path. Memory is bounded by the
+largest file, not by the year: the year lives in DuckDB, which spills to disk under its
+`memory_limit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import zip_longest
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from schemas.cells import Formula
+from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross_rule_problem, cross_rules,
+                               describe_check, parse_column, rule_for, sql_column_checks, sql_cross_condition,
+                               sql_marks_counts)
+from schemas.sources import Source, alias_index, normalise_header
+from tasks.ingest_log import log_files as write_log
+from tasks.oo1_check import oo1_finding
+from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
+from tasks.pseudonym import HASH_SQL, pseudonymise_rejects
+from tasks.quarantine import quarantine_rows, write_quarantine
+from tasks.fisoko import FISOKO_SOURCES
+from tasks.read import RawTable, ReadError, display_name, read_csv_arrow, read_table
+from tasks.registry_check import code_candidates, code_finding
+from tasks.header_repair import duplicate_header_problems
+from tasks.warehouse import raw_table
+
+STAGE = "__bulk_stage"
+_CHECK_RANK = {"not_nullable": 0, "greater_than_or_equal_to": 1, "less_than_or_equal_to": 2}
+_FORMULA_MARK = "\x00formula\x00"  # a formula cell's text, so the dictionary knows it was one
+
+
+@dataclass
+class _Sheet:
+    tid: int
+    file: str
+    sheet: str
+    sha: str | None
+    headers: dict[str, str]
+    columns: list[str]  # canonical columns of this sheet, in file order
+    parquet: str | None = None  # re-read rejected rows from this file
+    raw: str | None = None  # temp table of the raw cells (CSV, XLSX)
+    rows: int = 0
+
+
+@dataclass
+class Staged:
+    """One source-year staged in DuckDB and checked; nothing in raw_* or quarantine yet."""
+
+    source: Source
+    sheets: list[_Sheet] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)  # union of columns, in order of appearance
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows_in: int = 0
+    rows_bad: int = 0
+    read_any: bool = False
+    repairs: dict[str, str] = field(default_factory=dict)  # school code → registry code
+    rejected: pd.DataFrame | None = None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str] | None = None,
+                registry: bool = True, oo1_ay: int | None = None, ay: int | None = None) -> Staged:
+    """Read, type and check every file of a bulk source into the staging table."""
+    ing = cfg["ingest"]
+    st = Staged(source)
+    con.execute(f"DROP TABLE IF EXISTS {STAGE}").fetchall()
+    cols = ", ".join(f"{_q(c.name)} {DUCKDB_TYPES[c.type]}" for c in source.columns)
+    con.execute(f"CREATE TEMP TABLE {STAGE} (_tid INTEGER, _row INTEGER, {cols})").fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE __bulk_bad (_tid INTEGER, _row INTEGER)").fetchall()
+    parse_problems: list[tuple] = []  # (sort key, Problem): file by file, as the pandas path reports them
+    contract: list[tuple] = []  # (sort key, Problem) of the row-local contract
+    batches: dict[tuple, list[_Sheet]] = {}  # Parquet files of one shape, staged together
+    for f in files:
+        name, _ = display_name(f)
+        try:
+            sheets = _sheets_of(f, name, source, ing)
+        except ReadError as exc:
+            st.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
+            continue
+        for t, parquet in sheets:
+            w = unknown_header_warning(t)
+            if w:
+                st.warnings.append(w)
+            sh = _Sheet(len(st.sheets), t.file, t.sheet, (shas or {}).get(t.file), t.headers,
+                        list(t.columns.values()), rows=len(t.row_numbers))
+            if not sh.rows:
+                st.warnings += t.notes
+                st.read_any = True
+                st.warnings.append(empty_sheet_warning(t))
+                continue
+            if parquet is not None:
+                sh.parquet = parquet
+                batches.setdefault((tuple(t.frame), tuple(sh.columns), t.signature), []).append(sh)
+            else:
+                parse_problems += _stage_batch(con, st, [sh], _raw_relation(con, sh, t), contract, ing, t)
+            st.warnings += t.notes
+            parse_problems += [((sh.tid, 2, 0, p.row), p) for p in missing_column_problems(t, source)]
+            st.sheets.append(sh)
+            for c in sh.columns:
+                if c not in st.present:
+                    st.present.append(c)
+    for (orig, _, _), group in batches.items():
+        con.register("__bulk_files", pd.DataFrame({"filename": [sh.parquet for sh in group],
+                                                   "_tid": [sh.tid for sh in group]}))
+        con.execute("CREATE OR REPLACE TEMP TABLE __bulk_fmap AS SELECT * FROM __bulk_files").fetchall()
+        con.unregister("__bulk_files")
+        sel = ", ".join(f"{_q(o)} AS {_q(c)}" for o, c in zip(orig, group[0].columns))
+        files_sql = "[" + ", ".join(_lit(sh.parquet) for sh in group) + "]"
+        rel = (f"SELECT m._tid, {sel}, CAST(file_row_number + 2 AS INTEGER) AS _row "
+               f"FROM read_parquet({files_sql}, filename = true, file_row_number = true) r "
+               f"JOIN __bulk_fmap m ON r.filename = m.filename")
+        parse_problems += _stage_batch(con, st, group, rel, contract, ing, None)
+    parse_problems.sort(key=lambda kv: kv[0])
+    parse_problems = [p for _, p in parse_problems]
+    if not st.sheets:
+        return st
+    st.read_any = True
+    st.rows_in = con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
+    present = [c.name for c in source.columns if c.name in st.present]
+    contract += _missing_required(con, st, present)
+    contract += _unique(con, st, present)
+    contract.sort(key=lambda kv: kv[0])
+    st.problems += parse_problems + [p for _, p in contract]
+    if registry and "school_code" in present:
+        st.problems += _registry(con, st)
+    if oo1_ay is not None and {"grade", "participants"} <= set(present):
+        st.problems += _oo1(con, st, oo1_ay)
+    _mark_bad(con, st)
+    st.rejected = _rejected(con, st)
+    _fill_unique_values(st)
+    return st
+
+
+def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTable, str | None]]:
+    """The file's sheets under a recognised header; Parquet is not read into Python."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(path)
+            p = str(path)
+            p.encode("utf-8")
+        except (OSError, UnicodeEncodeError, pa.ArrowException):
+            return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
+                                                  limits=ing)]
+        idx = alias_index(source)
+        mapping, headers, unknown = {}, {}, []
+        for pos, col in enumerate(schema.names):
+            canon = idx.get(normalise_header(col))
+            if canon and canon not in mapping.values():
+                mapping[pos] = canon
+                headers[canon] = col
+            else:
+                unknown.append(col)
+        if not mapping:
+            raise ReadError(name, f"в файле нет столбцов источника «{source.title}».")
+        n = pq.read_metadata(path).num_rows
+        t = RawTable(name, "", 1, dict(enumerate(mapping.values())), headers, unknown, [], range(2, n + 2))
+        t.frame = [schema.names[p] for p in mapping]  # the file's own names, in order
+        t.signature = tuple(str(schema.field(p).type) for p in mapping)
+        return [(t, p)]
+    if path.suffix.lower() in (".csv", ".txt") and source.name not in FISOKO_SOURCES:
+        t = read_csv_arrow(path, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing)
+        if t is not None:
+            return [(t, None)]
+    return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
+                                          limits=ing)]
+
+
+def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:
+    """SQL of a CSV or XLSX sheet's raw cells (kept in a temp table for the rejected rows'
+    text): canonical column names, `_tid` and `_row` (the Excel row)."""
+    arrays, names = [], []
+    if isinstance(t.frame, pa.Table):  # a plain CSV read by pyarrow: string columns already
+        arrays, names = list(t.frame.columns), list(t.frame.column_names)
+    elif t.frame is not None:  # a Parquet file read by tasks/read.py (a name that is not UTF-8)
+        for canon in sh.columns:
+            arrays.append(_text_array(t.frame[canon].tolist()))
+            names.append(canon)
+    else:
+        text_only = Path(t.file).suffix.lower() in (".csv", ".txt")  # csv.reader gives str only
+        columns = list(zip_longest(*t.rows)) if t.rows else []  # transposed in C, short rows padded
+        for pos, canon in t.columns.items():
+            values = list(columns[pos]) if pos < len(columns) else [None] * len(t.rows)
+            arrays.append(_text_array(values, text_only))
+            names.append(canon)
+    arrays.append(pa.array(list(t.row_numbers), pa.int32()))
+    names.append("_row")
+    sh.raw = f"__bulk_raw_{sh.tid}"
+    con.register("__bulk_arrow", pa.table(arrays, names=names))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {sh.raw} AS SELECT * FROM __bulk_arrow").fetchall()
+    con.unregister("__bulk_arrow")
+    return f"SELECT {sh.tid} AS _tid, * FROM {sh.raw}"
+
+
+def _text_array(values: list, text_only: bool = False) -> pa.Array:
+    """Raw cells as Arrow text: CSV cells are text already (kept as written, trimmed by the
+    typing); XLSX cells become the text a person sees (`_as_text`), formulas marked."""
+    if text_only:
+        try:
+            return pa.array(values, pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+    s = pd.Series(values, dtype=object)
+    text = _as_text(s)
+    formula = s.map(type).eq(Formula)
+    if formula.any():
+        text[formula] = _FORMULA_MARK + text[formula].fillna("")
+    return pa.array(text.astype(object).where(text.notna(), None).tolist(), pa.string())
+
+
+def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list, ing,
+                 t: RawTable | None) -> list[tuple]:
+    """Type and check sheets of one shape (one CSV/XLSX sheet, or all the Parquet files of a
+    source-year with the same columns) in DuckDB; append the typed rows to the staging table.
+    Returns the parse problems with their sort keys (file, kind, column, row)."""
+    source = st.source
+    columns = group[0].columns
+    by_tid = {sh.tid: sh for sh in group}
+    con.execute(f"CREATE OR REPLACE TEMP VIEW __bulk_r AS {rel}").fetchall()
+    joins, typed = [], []
+    for i, c in enumerate(columns):
+        col = source.col(c)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
+                    f"FROM (SELECT DISTINCT {_q(c)} AS v FROM __bulk_r)").fetchall()
+        d = con.execute(f"SELECT v FROM __bulk_d{i} ORDER BY k").df()["v"]
+        if _is_text(d) and d.str.startswith(_FORMULA_MARK).fillna(False).astype(bool).any():
+            d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
+                           else x for x in d.astype(object)], dtype=object)  # a few distinct values
+        values, bad, rule = parse_column(d, col)
+        text = _as_text(d) if len(d) else pd.Series([], dtype="string")
+        rules = [rule_for(rule, j) if b else None for j, b in zip(d.index, bad)]
+        dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),
+                            "txt": text.reset_index(drop=True).astype("string"),
+                            "rule": pd.Series(rules, dtype="string")})
+        con.register("__bulk_pf", dic)
+        # one small table per column: raw value → typed value, text, rule. An empty cell
+        # (NULL) is never bad and types to NULL, so a plain equi-join (a hash join) is enough.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT d.v, p.val, p.txt, p.rule "
+                    f"FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k WHERE d.v IS NOT NULL").fetchall()
+        con.unregister("__bulk_pf")
+        con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
+        joins.append(f"LEFT JOIN __bulk_p{i} p{i} ON r.{_q(c)} = p{i}.v")
+        typed.append(f"CAST(p{i}.val AS {DUCKDB_TYPES[col.type]}) AS {_q(c)}, p{i}.txt AS {_q(c + '__t')}, "
+                     f"p{i}.rule AS {_q(c + '__r')}")
+    joined = f"SELECT r._tid, r._row, {', '.join(typed)} FROM __bulk_r r {' '.join(joins)}"
+    # the row-local contract (required values that are empty, not unreadable; ranges; cross rules)
+    present = [c.name for c in source.columns if c.name in columns]
+    checks = []
+    for c, check, cond in sql_column_checks(source, present):
+        if check == "not_nullable":
+            cond = f"{cond} AND {_q(c + '__r')} IS NULL"
+        checks.append((c, check, cond))
+    crosses = [(k, rule, sql_cross_condition(rule, set(columns), ing)) for k, rule in enumerate(cross_rules(source))]
+    crosses = [x for x in crosses if x[2] is not None]
+    flags = [f"{_q(c + '__r')} IS NOT NULL" for c in columns] + [f"({x[2]})" for x in checks] + \
+        [f"({x[2]})" for x in crosses]
+    # one pass keeps the rows that break something (few), one pass loads the typed rows
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_t AS SELECT * FROM ({joined}) WHERE {' OR '.join(flags)}"
+                ).fetchall()
+    cols = ", ".join(_q(c) for c in columns)
+    con.execute(f"INSERT INTO {STAGE} (_tid, _row, {cols}) SELECT _tid, _row, {cols} FROM ({joined})").fetchall()
+    for i in range(len(columns)):
+        con.execute(f"DROP TABLE __bulk_p{i}").fetchall()
+    problems: list[tuple] = []
+    pos = {c: i for i, c in enumerate(columns)}
+    # cells that could not be read, column by column, as the pandas path reports them
+    for c in columns:
+        col = source.col(c)
+        for tid, row, txt, rule in con.execute(f"SELECT _tid, _row, {_q(c + '__t')}, {_q(c + '__r')} FROM __bulk_t "
+                                               f"WHERE {_q(c + '__r')} IS NOT NULL ORDER BY _tid, _row").fetchall():
+            sh = by_tid[tid]
+            problems.append(((tid, 0, pos[c], int(row)), Problem(
+                source.name, sh.file, sh.sheet, int(row), sh.headers[c], txt or "", rule,
+                code="formula" if rule == RULE_TEXT["formula"] else col.type)))
+    if t is not None and t.duplicates:
+        sh = group[0]
+        problems += [((sh.tid, 1, 0, 0), p) for p in duplicate_header_problems(t, source, list(t.row_numbers))]
+    order = {c.name: i for i, c in enumerate(source.columns)}
+    for c, check, cond in checks:
+        k = _CHECK_RANK[check.split("(")[0]]
+        for tid, row, txt in con.execute(f"SELECT _tid, _row, {_q(c + '__t')} FROM __bulk_t WHERE {cond} "
+                                         f"ORDER BY _tid, _row").fetchall():
+            sh = by_tid[tid]
+            p = Problem(source.name, sh.file, sh.sheet, int(row), sh.headers.get(c, c), txt or "",
+                        describe_check(check, source.col(c)), code=check)
+            contract.append(((1, order[c], k, tid, int(row)), p))
+    for k, rule, cond in crosses:
+        rows = con.execute(f"SELECT * FROM __bulk_t WHERE {cond} ORDER BY _tid, _row").df()
+        for _, r in rows.iterrows():
+            sh = by_tid[int(r["_tid"])]
+            vals = pd.Series({c: r[c] for c in columns})
+            p = cross_rule_problem(rule, vals, sh.headers, source, sh.file, sh.sheet, int(r["_row"]))
+            contract.append(((0, k, 0, sh.tid, int(r["_row"])), p))
+    con.execute("DROP TABLE __bulk_t").fetchall()
+    return problems
+
+
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
+
+
+def _drop_raw(con, sh: _Sheet) -> None:
+    if sh.raw:
+        con.execute(f"DROP TABLE IF EXISTS {sh.raw}").fetchall()
+
+
+def _sheet_of(st: Staged, tid: int) -> _Sheet:
+    return st.sheets[tid] if tid < len(st.sheets) and st.sheets[tid].tid == tid else \
+        next(s for s in st.sheets if s.tid == tid)
+
+
+def _missing_required(con, st: Staged, present: list[str]) -> list[tuple]:
+    """A required column present in some files but not this one: empty on every row here
+    (the pandas path sees the concatenated frame the same way)."""
+    out = []
+    order = {c.name: i for i, c in enumerate(st.source.columns)}
+    for sh in st.sheets:
+        for c in st.source.columns:
+            if c.required and c.name in present and c.name not in sh.columns:
+                for (row,) in con.execute(f"SELECT _row FROM {STAGE} WHERE _tid = ? ORDER BY _row",
+                                          [sh.tid]).fetchall():
+                    out.append(((1, order[c.name], 0, sh.tid, int(row)),
+                                Problem(st.source.name, sh.file, sh.sheet, int(row), sh.headers.get(c.name, c.name),
+                                        "", describe_check("not_nullable", c), code="not_nullable")))
+    return out
+
+
+def _unique(con, st: Staged, present: list[str]) -> list[tuple]:
+    """One row per key over the whole file set: every row of a repeated key is rejected.
+    Reported as pandera reports a schema-level `unique`: once per key column whose cell is
+    not empty, key column by key column. The value (the cell's raw text) is filled in once
+    the rejected rows' text is back (`_fill_unique_values`)."""
+    key = [k for k in st.source.key if k in present]
+    if not key:
+        return []
+    cols = ", ".join(_q(k) for k in key)
+    nulls = ", ".join(f"{_q(k)} IS NULL" for k in key)
+    rows = con.execute(f"SELECT _tid, _row, {nulls} FROM (SELECT *, count(*) OVER (PARTITION BY {cols}) AS n "
+                       f"FROM {STAGE}) WHERE n > 1 ORDER BY _tid, _row").fetchall()
+    out = []
+    for i, column in enumerate(key):
+        for tid, row, *isnull in rows:
+            if isnull[i]:
+                continue
+            sh = _sheet_of(st, tid)
+            p = Problem(st.source.name, sh.file, sh.sheet, int(row), sh.headers.get(column, column), "",
+                        describe_check("unique", st.source.col(column)), code="multiple_fields_uniqueness")
+            p._unique_col = column
+            out.append(((-1, i, 0, tid, int(row)), p))
+    return out
+
+
+def _registry(con, st: Staged) -> list[Problem]:
+    if not con.execute("SELECT count(*) FROM raw_schools WHERE school_code IS NOT NULL").fetchall()[0][0]:
+        return []
+    unknown = [r[0] for r in con.execute(
+        f"SELECT school_code FROM {STAGE} WHERE school_code IS NOT NULL AND school_code NOT IN "
+        f"(SELECT school_code FROM raw_schools WHERE school_code IS NOT NULL) GROUP BY school_code").fetchall()]
+    if not unknown:
+        return []
+    registry = {r[0] for r in con.execute("SELECT DISTINCT school_code FROM raw_schools "
+                                          "WHERE school_code IS NOT NULL").fetchall()}
+    cands = code_candidates(unknown, registry)
+    con.register("__bulk_unknown", pd.DataFrame({"code": unknown}))
+    rows = con.execute(f"SELECT _tid, _row, school_code FROM {STAGE} WHERE school_code IN "
+                       f"(SELECT code FROM __bulk_unknown) ORDER BY _tid, _row").fetchall()
+    con.unregister("__bulk_unknown")
+    problems = []
+    for tid, row, code in rows:
+        sh = _sheet_of(st, tid)
+        p, w = code_finding(st.source, sh.file, sh.sheet, int(row), sh.headers.get("school_code", "school_code"),
+                            code, cands[code])
+        if w:
+            st.warnings.append(w)
+            st.repairs[code] = cands[code][0]
+        else:
+            problems.append(p)
+    if st.repairs:
+        con.register("__bulk_repair", pd.DataFrame({"code": list(st.repairs), "fixed": list(st.repairs.values())}))
+        con.execute(f"UPDATE {STAGE} SET school_code = r.fixed FROM __bulk_repair r WHERE {STAGE}.school_code = r.code").fetchall()
+        con.unregister("__bulk_repair")
+    return problems
+
+
+def _oo1(con, st: Staged, ay: int) -> list[Problem]:
+    cases = " ".join(f"WHEN {g} THEN o.students_g{g}" for g in range(1, 12))
+    rows = con.execute(f"""
+        SELECT s._tid, s._row, s.participants, s.grade, CASE s.grade {cases} END AS students
+        FROM {STAGE} s JOIN raw_oo1 o ON o.school_code = s.school_code AND o.ay = ?
+        WHERE s.participants > CASE s.grade {cases} END
+        ORDER BY s._tid, s._row""", [ay]).fetchall()
+    out = []
+    for tid, row, part, grade, students in rows:
+        sh = _sheet_of(st, tid)
+        out.append(oo1_finding(st.source, sh.file, sh.sheet, row, sh.headers.get("participants", "participants"),
+                               part, grade, students))
+    return out
+
+
+def _mark_bad(con, st: Staged) -> None:
+    by_name = {(s.file, s.sheet): s.tid for s in st.sheets}
+    keys = sorted({(by_name[(p.file, p.sheet)], int(p.row)) for p in st.problems
+                   if p.row is not None and (p.file, p.sheet) in by_name})
+    if keys:
+        con.register("__bulk_badf", pd.DataFrame(keys, columns=["_tid", "_row"]))
+        con.execute("INSERT INTO __bulk_bad SELECT _tid, _row FROM __bulk_badf").fetchall()
+        con.unregister("__bulk_badf")
+    st.rows_bad = con.execute(f"SELECT count(*) FROM {STAGE} s SEMI JOIN __bulk_bad b USING (_tid, _row)"
+                              ).fetchall()[0][0]
+
+
+def _rejected(con, st: Staged) -> pd.DataFrame:
+    """The raw text of the rejected rows, read back from the file or the sheet's raw cells."""
+    frames = []
+    for sh in st.sheets:
+        rows = [r[0] for r in con.execute("SELECT _row FROM __bulk_bad WHERE _tid = ? ORDER BY _row",
+                                          [sh.tid]).fetchall()]
+        if not rows:
+            continue
+        con.register("__bulk_rows", pd.DataFrame({"_row": rows}))
+        if sh.parquet is not None:
+            sel = ", ".join(f"{_q(o)} AS {_q(c)}" for o, c in zip(_parquet_names(sh), sh.columns))
+            df = con.execute(f"SELECT * FROM (SELECT {sel}, CAST(file_row_number + 2 AS INTEGER) AS _row "
+                             f"FROM read_parquet({_lit(sh.parquet)}, file_row_number = true)) "
+                             f"SEMI JOIN __bulk_rows USING (_row) ORDER BY _row").df()
+        else:
+            df = con.execute(f"SELECT * FROM {sh.raw} SEMI JOIN __bulk_rows USING (_row) ORDER BY _row").df()
+        con.unregister("__bulk_rows")
+        out = pd.DataFrame(index=df.index)
+        for c in sh.columns:
+            s = df[c]
+            if _is_text(s):
+                s = s.astype(object).map(lambda x: x[len(_FORMULA_MARK):] if isinstance(x, str)
+                                         and x.startswith(_FORMULA_MARK) else x)
+            out[c] = _as_text(s).fillna("")
+        out["_file"], out["_sheet"], out["_row"] = sh.file, sh.sheet, df["_row"].astype("int64")
+        frames.append(out)
+    for sh in st.sheets:
+        _drop_raw(con, sh)
+    cols = st.present + ["_file", "_sheet", "_row"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    rej = pd.concat(frames, ignore_index=True)
+    for c in st.present:
+        rej[c] = rej[c].fillna("") if c in rej else ""
+    return rej[cols]
+
+
+def _parquet_names(sh: _Sheet) -> list[str]:
+    return [sh.headers[c] for c in sh.columns]
+
+
+def _fill_unique_values(st: Staged) -> None:
+    """A repeated key names each key column's raw text, as the pandas path does."""
+    todo = [p for p in st.problems if getattr(p, "_unique_col", None)]
+    if not todo or st.rejected is None or not len(st.rejected):
+        return
+    rej = st.rejected
+    index = {(f, s, int(r)): i for i, (f, s, r) in enumerate(zip(rej["_file"], rej["_sheet"], rej["_row"]))}
+    for p in todo:
+        i = index.get((p.file, p.sheet, p.row))
+        if i is not None and p._unique_col in rej:
+            p.value = rej[p._unique_col].iat[i]
+        del p._unique_col
+
+
+def year_rows(con, st: Staged) -> pd.DataFrame:
+    """(_file, year) of the good rows whose year is given, for fisoko.year_warnings."""
+    if "year" not in st.present:
+        return pd.DataFrame(columns=["_file", "year"])
+    con.register("__bulk_meta", _meta(st))
+    df = con.execute(f"SELECT m._file, s.year FROM {STAGE} s JOIN __bulk_meta m USING (_tid) "
+                     f"ANTI JOIN __bulk_bad b USING (_tid, _row) WHERE s.year IS NOT NULL "
+                     f"ORDER BY s._tid, s._row").df()
+    con.unregister("__bulk_meta")
+    return df
+
+
+def _meta(st: Staged) -> pd.DataFrame:
+    return pd.DataFrame({"_tid": [s.tid for s in st.sheets], "_file": [s.file for s in st.sheets],
+                         "_sheet": [s.sheet for s in st.sheets],
+                         "_sha256": pd.Series([s.sha for s in st.sheets], dtype="string")})
+
+
+def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], replace: bool = True) -> None:
+    """One transaction: the AY replaced by the good rows (when `replace`), quarantine, log."""
+    source = st.source
+    table = raw_table(source)
+    now = datetime.now()
+    present = [c.name for c in source.columns if c.name in st.present]
+    exprs = {c: _q(c) for c in present}
+    if source.participant_level and "participant_id" in exprs:
+        exprs["participant_id"] = HASH_SQL.format(col="s.participant_id")
+    if source.name == "vpr_stats" and "participants" in present:
+        counts, _ = sql_marks_counts(present)
+        for m in (2, 3, 4, 5):
+            exprs[f"mark{m}"] = counts[m]
+    sel = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
+    q_rows = quarantine_rows(run_id, source.name, ay, st.rejected if st.rejected is not None else pd.DataFrame(),
+                             st.problems, now)
+    con.register("__bulk_meta", _meta(st))
+    counts_sql = (f"SELECT m._file, count(*) AS n, count(b._tid) AS bad FROM {STAGE} s JOIN __bulk_meta m "
+                  f"USING (_tid) LEFT JOIN __bulk_bad b USING (_tid, _row) GROUP BY m._file")
+    per_file = {f: (n, bad) for f, n, bad in con.execute(counts_sql).fetchall()}
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        if replace:
+            con.execute(f"DELETE FROM {table} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
+            con.execute(f"INSERT INTO {table} BY NAME SELECT {sel}, CAST($ay AS INTEGER) AS ay, m._file, m._sheet, "
+                        f"s._row, m._sha256, $run_id AS _run_id, CAST($now AS TIMESTAMP) AS _loaded_at "
+                        f"FROM {STAGE} s JOIN __bulk_meta m USING (_tid) ANTI JOIN __bulk_bad b USING (_tid, _row)",
+                        {"ay": ay, "run_id": run_id, "now": now,
+                         **({"salt": salt} if "$salt" in sel else {})}).fetchall()
+        write_quarantine(con, q_rows)
+        if replace:
+            write_log(con, run_id, source.name, ay, shas, {f: n - b for f, (n, b) in per_file.items()},
+                      {f: b for f, (n, b) in per_file.items()}, now)
+        con.execute("COMMIT").fetchall()
+    except Exception:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    finally:
+        con.unregister("__bulk_meta")
+
+
+def drop(con) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {STAGE}").fetchall()
+    con.execute("DROP TABLE IF EXISTS __bulk_bad").fetchall()
+    con.execute("DROP VIEW IF EXISTS __bulk_r").fetchall()
+
+
+def pseudonymise_rejected(st: Staged, salt: str) -> None:
+    if st.rejected is not None:
+        pseudonymise_rejects(st.rejected, st.problems, salt)

@@ -1,0 +1,66 @@
+"""School codes checked against the registry; a code that lost its leading zeros is repaired."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from schemas.contracts import Problem
+from schemas.sources import Source
+
+_CODE_KEY = r"^([^\d]*?)0*(\d+)$"
+
+
+def warehouse_registry(con) -> set[str] | None:
+    codes = {r[0] for r in con.execute("SELECT DISTINCT school_code FROM raw_schools "
+                                       "WHERE school_code IS NOT NULL").fetchall()}
+    return codes or None
+
+
+def code_candidates(unknown: list[str], registry: set[str]) -> dict[str, list[str]]:
+    """For each unknown code, the registry codes it matches once leading zeros are ignored."""
+    reg = pd.Series(sorted(registry), dtype="string")
+    reg_key = reg.str.lower().str.replace(_CODE_KEY, r"\1\2", regex=True)
+    by_key = reg.groupby(reg_key.values).agg(list).to_dict()
+    codes = pd.Series(unknown, dtype="string")
+    keys = codes.str.lower().str.replace(_CODE_KEY, r"\1\2", regex=True)
+    return {c: by_key.get(k, []) for c, k in zip(unknown, keys)}
+
+
+def code_finding(source: Source, file: str, sheet: str, row: int, header: str, code: str,
+                 cands: list[str]) -> tuple[Problem | None, str | None]:
+    """(problem, warning) for one row whose code is not in the registry."""
+    if len(cands) == 1:
+        return None, (f"файл «{file}»{', лист «' + sheet + '»' if sheet else ''}, "
+                      f"строка {row}, столбец «{header}»: код «{code}» исправлен на "
+                      f"«{cands[0]}» (потерян ведущий ноль; в реестре один такой код)")
+    if cands:
+        return Problem(source.name, file, sheet, row, header, code,
+                       f"кода нет в реестре; возможно, имелся в виду один из кодов "
+                       f"{', '.join('«' + c + '»' for c in cands)} (потерян ведущий ноль?) — "
+                       f"укажите код полностью, как в реестре", code="registry"), None
+    return Problem(source.name, file, sheet, row, header, code, "кода ОО нет в реестре школ", code="registry"), None
+
+
+def registry_problems(df: pd.DataFrame, registry: set[str], headers: dict, source: Source):
+    """School codes missing from the registry. A code that lost its leading zeros
+    (`80012`, `sch80012` where the registry has `080012`, `sch080012`) is repaired when
+    exactly one registry code matches, with a warning; otherwise the row is rejected and
+    the likely codes named."""
+    codes = df["school_code"]
+    unknown = codes.notna() & ~codes.isin(registry)
+    if not unknown.any():
+        return [], []
+    sub = df.loc[unknown, ["school_code", "_file", "_sheet", "_row"]].rename(
+        columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
+    cands = code_candidates(list(dict.fromkeys(sub["school_code"])), registry)
+    problems, warnings = [], []
+    for i, r in zip(sub.index, sub.itertuples(index=False)):
+        header = headers[(r.file, r.sheet)].get("school_code", "school_code")
+        c = cands[r.school_code]
+        p, w = code_finding(source, r.file, r.sheet, int(r.row), header, r.school_code, c)
+        if w:
+            df.at[i, "school_code"] = c[0]
+            warnings.append(w)
+        else:
+            problems.append(p)
+    return problems, warnings
