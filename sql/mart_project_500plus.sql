@@ -1,20 +1,22 @@
 -- Output table `project_500plus` (seed 004 «Анализ эффективности управленческого
 -- инструмента», September cycle): effectiveness indicators of project 500+ for AY $ay
--- (the year that ended), one row per municipality × indicator, over the ШНОР of AY $ay.
+-- (the year that ended), one row per municipality × indicator, over the ШНОР of AY $ay:
+-- the working list (`int_shnor_working_list`, `[shnor] working_list`).
 --   1 organisational: PD programme adopted; population satisfaction — no source of the
 --     inbox holds them (SPEC §3.1), so they are always 'no_data' with that reason;
 --     ШНОР in network interaction (a teacher in a regional network association, staff
 --     monitoring; `$project_500plus_network_from_staff`);
 --   2 staff: leaders with PD courses, teachers with PD courses;
 --   3 methodical help: teachers in webinars, seminars, contests;
---   outcome: schools that left the ШНОР list in AY $ay (on the list of AY $ay − 1, not of
---     AY $ay), as a count (`value`) and a share of last year's ШНОР.
+--   outcome: schools that left the ШНОР list in AY $ay (on the working list of AY $ay − 1,
+--     not on that of AY $ay), as a count (`value`) and a share of last year's ШНОР.
 -- This model only builds the facts and the frame; the assembly is the indicator engine
 -- (sql/fragments/indicator_engine.sql, docs/indicator-engine.md).
 WITH shnor AS (
+    -- the working list of AY $ay (`int_shnor_working_list`, `[shnor] working_list`)
     SELECT l.school_code, s.municipality_code
-    FROM int_shnor_list l JOIN stg_schools s USING (school_code)
-    WHERE l.ay = $ay AND l.is_shnor
+    FROM int_shnor_working_list l JOIN stg_schools s USING (school_code)
+    WHERE l.ay = $ay AND l.in_working_list
 ),
 staff AS (
     SELECT sh.municipality_code, sh.school_code, st.*
@@ -24,12 +26,12 @@ staff AS (
 ),
 left_list AS (
     SELECT s.municipality_code, p.school_code,
-           c.school_code IS NOT NULL AS has_data,
-           coalesce(NOT c.is_shnor, false) AS hit
-    FROM int_shnor_list p
+           coalesce(c.list_known, false) AS has_data,
+           coalesce(c.list_known AND NOT c.in_working_list, false) AS hit
+    FROM int_shnor_working_list p
     JOIN stg_schools s USING (school_code)
-    LEFT JOIN int_shnor_list c ON c.school_code = p.school_code AND c.ay = $ay
-    WHERE p.ay = $ay - 1 AND p.is_shnor
+    LEFT JOIN int_shnor_working_list c ON c.school_code = p.school_code AND c.ay = $ay
+    WHERE p.ay = $ay - 1 AND p.in_working_list
 ),
 staff_hint AS (
     SELECT 'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год' AS hint

@@ -1,6 +1,7 @@
 -- Output table `shnor_monitoring` (seed 003 §2.3, September cycle): ШНОР monitoring of
 -- AY $ay (the year that ended) against AY $ay − 1, one row per municipality × indicator.
--- The ШНОР of AY $ay come from `int_shnor_list` (the same rule as `mart_shnor`).
+-- The ШНОР of AY $ay are the working list of AY $ay (`int_shnor_working_list`: the rule's
+-- list, the ФИОКО list or both, `[shnor] working_list`; `mart_shnor.in_working_list`).
 --   2.3.1 positive dynamics: the share of unsatisfactory results (ГИА maths, ГИА Russian:
 --         below the minimum, procedures pooled; КДР grades 4, 6, 7, 8: below the basic
 --         level) fell by more than `$monitoring_positive_dynamics_min_fall_pp`;
@@ -13,9 +14,10 @@
 -- This model only builds the facts and the frame; the assembly is the indicator engine
 -- (sql/fragments/indicator_engine.sql, docs/indicator-engine.md).
 WITH shnor AS (
+    -- the working list of AY $ay (`int_shnor_working_list`, `[shnor] working_list`)
     SELECT l.school_code, s.municipality_code
-    FROM int_shnor_list l JOIN stg_schools s USING (school_code)
-    WHERE l.ay = $ay AND l.is_shnor
+    FROM int_shnor_working_list l JOIN stg_schools s USING (school_code)
+    WHERE l.ay = $ay AND l.in_working_list
 ),
 gia_pooled AS (
     SELECT school_code, ay, 'math' AS area, sum(low_count) AS low, sum(participants) AS n
