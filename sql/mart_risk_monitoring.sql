@@ -10,6 +10,8 @@
 --         in AY $ay (maths, Russian); no unsatisfactory ОГЭ results (Russian, maths).
 -- The risk lists are those of the October cycles (`mart_risk_schools` of AY $ay and
 -- $ay − 1): without them the indicators say «нет данных», never zero.
+-- This model only builds the facts and the frame; the assembly is the indicator engine
+-- (sql/fragments/indicator_engine.sql, docs/indicator-engine.md).
 WITH schools AS (
     SELECT school_code, municipality_code FROM stg_schools WHERE in_registry
 ),
@@ -66,87 +68,59 @@ oge AS (
     LEFT JOIN vpr r ON r.school_code = s.school_code AND r.ay = $ay AND r.procedure = o.procedure
 ),
 facts AS (
-    SELECT municipality_code, 'risk_found' AS indicator_code, school_code, has_cur AS has_data,
-           coalesce(risk_cur, false) AS hit, sections_cur AS factors, NULL::DOUBLE AS prev_pct,
-           NULL::DOUBLE AS cur_pct,
+    SELECT $ay AS ay, NULL::INTEGER AS half, municipality_code, 'risk_found' AS indicator_code,
+           'schools' AS kind, school_code, has_cur AS has_data, coalesce(risk_cur, false) AS hit,
+           NULL::DOUBLE AS num, NULL::DOUBLE AS den, NULL::DOUBLE AS prev_pct, NULL::DOUBLE AS cur_pct,
+           sections_cur AS factors,
            'перечень рисковых школ за ' || $ay || ' год (октябрьский цикл) не рассчитан' AS source_hint
     FROM risk
     UNION ALL
-    SELECT municipality_code, 'risk_prevention_organised', school_code, has_cur AND has_system IS NOT NULL,
-           coalesce(risk_cur AND has_system, false), [], NULL, NULL,
+    SELECT $ay, NULL, municipality_code, 'risk_prevention_organised', 'schools', school_code,
+           has_cur AND has_system IS NOT NULL, coalesce(risk_cur AND has_system, false), NULL, NULL, NULL, NULL, [],
            'нет перечня рисковых школ за ' || $ay || ' год или отчётов о профилактике (prevention) за этот год'
     FROM risk
     UNION ALL
-    SELECT municipality_code, 'risk_eliminated', school_code, has_cur AND has_prev,
-           coalesce(risk_prev AND NOT risk_cur, false), list_filter(sections_prev, lambda x: NOT list_contains(sections_cur, x)),
-           NULL, NULL,
+    SELECT $ay, NULL, municipality_code, 'risk_eliminated', 'schools', school_code, has_cur AND has_prev,
+           coalesce(risk_prev AND NOT risk_cur, false), NULL, NULL, NULL, NULL,
+           list_filter(sections_prev, lambda x: NOT list_contains(sections_cur, x)),
            'нужны перечни рисковых школ за ' || ($ay - 1) || ' и ' || $ay || ' годы (октябрьские циклы)'
     FROM risk
     UNION ALL
-    SELECT municipality_code, 'resource_deficits_found', school_code, has_cur AND deficit_known_cur,
-           deficit_cur, deficits_cur, NULL, NULL,
+    SELECT $ay, NULL, municipality_code, 'resource_deficits_found', 'schools', school_code,
+           has_cur AND deficit_known_cur, deficit_cur, NULL, NULL, NULL, NULL, deficits_cur,
            'перечень рисковых школ за ' || $ay || ' год (октябрьский цикл) не рассчитан'
     FROM risk
     UNION ALL
-    SELECT municipality_code, 'resource_deficits_eliminated', school_code,
+    SELECT $ay, NULL, municipality_code, 'resource_deficits_eliminated', 'schools', school_code,
            has_cur AND has_prev AND deficit_known_cur AND deficit_known_prev,
-           deficit_prev AND NOT deficit_cur, [], NULL, NULL,
+           deficit_prev AND NOT deficit_cur, NULL, NULL, NULL, NULL, [],
            'нужны перечни рисковых школ за ' || ($ay - 1) || ' и ' || $ay || ' годы (октябрьские циклы)'
     FROM risk
     UNION ALL
-    SELECT municipality_code, indicator_code, school_code, has_data, hit, [], prev_pct, cur_pct,
+    -- the values of a school without comparable data are not shown in `details`
+    SELECT $ay, NULL, municipality_code, indicator_code, 'schools', school_code, has_data, hit, NULL, NULL,
+           CASE WHEN has_data THEN prev_pct END, CASE WHEN has_data THEN cur_pct END, [],
            'нет пар результатов ВПР: 4 класс за ' || ($ay - 1) || ' год и 5 класс за ' || $ay || ' год'
     FROM cohort
     UNION ALL
-    SELECT municipality_code, indicator_code, school_code, has_data, hit, [], NULL, cur_pct,
+    SELECT $ay, NULL, municipality_code, indicator_code, 'schools', school_code, has_data, hit, NULL, NULL,
+           NULL, CASE WHEN has_data THEN cur_pct END, [],
            'нет результатов ОГЭ (gia) за ' || $ay || ' год'
     FROM oge
 ),
-agg AS (
-    SELECT municipality_code, indicator_code,
-           any_value(source_hint) AS source_hint,
-           count(*) AS population,
-           count(*) FILTER (WHERE has_data) AS with_data,
-           count(*) FILTER (WHERE hit) AS hits,
-           coalesce(list(school_code ORDER BY school_code) FILTER (WHERE hit), []) AS hit_schools,
-           coalesce(list(school_code ORDER BY school_code) FILTER (WHERE NOT has_data), []) AS nodata_schools,
-           list({'school_code': school_code, 'prev_pct': prev_pct, 'cur_pct': cur_pct} ORDER BY school_code)
-               FILTER (WHERE has_data AND (prev_pct IS NOT NULL OR cur_pct IS NOT NULL)) AS details,
-           flatten(list(factors) FILTER (WHERE hit)) AS all_factors
-    FROM facts
-    GROUP BY ALL
-),
-factor_counts AS (
-    SELECT municipality_code, indicator_code,
-           list({'factor': factor, 'schools': n} ORDER BY n DESC, factor) AS factors
-    FROM (
-        SELECT municipality_code, indicator_code, factor, count(*) AS n
-        FROM (SELECT municipality_code, indicator_code, unnest(all_factors) AS factor FROM agg)
-        GROUP BY ALL
-    )
-    GROUP BY ALL
-),
-municipalities AS (
-    SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry
-),
-wanted AS (
-    SELECT m.*, r.indicator_code, r.indicator_title, r.seed_ref, r.unit, r.sort_order
-    FROM municipalities m CROSS JOIN reference_indicators r
+-- every municipality of the registry × every indicator of `risk_monitoring`
+frame AS (
+    SELECT $ay AS ay, NULL::INTEGER AS half, m.municipality_code, m.municipality_name,
+           r.indicator_code, r.indicator_title, r.seed_ref, r.unit, r.sort_order,
+           NULL::VARCHAR AS forced_reason,
+           'в реестре нет школ муниципалитета' AS empty_reason
+    FROM (SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry) m
+    CROSS JOIN reference_indicators r
     WHERE r.output_table = 'risk_monitoring'
 ),
-judged AS (
-    SELECT w.*, a.hits, a.hit_schools, a.nodata_schools, a.details, f.factors,
-           CASE WHEN $monitoring_denominator = 'with_data' THEN a.with_data ELSE a.population END AS den,
-           CASE
-               WHEN coalesce(a.population, 0) = 0 THEN 'в реестре нет школ муниципалитета'
-               WHEN a.with_data = 0 THEN 'нет данных: ' || a.source_hint
-           END AS no_data_reason
-    FROM wanted w
-    LEFT JOIN agg a USING (municipality_code, indicator_code)
-    LEFT JOIN factor_counts f USING (municipality_code, indicator_code)
-)
+-- @include indicator_engine
 SELECT
-    $ay AS ay,
+    ay,
     municipality_code,
     municipality_name,
     indicator_code,
@@ -154,15 +128,16 @@ SELECT
     seed_ref,
     unit,
     sort_order,
-    CASE WHEN no_data_reason IS NULL THEN hits END AS numerator,
-    CASE WHEN no_data_reason IS NULL THEN den END AS denominator,
-    CASE WHEN no_data_reason IS NULL AND den > 0 THEN round(100.0 * hits / den, 2) END AS value_pct,
-    CASE WHEN no_data_reason IS NULL THEN 'ok' ELSE 'no_data' END AS status,
+    -- every indicator here is a share of schools: integer counts
+    numerator::BIGINT AS numerator,
+    denominator::BIGINT AS denominator,
+    value_pct,
+    status,
     no_data_reason,
-    coalesce(hit_schools, []) AS schools,
+    coalesce(listed_schools, []) AS schools,
     coalesce(nodata_schools, []) AS schools_no_data,
-    coalesce(factors, []) AS factors,
+    coalesce(factor_counts, []) AS factors,
     details,
     $definitions_version AS definitions_version,
     $run_id AS run_id
-FROM judged
+FROM engine_rows

@@ -1,6 +1,7 @@
 -- Output table `shnor` (SPEC §4.1, seed 003 §2.1): the ШНОР list for AY $ay.
 -- The rule is `int_shnor_list` (one place); this mart adds, for AY $ay, the list of AY−1
--- (entries, stays and exits) and the official ФИОКО list of AY $ay when it is loaded.
+-- (entries, stays and exits) and the official ФИОКО list of AY $ay when it is loaded, and
+-- the working list for addressed work (`int_shnor_working_list`).
 WITH listed AS (
     -- the rule itself is `int_shnor_list`; a year without any results behind it gives
     -- every school empty lists and no criterion (`no_data`)
@@ -62,10 +63,15 @@ SELECT
         WHEN cur.is_shnor AND last.is_shnor THEN 'stayed'
         WHEN NOT cur.is_shnor AND last.is_shnor THEN 'left'
     END AS list_change,
+    -- the working list for addressed work (`int_shnor_working_list`, `[shnor] working_list`):
+    -- whether the school is on it and which lists name it ('both', 'ours', 'official')
+    coalesce(w.in_working_list, false) AS in_working_list,
+    w.working_list_basis,
     $definitions_version AS definitions_version,
     $run_id AS run_id
 FROM listed cur
 JOIN listed last ON last.school_code = cur.school_code AND last.ay = cur.ay - 1
 JOIN stg_schools s ON s.school_code = cur.school_code
 LEFT JOIN official o ON o.school_code = cur.school_code
+LEFT JOIN int_shnor_working_list w ON w.school_code = cur.school_code AND w.ay = cur.ay
 WHERE cur.ay = $ay

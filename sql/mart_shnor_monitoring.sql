@@ -1,6 +1,7 @@
 -- Output table `shnor_monitoring` (seed 003 §2.3, September cycle): ШНОР monitoring of
 -- AY $ay (the year that ended) against AY $ay − 1, one row per municipality × indicator.
--- The ШНОР of AY $ay come from `int_shnor_list` (the same rule as `mart_shnor`).
+-- The ШНОР of AY $ay are the working list of AY $ay (`int_shnor_working_list`: the rule's
+-- list, the ФИОКО list or both, `[shnor] working_list`; `mart_shnor.in_working_list`).
 --   2.3.1 positive dynamics: the share of unsatisfactory results (ГИА maths, ГИА Russian:
 --         below the minimum, procedures pooled; КДР grades 4, 6, 7, 8: below the basic
 --         level) fell by more than `$monitoring_positive_dynamics_min_fall_pp`;
@@ -10,10 +11,13 @@
 --         sites (all schools of the municipality, not only ШНОР).
 -- Kinds: 'schools' (share of schools: numerator = schools reaching it), 'persons'
 -- (teachers summed over the ШНОР that reported), 'count' (number of schools).
+-- This model only builds the facts and the frame; the assembly is the indicator engine
+-- (sql/fragments/indicator_engine.sql, docs/indicator-engine.md).
 WITH shnor AS (
+    -- the working list of AY $ay (`int_shnor_working_list`, `[shnor] working_list`)
     SELECT l.school_code, s.municipality_code
-    FROM int_shnor_list l JOIN stg_schools s USING (school_code)
-    WHERE l.ay = $ay AND l.is_shnor
+    FROM int_shnor_working_list l JOIN stg_schools s USING (school_code)
+    WHERE l.ay = $ay AND l.in_working_list
 ),
 gia_pooled AS (
     SELECT school_code, ay, 'math' AS area, sum(low_count) AS low, sum(participants) AS n
@@ -68,17 +72,18 @@ all_schools AS (
     WHERE s.in_registry OR st.school_code IS NOT NULL
 ),
 facts AS (
-    SELECT municipality_code, 'shnor_' || CASE area WHEN 'math' THEN 'gia_math' WHEN 'russian' THEN 'gia_russian'
+    SELECT $ay AS ay, NULL::INTEGER AS half, municipality_code,
+           'shnor_' || CASE area WHEN 'math' THEN 'gia_math' WHEN 'russian' THEN 'gia_russian'
                ELSE 'rdr' END || '_dynamics' AS indicator_code,
            'schools' AS kind, school_code, has_data, hit, NULL::DOUBLE AS num, NULL::DOUBLE AS den,
-           prev_pct, cur_pct,
+           prev_pct, cur_pct, []::VARCHAR[] AS factors,
            CASE area WHEN 'rdr' THEN 'краевые диагностические работы (rdr)' ELSE 'результаты ГИА (gia)' END
                || ' за ' || $ay || ' и ' || ($ay - 1) || ' годы' AS source_hint
     FROM dynamics
     UNION ALL
     -- UNPIVOT drops NULL values: a school without staff data has no row here, so its
     -- teachers are not counted (it is listed under `schools_no_data` below).
-    SELECT municipality_code,
+    SELECT $ay, NULL, municipality_code,
            CASE item WHEN 'diag_subject' THEN 'shnor_teachers_diag_subject'
                      WHEN 'diag_method' THEN 'shnor_teachers_diag_method'
                      WHEN 'diag_psych' THEN 'shnor_teachers_diag_psych'
@@ -86,28 +91,28 @@ facts AS (
                      WHEN 'in_regional_network' THEN 'shnor_teachers_regional_network'
                      WHEN 'in_municipal_mo' THEN 'shnor_teachers_municipal_mo'
                      ELSE 'shnor_teachers_iom' END,
-           'persons', school_code, teachers_total IS NOT NULL, false, n, teachers_total, NULL, NULL,
+           'persons', school_code, teachers_total IS NOT NULL, false, n, teachers_total, NULL, NULL, [],
            'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
     FROM staff_long
     UNION ALL
-    SELECT municipality_code, 'shnor_schools_events', 'schools', school_code, events_participated IS NOT NULL,
-           coalesce(events_participated, false), NULL, NULL, NULL, NULL,
+    SELECT $ay, NULL, municipality_code, 'shnor_schools_events', 'schools', school_code,
+           events_participated IS NOT NULL, coalesce(events_participated, false), NULL, NULL, NULL, NULL, [],
            'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
     FROM staff
     UNION ALL
-    SELECT municipality_code, 'shnor_schools_productive', 'schools', school_code,
+    SELECT $ay, NULL, municipality_code, 'shnor_schools_productive', 'schools', school_code,
            productive_participation IS NOT NULL, coalesce(productive_participation, false), NULL, NULL, NULL, NULL,
-           'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
+           [], 'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
     FROM staff
     UNION ALL
-    SELECT municipality_code, 'municipal_internship_sites', 'count', school_code,
+    SELECT $ay, NULL, municipality_code, 'municipal_internship_sites', 'count', school_code,
            municipal_internship_site IS NOT NULL, coalesce(municipal_internship_site, false), NULL, NULL, NULL, NULL,
-           'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
+           [], 'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
     FROM all_schools
     UNION ALL
-    SELECT municipality_code, 'regional_internship_sites', 'count', school_code,
+    SELECT $ay, NULL, municipality_code, 'regional_internship_sites', 'count', school_code,
            regional_internship_site IS NOT NULL, coalesce(regional_internship_site, false), NULL, NULL, NULL, NULL,
-           'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
+           [], 'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год'
     FROM all_schools
 ),
 -- ШНОР without any staff row: listed as lacking data for the teacher indicators
@@ -115,60 +120,27 @@ staff_missing AS (
     SELECT municipality_code, list(school_code ORDER BY school_code) AS schools
     FROM staff WHERE teachers_total IS NULL GROUP BY ALL
 ),
-agg AS (
-    SELECT municipality_code, indicator_code,
-           any_value(kind) AS kind,
-           any_value(source_hint) AS source_hint,
-           count(*) AS population,
-           count(*) FILTER (WHERE has_data) AS with_data,
-           count(*) FILTER (WHERE hit) AS hits,
-           sum(num) FILTER (WHERE has_data) AS num_sum,
-           sum(den) FILTER (WHERE has_data) AS den_sum,
-           coalesce(list(school_code ORDER BY school_code) FILTER (WHERE hit), []) AS hit_schools,
-           coalesce(list(school_code ORDER BY school_code) FILTER (WHERE has_data), []) AS data_schools,
-           coalesce(list(school_code ORDER BY school_code) FILTER (WHERE NOT has_data), []) AS nodata_schools,
-           list({'school_code': school_code, 'prev_pct': prev_pct, 'cur_pct': cur_pct} ORDER BY school_code)
-               FILTER (WHERE prev_pct IS NOT NULL OR cur_pct IS NOT NULL) AS details
-    FROM facts
-    GROUP BY ALL
-),
-municipalities AS (
-    SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry
-),
-wanted AS (
-    SELECT m.*, r.indicator_code, r.indicator_title, r.seed_ref, r.unit, r.sort_order
-    FROM municipalities m CROSS JOIN reference_indicators r
-    WHERE r.output_table = 'shnor_monitoring'
-),
 shnor_count AS (
     SELECT municipality_code, count(*) AS n FROM shnor GROUP BY ALL
 ),
-parts AS (
-    SELECT w.*, a.kind, a.source_hint, a.with_data, a.hits, a.hit_schools, a.details,
+-- every municipality of the registry × every indicator of `shnor_monitoring`
+frame AS (
+    SELECT $ay AS ay, NULL::INTEGER AS half, m.municipality_code, m.municipality_name,
+           r.indicator_code, r.indicator_title, r.seed_ref, r.unit, r.sort_order,
            coalesce(sc.n, 0) AS shnor_total,
-           CASE WHEN a.kind = 'persons' THEN a.num_sum WHEN a.kind IS NOT NULL THEN a.hits END AS num,
-           CASE WHEN a.kind = 'persons' THEN a.den_sum
-                WHEN a.kind = 'count' THEN NULL
-                WHEN $monitoring_denominator = 'with_data' THEN a.with_data
-                ELSE a.population END AS den,
-           CASE WHEN a.kind = 'persons' THEN a.data_schools ELSE a.hit_schools END AS schools,
-           CASE WHEN a.kind = 'persons' THEN coalesce(sm.schools, []) ELSE a.nodata_schools END AS schools_no_data
-    FROM wanted w
-    LEFT JOIN agg a USING (municipality_code, indicator_code)
+           sm.schools AS staff_missing,
+           CASE WHEN r.unit <> 'count' AND coalesce(sc.n, 0) = 0
+                THEN 'в перечне ШНОР за ' || $ay || ' год нет школ муниципалитета' END AS forced_reason,
+           NULL::VARCHAR AS empty_reason
+    FROM (SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry) m
+    CROSS JOIN reference_indicators r
     LEFT JOIN shnor_count sc USING (municipality_code)
     LEFT JOIN staff_missing sm USING (municipality_code)
+    WHERE r.output_table = 'shnor_monitoring'
 ),
-judged AS (
-    SELECT *,
-           CASE
-               WHEN unit <> 'count' AND shnor_total = 0 THEN 'в перечне ШНОР за ' || $ay || ' год нет школ муниципалитета'
-               WHEN coalesce(with_data, 0) = 0 THEN 'нет данных: ' || coalesce(source_hint, 'источник не загружен')
-               WHEN kind <> 'count' AND coalesce(den, 0) = 0 THEN 'нет данных: знаменатель равен нулю'
-           END AS no_data_reason
-    FROM parts
-)
+-- @include indicator_engine
 SELECT
-    $ay AS ay,
+    ay,
     municipality_code,
     municipality_name,
     indicator_code,
@@ -176,16 +148,18 @@ SELECT
     seed_ref,
     unit,
     sort_order,
-    CASE WHEN no_data_reason IS NULL AND unit <> 'count' THEN num END AS numerator,
-    CASE WHEN no_data_reason IS NULL AND unit <> 'count' THEN den END AS denominator,
-    CASE WHEN no_data_reason IS NULL AND unit <> 'count' THEN round(100.0 * num / den, 2) END AS value_pct,
+    CASE WHEN unit <> 'count' THEN numerator END AS numerator,
+    CASE WHEN unit <> 'count' THEN denominator END AS denominator,
+    CASE WHEN unit <> 'count' THEN value_pct END AS value_pct,
     CASE WHEN no_data_reason IS NULL AND unit = 'count' THEN hits END AS value,
-    CASE WHEN no_data_reason IS NULL THEN 'ok' ELSE 'no_data' END AS status,
+    status,
     no_data_reason,
-    coalesce(schools, []) AS schools,
-    coalesce(schools_no_data, []) AS schools_no_data,
+    coalesce(listed_schools, []) AS schools,
+    -- teachers of a ШНОР without staff data are not counted: the ШНОР is listed here
+    coalesce(CASE WHEN kind = 'persons' THEN coalesce(staff_missing, []) ELSE nodata_schools END, [])
+        AS schools_no_data,
     details,
     shnor_total,
     $definitions_version AS definitions_version,
     $run_id AS run_id
-FROM judged
+FROM engine_rows

@@ -24,6 +24,7 @@ STAGING_MODELS = [
     "int_gia_first_attempts",
     "int_procedure_results",
     "int_shnor_list",
+    "int_shnor_working_list",
     "int_shvor_list",
     "int_prevention_indicators",
 ]

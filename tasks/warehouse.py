@@ -104,7 +104,23 @@ _MODEL_NAME = re.compile(r"^(stg|int|mart)_[a-z0-9_]+$")
 def model_sql(name: str) -> str:
     if not _MODEL_NAME.match(name):
         raise ValueError(f"not a model name: {name}")
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return expand_includes((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+# A line `-- @include <fragment>` in a model is replaced by the text of
+# `sql/fragments/<fragment>.sql` (static SQL, one level, no nesting): the indicator engine
+# is written once and included by the marts (docs/indicator-engine.md). Only whole files
+# are pasted; parameters inside them stay `$name` placeholders bound by `_bind`.
+_INCLUDE = re.compile(r"^--\s*@include\s+([a-z0-9_]+)\s*$", re.MULTILINE)
+
+
+def expand_includes(sql: str) -> str:
+    def fragment(match: re.Match) -> str:
+        text = (SQL_DIR / "fragments" / f"{match.group(1)}.sql").read_text(encoding="utf-8")
+        if _INCLUDE.search(text):
+            raise ValueError(f"nested @include in sql/fragments/{match.group(1)}.sql")
+        return text
+    return _INCLUDE.sub(fragment, sql)
 
 
 def _bind(sql: str, params: dict) -> dict:
