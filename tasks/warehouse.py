@@ -176,9 +176,23 @@ def build_mart(con, name: str, ay: int, params: dict) -> int:
         if not exists:
             con.execute(f"CREATE TABLE {name} AS {sql}", bound)
         else:
+            _evolve_columns(con, name, sql, bound)
             con.execute(f"DELETE FROM {name} WHERE ay = ?", [ay])
             con.execute(f"INSERT INTO {name} BY NAME {sql}", bound)
         return con.execute(f"SELECT count(*) FROM {name} WHERE ay = ?", [ay]).fetchone()[0]
+
+
+def _evolve_columns(con, name: str, sql: str, bound: dict) -> None:
+    """A mart built by an earlier release keeps its other AYs: columns the model now has are
+    added, and a column whose type changed (e.g. a count that was DOUBLE) is converted, so a
+    rerun on an existing warehouse neither fails nor keeps the old type."""
+    model = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM ({sql})", bound).fetchall()}
+    table = {r[0]: r[1] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+    for column, type_ in model.items():
+        if column not in table:
+            con.execute(f'ALTER TABLE {name} ADD COLUMN "{column}" {type_}')
+        elif table[column] != type_ and type_ != "NULL" and table[column] != "NULL":
+            con.execute(f'ALTER TABLE {name} ALTER COLUMN "{column}" TYPE {type_}')
 
 
 def ensure_mart_table(con, name: str, params: dict) -> None:
