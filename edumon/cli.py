@@ -88,6 +88,8 @@ def _run_app(call) -> None:
             _err(shell_ru.usage_error_text(exc))
         elif "Abort" in names:
             _err("Прервано.")
+        elif "IngestError" in names and not _debug():  # the load's own report: file, row, column, rule
+            _err(f"Ошибка загрузки данных:\n{exc}")
         elif "ClickException" in names:
             _err("Ошибка: " + shell_ru.error_message(exc))
         elif _debug():

@@ -93,9 +93,20 @@ def exclusive_warehouse(warehouse: str, run_id: str, settings: dict):
         log.warning(f"Хранилище {Path(warehouse).resolve()} занято: {holder_text(holder)}. "
                     f"Ждём до {wait:g} с.")
 
-    with prefect_warehouse_limit(str(settings.get("prefect_concurrency_limit", "") or ""), wait):
+    with prefect_warehouse_limit(warehouse_limit_name(settings.get("prefect_concurrency_limit"), warehouse), wait):
         with warehouse_lock(warehouse, run_id, wait, on_wait=waiting):
             yield
+
+
+def warehouse_limit_name(prefix: str | None, warehouse: str) -> str:
+    """One limit per warehouse file (the regions' partitions, each with its own warehouse,
+    still run in parallel): the configured prefix and a short hash of the absolute path."""
+    import hashlib
+
+    if not prefix:
+        return ""
+    digest = hashlib.sha256(str(Path(warehouse).resolve()).encode("utf-8")).hexdigest()[:12]
+    return f"{prefix}-{digest}"
 
 
 def _prefect_server_configured() -> bool:
