@@ -20,7 +20,8 @@ run_app = typer.Typer(help="Запустить цикл мониторинга �
 app.add_typer(run_app, name="run")
 
 AY_HELP = "Учебный год по году начала: 2023 — это 2023/2024 учебный год."
-INBOX_HELP = "Папка с выгрузками: inbox/<год>/<источник>/*.xlsx|csv, inbox/schools/ — реестр."
+INBOX_HELP = ("Папка с выгрузками: inbox/<год>/<источник>/*.xlsx|csv, inbox/schools/ — реестр; или "
+              "s3://корзина/префикс, куда выгрузки поступают (скачиваются только новые и изменённые).")
 STORE_HELP = ("Куда публиковать: папка (по умолчанию var/store) или s3://корзина/префикс "
               "(адрес сервера и ключи — в переменных окружения EDUMON_S3_ENDPOINT, AWS_ACCESS_KEY_ID, "
               "AWS_SECRET_ACCESS_KEY); несколько мест — через запятую.")
@@ -65,12 +66,12 @@ def generate_cmd(
     _ = planted
 
 
-def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, config: Path | None):
+def _run(flow_name: str, ay: int, inbox: str, store: str, warehouse: Path, config: Path | None):
     _prefect_defaults()
     from flows.backfill import CYCLE_FLOWS as flows
     from tasks.ingest import IngestError
 
-    if not inbox.is_dir():
+    if not inbox.startswith("s3://") and not Path(inbox).is_dir():
         typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
         raise typer.Exit(2)
     try:
@@ -81,8 +82,9 @@ def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, conf
         raise typer.Exit(1)
     for m in result["manifests"]:
         typer.echo(f"Опубликовано (манифест): {m}")
-    for mun in sorted({m.split('/')[1] for m in result["manifests"]}):
-        typer.echo(f"Все документы: {mun}: reports/{mun}/{ay}/index.html")
+    for mun, links in sorted(result.get("links", {}).items()):   # one address per store
+        for link in links:
+            typer.echo(f"Все документы: {mun}: {link}")
     typer.echo(f"Хранилище: {store}")
     return result
 
@@ -90,7 +92,7 @@ def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, conf
 def _cycle_command(name: str, doc: str):
     def command(
         ay: int = typer.Option(..., "--ay", help=AY_HELP),
-        inbox: Path = typer.Option(..., "--inbox", help=INBOX_HELP),
+        inbox: str = typer.Option(..., "--inbox", help=INBOX_HELP),
         store: str = typer.Option("var/store", "--store", help=STORE_HELP),
         warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse", help=WAREHOUSE_HELP),
         config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -112,7 +114,7 @@ def backfill_cmd(
     years: str = typer.Option(..., "--years", help="Учебные годы по году начала: 2019-2023 (включительно)."),
     cycles: str = typer.Option("september,october,january,june", "--cycles",
                                help="Циклы через запятую: september, october, january, june."),
-    inbox: Path = typer.Option(..., "--inbox", help=INBOX_HELP),
+    inbox: str = typer.Option(..., "--inbox", help=INBOX_HELP),
     store: str = typer.Option("var/store", "--store", help=STORE_HELP),
     warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse", help=WAREHOUSE_HELP),
     config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -126,7 +128,7 @@ def backfill_cmd(
         plan = backfill_plan(first, last, chosen)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
-    if not inbox.is_dir():
+    if not inbox.startswith("s3://") and not Path(inbox).is_dir():
         typer.echo(f"Ошибка: папка с выгрузками не найдена: {inbox}", err=True)
         raise typer.Exit(2)
     _prefect_defaults()
@@ -201,11 +203,9 @@ def demo_cmd(
     for cycle in result["results"]:
         for m in result["results"][cycle]["manifests"]:
             typer.echo(f"  {m}")
-    indexes = sorted({f"reports/{m.split('/')[1]}/{m.split('/')[2]}/index.html"
-                      for c in result["results"].values() for m in c["manifests"]})
-    for location in result["store"].split(","):
-        for page in indexes:
-            typer.echo(f"Откройте: {location.rstrip('/')}/{page}")
+    pages = sorted({link for c in result["results"].values() for ls in c.get("links", {}).values() for link in ls})
+    for link in pages:   # one address per store: file:// for a folder, http(s):// for a bucket
+        typer.echo(f"Откройте: {link}")
 
 
 def main():  # pragma: no cover
