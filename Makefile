@@ -8,15 +8,26 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup office demo test bench clean
+.PHONY: setup setup-test setup-bench office browser demo test bench clean
 
+# runtime only (what `make demo` and a worker need); tests and benchmarks add their extras
 setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+setup-bench: $(VENV)/.installed-bench
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен $(PYTHON)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(BIN)/pip install -q -r requirements-test.lock
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test requirements-bench.lock
+	$(BIN)/pip install -q -r requirements-bench.lock
 	touch $@
 
 demo: setup
@@ -34,13 +45,24 @@ office:
 	      || echo "Не удалось установить LibreOffice: тесты конвертации DOCX будут пропущены"; \
 	  else echo "Нет LibreOffice (нужен root для apt): тесты конвертации DOCX будут пропущены"; fi; }
 
-test: setup office
+# Headless Chromium (Debian's chromium-headless-shell) for the tests that open published
+# pages as an official would; installed with apt when missing and we are root.
+browser:
+	@command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Устанавливаю chromium-headless-shell (apt)…"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	        chromium-headless-shell; } >/dev/null 2>&1 \
+	      || echo "Не удалось установить Chromium: тесты в браузере будут пропущены"; \
+	  else echo "Нет Chromium (нужен root для apt): тесты в браузере будут пропущены"; fi; }
+
+test: setup-test office browser
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q
 
 # Long (see docs/benchmarks.md). First edumon's September data path against its pandas and
 # plain-DuckDB peers (the three ШНОР lists must be equal; ratios per scale), then the stages.
-bench: setup
+bench: setup-bench
 	$(BIN)/python -m bench.compare --scales region,country --repeats 3 --country-repeats 1
 	$(BIN)/python -m bench.run --scales municipality,region --repeats 3
 	$(BIN)/python -m bench.run --scales region --repeats 3 --ingest bulk --no-prefect

@@ -152,7 +152,8 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Показыват�
 app.add_typer(run_app, name="run")
 
 AY_HELP = "Учебный год по году начала: 2023 — это 2023/2024 учебный год."
-INBOX_HELP = "Папка с выгрузками: inbox/<год>/<источник>/*.xlsx|csv, inbox/schools/ — реестр."
+INBOX_HELP = ("Папка с выгрузками: inbox/<год>/<источник>/*.xlsx|csv, inbox/schools/ — реестр; или "
+              "s3://корзина/префикс, куда выгрузки поступают (скачиваются только новые и изменённые).")
 STORE_HELP = ("Куда публиковать: папка (по умолчанию var/store) или s3://корзина/префикс "
               "(адрес сервера и ключи — в переменных окружения EDUMON_S3_ENDPOINT, AWS_ACCESS_KEY_ID, "
               "AWS_SECRET_ACCESS_KEY); несколько мест — через запятую.")
@@ -254,25 +255,30 @@ def _write_report(report: Path | None, first: Path, data: bytes) -> Path:
           "не доступны для записи. Укажите файл: --report ПУТЬ.xlsx")
 
 
-def _check_inbox(inbox: Path) -> None:
-    if not inbox.is_dir():
-        _fail(f"папка с выгрузками не найдена: {inbox.resolve()}")
+def _inbox_arg(inbox: str) -> str:
+    """A folder as an absolute path; an s3:// landing prefix as it is."""
+    return inbox if inbox.startswith("s3://") else str(Path(inbox).resolve())
 
 
-def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, config: Path | None):
+def _check_inbox(inbox: str) -> None:
+    if not inbox.startswith("s3://") and not Path(inbox).is_dir():
+        _fail(f"папка с выгрузками не найдена: {Path(inbox).resolve()}")
+
+
+def _run(flow_name: str, ay: int, inbox: str, store: str, warehouse: Path, config: Path | None):
     _check_inbox(inbox)
     _prefect_defaults()
     from flows.backfill import CYCLE_FLOWS as flows
 
     _quiet_prefect_tracebacks()
-    result = flows[flow_name](ay=ay, inbox=str(inbox.resolve()), store=store, warehouse=str(warehouse.resolve()),
+    result = flows[flow_name](ay=ay, inbox=_inbox_arg(inbox), store=store, warehouse=str(warehouse.resolve()),
                               config=str(config.resolve()) if config else None)
     for m in result["manifests"]:
         for where in _locations(store, m):
             typer.echo(f"Опубликовано (манифест): {where}")
-    for mun in sorted({m.split('/')[1] for m in result["manifests"]}):
-        for where in _locations(store, f"reports/{mun}/{ay}/index.html"):
-            typer.echo(f"Все документы: {mun}: {where}")
+    for mun, links in sorted(result.get("links", {}).items()):   # one address per store
+        for link in links:
+            typer.echo(f"Все документы: {mun}: {link}")
     typer.echo(f"Хранилище: {', '.join(_locations(store, ''))}")
     return result
 
@@ -280,7 +286,7 @@ def _run(flow_name: str, ay: int, inbox: Path, store: str, warehouse: Path, conf
 def _cycle_command(name: str, doc: str):
     def command(
         ay: int = typer.Option(..., "--ay", help=AY_HELP),
-        inbox: Path = typer.Option(..., "--inbox", help=INBOX_HELP),
+        inbox: str = typer.Option(..., "--inbox", help=INBOX_HELP),
         store: str = typer.Option("var/store", "--store", help=STORE_HELP),
         warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse", help=WAREHOUSE_HELP),
         config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -302,7 +308,7 @@ def backfill_cmd(
     years: str = typer.Option(..., "--years", help="Учебные годы по году начала: 2019-2023 (включительно)."),
     cycles: str = typer.Option("september,october,january,june", "--cycles",
                                help="Циклы через запятую: september, october, january, june."),
-    inbox: Path = typer.Option(..., "--inbox", help=INBOX_HELP),
+    inbox: str = typer.Option(..., "--inbox", help=INBOX_HELP),
     store: str = typer.Option("var/store", "--store", help=STORE_HELP),
     warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse", help=WAREHOUSE_HELP),
     config: Path = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -321,7 +327,7 @@ def backfill_cmd(
     from flows.backfill import backfill
 
     _quiet_prefect_tracebacks()
-    result = backfill(from_ay=first, to_ay=last, cycles=chosen, inbox=str(inbox.resolve()), store=store,
+    result = backfill(from_ay=first, to_ay=last, cycles=chosen, inbox=_inbox_arg(inbox), store=store,
                       warehouse=str(warehouse.resolve()), config=str(config.resolve()) if config else None)
     typer.echo(f"Пересчитано циклов: {len(result['runs'])} из {len(plan)}. "
                f"Публикации: {', '.join(_locations(store, ''))}")
@@ -385,11 +391,9 @@ def demo_cmd(
     for cycle in result["results"]:
         for m in result["results"][cycle]["manifests"]:
             typer.echo(f"  {_locations(result['store'], m)[0]}")
-    indexes = sorted({f"reports/{m.split('/')[1]}/{m.split('/')[2]}/index.html"
-                      for c in result["results"].values() for m in c["manifests"]})
-    for page in indexes:
-        for where in _locations(result["store"], page):
-            typer.echo(f"Откройте: {where}")
+    pages = sorted({link for c in result["results"].values() for ls in c.get("links", {}).values() for link in ls})
+    for link in pages:   # one address per store: file:// for a folder, http(s):// for a bucket
+        typer.echo(f"Откройте: {link}")
 
 
 def main():  # pragma: no cover

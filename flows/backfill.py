@@ -28,7 +28,7 @@ CYCLE_TITLES = {"september": "сентябрь", "october": "октябрь", "j
 
 @flow(name="backfill", flow_run_name=backfill_run_name, log_prints=True)
 def backfill(from_ay: int, to_ay: int, cycles: list[CycleName] = list(CYCLE_ORDER),
-             inbox: str = "var/demo/inbox", store: str = "var/store",
+             inbox: str | None = None, store: str = "var/store",
              warehouse: str = "var/warehouse.duckdb", config: str | None = None) -> dict:
     """Пересчёт за несколько учебных лет: циклы запускаются в календарном порядке.
 
@@ -36,7 +36,7 @@ def backfill(from_ay: int, to_ay: int, cycles: list[CycleName] = list(CYCLE_ORDE
         from_ay: Первый учебный год по году начала (2019 — это 2019/2020).
         to_ay: Последний учебный год по году начала (включительно).
         cycles: Какие циклы пересчитать: september (сентябрь), october (октябрь), january (январь), june (июнь).
-        inbox: Папка с выгрузками (inbox/<год>/<источник>/…).
+        inbox: Папка с выгрузками (inbox/<год>/<источник>/…); или s3://корзина/префикс, куда они поступают. Пусто — EDUMON_INBOX работника (по умолчанию var/inbox).
         store: Куда публиковать: папка или s3://корзина/префикс.
         warehouse: Файл хранилища DuckDB.
         config: Файл правил муниципалитета (TOML), дополняет правила по умолчанию.

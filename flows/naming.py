@@ -5,6 +5,7 @@ last segment, skipping generic names (`inbox`, `demo`), e.g. `/data/mo01/inbox` 
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 
@@ -16,7 +17,8 @@ GENERIC = {"inbox", "demo", "var", "data", "exports", "landing", "cache", "inbox
 
 
 def place(inbox: str | None) -> str:
-    parts = [p for p in re.split(r"[/\\]+", str(inbox or "").removeprefix("s3://")) if p]
+    inbox = inbox or os.environ.get("EDUMON_INBOX") or ""
+    parts = [p for p in re.split(r"[/\\]+", str(inbox).removeprefix("s3://")) if p]
     for part in reversed(parts):
         label = re.sub(r"[^a-z0-9_-]+", "-", part.lower()).strip("-")
         if label and label not in GENERIC and not re.fullmatch(r"\d{4}", label):

@@ -171,10 +171,15 @@ def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config
 
 
 @task(name="pull-inbox", task_run_name="pull-inbox", cache_policy=NO_CACHE)
-def pull_inbox(inbox: str, cache: str | None = None) -> str:
+def pull_inbox(inbox: str | None, cache: str | None = None) -> str:
     """An `s3://bucket/prefix` landing prefix is pulled into a local cache laid out as the
-    inbox (only new or changed objects, tasks/pull.py); a folder is used as it is."""
+    inbox (only new or changed objects, tasks/pull.py); a folder is used as it is. No
+    inbox (a deployment's default) means the worker's `EDUMON_INBOX`, else `var/inbox`."""
+    inbox = pull.default_inbox(inbox)
     if not pull.is_remote(inbox):
+        if not Path(inbox).is_dir():
+            raise FileNotFoundError(f"Папка с выгрузками не найдена: {Path(inbox).resolve()}. Укажите параметр "
+                                    "inbox (папка или s3://корзина/префикс) или переменную EDUMON_INBOX работника.")
         return inbox
     rep = pull.pull(inbox, cache)
     _logger().info(f"Выгрузки из {inbox}: скачано {len(rep.downloaded)}, без изменений {rep.unchanged}, "

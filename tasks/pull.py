@@ -34,6 +34,11 @@ class PullReport:
     unchanged: int = 0
 
 
+def default_inbox(inbox: str | None) -> str:
+    """The inbox a run reads: the one given, else the worker's `EDUMON_INBOX`, else `var/inbox`."""
+    return str(inbox) if inbox else (os.environ.get("EDUMON_INBOX") or "var/inbox")
+
+
 def is_remote(inbox: str) -> bool:
     return str(inbox).startswith("s3://")
 
