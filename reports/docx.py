@@ -135,14 +135,15 @@ def _table(doc, el):
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         if is_head:
             _repeat_header(row)
+        row_cells = row.cells
         i = 0
         for c in r:
             if c.tag not in ("td", "th"):
                 continue
             span = int(c.get("colspan", 1))
-            cell = row.cells[i]
+            cell = row_cells[i]  # row.cells walks the whole grid on every call: read it once
             if span > 1:
-                cell = cell.merge(row.cells[i + span - 1])
+                cell = cell.merge(row_cells[i + span - 1])
             par = cell.paragraphs[0]
             par.paragraph_format.first_line_indent = Cm(0)
             par.alignment = (WD_ALIGN_PARAGRAPH.RIGHT if "num" in _classes(c)
@@ -166,11 +167,17 @@ def _column_widths(table, rows, ncols, total_cm=None):
     widths = layout.column_widths([[(c.text_content(), span) for c, span in r] for r in rows], ncols,
                                   total_cm or _text_width[0])
     table.autofit = False
-    for i, col in enumerate(table.columns):  # the grid is what LibreOffice reads
-        col.width = Cm(widths[i])
-    for row in table.rows:
-        for i, cell in enumerate(row.cells[:ncols]):
-            cell.width = Cm(widths[i])
+    grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    for i, col in enumerate(grid):  # the grid is what LibreOffice reads
+        col.set(qn("w:w"), str(int(Cm(widths[i]).twips)))
+    for tr in table._tbl.findall(qn("w:tr")):  # and each cell's own width, what Word reads
+        i = 0
+        for tc in tr.findall(qn("w:tc")):
+            span_el = tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan"))
+            span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
+            tc.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(int(Cm(sum(widths[i:i + span])).twips)))
+            tc.tcPr.get_or_add_tcW().set(qn("w:type"), "dxa")
+            i += span
 
 
 def _block(doc, el):
