@@ -44,7 +44,10 @@ def _inline(par, node, bold=False, italic=False, size=None, skip_text=False):
         if not text:
             return
         r = par.add_run(" ".join(text.split("\n")) if "\n" in text else text)
-        r.bold, r.italic = b or None, i or None
+        if b:  # only what differs from the style: each setter walks the run's XML
+            r.bold = True
+        if i:
+            r.italic = True
         if size:
             r.font.size = size
 
