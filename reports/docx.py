@@ -215,6 +215,11 @@ def _block(doc, el):
         _lead_trim(par)
         par.paragraph_format.space_after = Pt(12)
         return
+    if tag == "div" and "cover" in cls:  # the covering letter: its own page
+        for child in el:
+            _block(doc, child)
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        return
     if tag == "div" and "closing" in cls:
         # the last paragraph of the text, the note, the signature and the executor stay on
         # one page
