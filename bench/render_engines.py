@@ -5,7 +5,8 @@ from (docs/documents.md has the figures and the pages).
 
 Measures the median wall and CPU time of: WeasyPrint (HTML → PDF, today's path), the
 python-docx walker (HTML → DOCX, today's path), pandoc (HTML → DOCX with a reference.docx),
-pandoc + Typst (HTML → Typst → PDF, in-process compile) and LibreOffice (DOCX → PDF), and
+pandoc + Typst (HTML → Typst → PDF, in-process compile), our own HTML → Typst writer
+(reports/typst_pdf.py, the default) and LibreOffice (DOCX → PDF), and
 writes each output and its pages as PNG (pdftoppm) to look at.
 """
 
@@ -113,6 +114,10 @@ def main() -> None:
         pdocx, w, c = _timed(lambda: pandoc_docx(html, work), a.repeat)
         (a.out / "pandoc.docx").write_bytes(pdocx)
         results["pandoc_docx"] = {"wall_s": w, "cpu_s": c}
+        from reports.typst_pdf import html_to_pdf as typst_writer_pdf
+
+        own, w, c = _timed(lambda: typst_writer_pdf(html), a.repeat)
+        results["typst_writer_pdf"] = {"wall_s": w, "cpu_s": c, "pages": pages(own, a.out, "typst-writer")}
         tpdf, w, c = _timed(lambda: pandoc_typst_pdf(html, work), a.repeat)
         results["pandoc_typst_pdf"] = {"wall_s": w, "cpu_s": c, "pages": pages(tpdf, a.out, "typst")}
         if shutil.which("soffice"):

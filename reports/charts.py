@@ -22,9 +22,11 @@ plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "svg.hashsalt
                      "axes.spines.top": False, "axes.spines.right": False})
 
 
-def _png(fig) -> bytes:
+def _png(fig, margins: dict | None = None) -> bytes:
+    """Fixed margins instead of bbox_inches="tight" (which draws the figure twice)."""
+    fig.subplots_adjust(**(margins or {}))
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 
@@ -69,7 +71,8 @@ def grouped_shares(categories: list[str], series: dict[str, list[float | None]],
     fig, ax = plt.subplots(figsize=(6.6, 3.2))
     _bars(ax, categories, series, lambda v: number(v, 1))
     ax.set_xticks(range(len(categories)))
-    ax.set_xticklabels([_wrap(c, 12) for c in categories], fontsize=6.5)
+    # narrower wrapping the more categories share the axis: labels never run into each other
+    ax.set_xticklabels([_wrap(c, max(5, 66 // max(len(categories), 1))) for c in categories], fontsize=6.5)
     top = max([v for vs in series.values() for v in vs if v is not None] or [1])
     ax.set_ylim(0, top * 1.25 + 1)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0)))
@@ -77,7 +80,7 @@ def grouped_shares(categories: list[str], series: dict[str, list[float | None]],
     ax.set_title(title, fontsize=9)
     if len(series) > 1:
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _png(fig)
+    return _png(fig, {"left": 0.08, "right": 0.84 if len(series) > 1 else 0.98, "bottom": 0.2, "top": 0.9})
 
 
 def counts_by_year(categories: list[str], series: dict[str, list[int]], title: str,
@@ -97,11 +100,18 @@ def counts_by_year(categories: list[str], series: dict[str, list[int]], title: s
     if len(series) > 1:
         handles, names = ax.get_legend_handles_labels()
         ax.legend(handles[::-1], names[::-1], fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _png(fig)
+    height = fig.get_figheight()
+    return _png(fig, {"left": 0.3, "right": 0.84 if len(series) > 1 else 0.97,
+                      "bottom": 0.55 / height, "top": 1 - 0.35 / height})
 
 
 def horizontal_counts(labels: list[str], values: list[int], title: str, xlabel: str = "число школ") -> bytes:
     return counts_by_year(labels, {"": values}, title, xlabel)
+
+
+# plan statuses by their printed names (reports/labels.py PLAN_STATUSES): overdue is red
+STATUS_COLOURS = {"выполнено": "#2ca25f", "в процессе выполнения": "#9ecae1", "запланировано": "#d9d9d9",
+                  "просрочено": "#de2d26", "не принимали участие": "#fdae6b"}
 
 
 def stacked_statuses(categories: list[str], series: dict[str, list[int]], title: str,
@@ -111,9 +121,9 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
     fig, ax = plt.subplots(figsize=(6.6, 0.5 * max(len(categories), 2) + 1.2))
     ys = list(range(len(categories)))[::-1]
     left = [0] * len(categories)
-    colours = ["#2ca25f", "#9ecae1", "#d9d9d9", "#de2d26", "#fdae6b"]
     for i, (name, values) in enumerate(series.items()):
-        bars = ax.barh(ys, values, left=left, label=name, color=colours[i % len(colours)])
+        bars = ax.barh(ys, values, left=left, label=name,
+                       color=STATUS_COLOURS.get(name, PALETTE[i % len(PALETTE)]))
         for b, v in zip(bars, values):
             if v:
                 ax.annotate(number(v), (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2),
@@ -125,5 +135,7 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0)))
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=min(len(series), 3))
-    return _png(fig)
+    height = fig.get_figheight()
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.9 / height),
+              ncol=min(len(series), 3))
+    return _png(fig, {"left": 0.32, "right": 0.97, "bottom": 1.15 / height, "top": 1 - 0.35 / height})

@@ -44,7 +44,10 @@ def _inline(par, node, bold=False, italic=False, size=None, skip_text=False):
         if not text:
             return
         r = par.add_run(" ".join(text.split("\n")) if "\n" in text else text)
-        r.bold, r.italic = b or None, i or None
+        if b:  # only what differs from the style: each setter walks the run's XML
+            r.bold = True
+        if i:
+            r.italic = True
         if size:
             r.font.size = size
 
@@ -135,14 +138,15 @@ def _table(doc, el):
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         if is_head:
             _repeat_header(row)
+        row_cells = row.cells
         i = 0
         for c in r:
             if c.tag not in ("td", "th"):
                 continue
             span = int(c.get("colspan", 1))
-            cell = row.cells[i]
+            cell = row_cells[i]  # row.cells walks the whole grid on every call: read it once
             if span > 1:
-                cell = cell.merge(row.cells[i + span - 1])
+                cell = cell.merge(row_cells[i + span - 1])
             par = cell.paragraphs[0]
             par.paragraph_format.first_line_indent = Cm(0)
             par.alignment = (WD_ALIGN_PARAGRAPH.RIGHT if "num" in _classes(c)
@@ -166,11 +170,17 @@ def _column_widths(table, rows, ncols, total_cm=None):
     widths = layout.column_widths([[(c.text_content(), span) for c, span in r] for r in rows], ncols,
                                   total_cm or _text_width[0])
     table.autofit = False
-    for i, col in enumerate(table.columns):  # the grid is what LibreOffice reads
-        col.width = Cm(widths[i])
-    for row in table.rows:
-        for i, cell in enumerate(row.cells[:ncols]):
-            cell.width = Cm(widths[i])
+    grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    for i, col in enumerate(grid):  # the grid is what LibreOffice reads
+        col.set(qn("w:w"), str(int(Cm(widths[i]).twips)))
+    for tr in table._tbl.findall(qn("w:tr")):  # and each cell's own width, what Word reads
+        i = 0
+        for tc in tr.findall(qn("w:tc")):
+            span_el = tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan"))
+            span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
+            tc.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(int(Cm(sum(widths[i:i + span])).twips)))
+            tc.tcPr.get_or_add_tcW().set(qn("w:type"), "dxa")
+            i += span
 
 
 def _block(doc, el):
@@ -204,6 +214,11 @@ def _block(doc, el):
             _inline(par, part)
         _lead_trim(par)
         par.paragraph_format.space_after = Pt(12)
+        return
+    if tag == "div" and "cover" in cls:  # the covering letter: its own page
+        for child in el:
+            _block(doc, child)
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         return
     if tag == "div" and "closing" in cls:
         # the last paragraph of the text, the note, the signature and the executor stay on

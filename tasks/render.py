@@ -1,12 +1,12 @@
 """Render the documents of a cycle: per municipality, the справка, the addressed
-recommendations per school (адресные рекомендации) and, where the plan of measures is
-tracked, its execution report (seed 000).
+recommendations per school (адресные рекомендации), where the plan of measures is
+tracked its execution report (seed 000), and the technical page beside them.
 
-One data context per document feeds one jinja2 template; its HTML is the published
-HTML, WeasyPrint prints it to PDF and `reports/docx.py` turns it into an editable DOCX.
-This module only gathers what a template shows (rows from the marts, the rule values
-from the configuration for the sentences of method, measures from the recommendation
-catalogue, charts); templates only format.
+`cycle_data` reads each mart and each document query (sql/report_*.sql) once per cycle
+for every municipality; a context per municipality feeds one jinja2 template per
+document; its HTML is the published HTML, `reports/typst_pdf.py` (or WeasyPrint) prints
+it to PDF and `reports/docx.py` turns it into an editable DOCX. Municipalities render in
+worker processes sized to the cores. Templates only format; docs/documents.md.
 """
 
 from __future__ import annotations
@@ -77,12 +77,6 @@ def _records(con, sql: str, args: list) -> list[dict]:
 def _table_exists(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                        [name]).fetchone()[0] > 0
-
-
-def municipalities(con, ay: int, mart: str) -> list[dict]:
-    return _records(con, f"""
-        SELECT DISTINCT municipality_code, municipality_name FROM {mart}
-        WHERE ay = ? ORDER BY municipality_code""", [ay])
 
 
 # -- the recommendation catalogue ---------------------------------------------------------
@@ -205,10 +199,6 @@ def _plan_for(data: dict, mun: str, key: str = "plan") -> list[dict]:
 
 
 # -- September: ШНОР ----------------------------------------------------------------------
-
-def _named(rows: list[dict], names: dict[str, str]) -> list[dict]:
-    return [dict(r, short_name=r.get("short_name") or names.get(r["school_code"], r["school_code"])) for r in rows]
-
 
 def _trend_lists(rows: list[dict]) -> dict:
     return {k: [r for r in rows if r["trend"] == k] for k in ("better", "worse", "same", "no_data")}

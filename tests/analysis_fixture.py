@@ -63,9 +63,9 @@ def prevention_inbox(root: Path) -> Path:
     return root
 
 
-def render_cycle(tmp: Path, cycle: str, inbox: Path, formats=("html",)) -> dict[str, bytes]:
+def render_cycle(tmp: Path, cycle: str, inbox: Path, formats=("html",), report: dict | None = None) -> dict[str, bytes]:
     con, cfg = compute(inbox, tmp / f"{cycle}.duckdb", cycle, AY,
-                       overrides={"report": {"formats": list(formats)}})
+                       overrides={"report": {"formats": list(formats), **(report or {})}})
     run = {"run_id": f"run-{cycle}-analysis", "definitions_version": cfg.definitions_version,
            "small_group_below": cfg["privacy"]["small_group_below"]}
     try:

@@ -65,3 +65,15 @@ def test_january_names_the_schools_without_a_prevention_system_and_recommends_ea
     assert "1. МБОУ «Школа Б»" in rec and "Лицей" not in rec
     assert "Утвердить локальным актом внутришкольную систему профилактики" in rec
     assert "Разработать индивидуальные образовательные маршруты (ИОМ) для всех слабоуспевающих" in rec
+
+
+def test_cover_letter_and_a_municipality_s_own_date_and_number_come_from_configuration(tmp_path):
+    docs = render_cycle(tmp_path, "january", prevention_inbox(tmp_path / "inbox"), report={
+        "cover_letter": {"enabled": True, "addressee": "Руководителям общеобразовательных организаций",
+                         "pages": "5"},
+        "municipalities": {"mo1": {"dates": {"january": "2024-01-25"}, "numbers": {"january": "24-Исх-3168"}}}})
+    t = text(docs[f"reports/mo1/{AY}/january/spravka.html"])
+    assert t.startswith("Управление образования 25 января 2024 г. № 24-Исх-3168 "
+                        "Руководителям общеобразовательных организаций Уважаемые руководители!")
+    assert "Приложение: на 5 л. в 1 экз." in t
+    assert t.count("25 января 2024 г.") == 2  # the letter and the справка it covers

@@ -125,5 +125,7 @@ def test_quality_checkpoint_results_are_published_and_in_the_annex(published):
     shnor = {r["expectation"]: r["success"] for r in body["results"] if r["table"] == "shnor"}
     assert shnor["expect_compound_columns_to_be_unique"] is True
     assert shnor["expect_column_distinct_values_to_contain_set"] is True
-    html = document_file(store, "mo1", "october", "spravka.html").read_text(encoding="utf-8")
-    assert "Приложение. Проверки качества рассчитанных таблиц" in html
+    # issue 10: the checkpoint is on the technical page published beside the справка, not in it
+    html = document_file(store, "mo1", "october", "technical.html").read_text(encoding="utf-8")
+    assert "Проверки качества рассчитанных таблиц" in html
+    assert "Проверки качества" not in document_file(store, "mo1", "october", "spravka.html").read_text(encoding="utf-8")
