@@ -84,7 +84,8 @@ def bench_scale(scale: str, repeats: int, seed: int = 7, timeout: float = 3600, 
               "repeats": repeats, "machine": machine(), "data": info, "shnor_schools": len(first),
               "lists_equal": True, "summary": summary, "ratios": ratios, "edumon_stages_seconds": stages,
               "edumon_stages_cpu_seconds": stage_cpu, "runs": runs,
-              "command": f"python -m bench.compare --scales {scale} --repeats {repeats}",
+              "command": f"python -m bench.compare --scales {scale} "
+                         f"--{'country-repeats' if scale == 'country' else 'repeats'} {repeats}",
               "results_file": str(results_file.relative_to(ROOT))}
     RESULTS.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False))
