@@ -24,7 +24,6 @@ LAYERS = {
 # each entry is (importer, imported). Remove an entry when its import is gone; the test
 # fails on any other violation.
 KNOWN = {
-    ("schemas.contracts", "tasks.read"),   # contracts use tasks.read.Formula (schemas → tasks)
     ("tasks.read", "tasks.fisoko"),        # read ↔ fisoko: read dispatches to the ФИС ОКО reader,
     ("tasks.fisoko", "tasks.read"),        # fisoko uses read's RawTable and find_header
 }
