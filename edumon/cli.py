@@ -380,13 +380,17 @@ def demo_cmd(
     root: Path = typer.Option(Path("var"), "--root", help="Рабочая папка демонстрации."),
     store: str = typer.Option(None, "--store", help=STORE_HELP + " По умолчанию <root>/store."),
 ):
-    """Демонстрация: пример муниципалитета (30 школ, 5 лет) и циклы последнего года."""
+    """Демонстрация: пример муниципалитета (30 школ, 5 лет), пересчёт двух предыдущих лет и циклы последнего года."""
     _prefect_defaults()
     from flows.demo import demo
 
     _quiet_prefect_tracebacks()
     result = demo(root=str(root), store=store)
     typer.echo("")
+    if result.get("backfilled"):
+        b = result["backfilled"]
+        typer.echo(f"Пересчитаны предыдущие учебные годы {b['from_ay']}/{b['from_ay'] + 1} — "
+                   f"{b['to_ay']}/{b['to_ay'] + 1}: циклов {len(b['runs'])}.")
     typer.echo("Готово. Опубликовано (HTML, DOCX, PDF, XLSX, манифесты):")
     for cycle in result["results"]:
         for m in result["results"][cycle]["manifests"]:
