@@ -46,6 +46,7 @@ from tasks.read import RawTable, ReadError, display_name, read_csv_arrow, read_t
 from tasks.registry_check import code_candidates, code_finding
 from tasks.header_repair import duplicate_header_problems
 from tasks.warehouse import raw_table
+from tasks import progress
 
 STAGE = "__bulk_stage"
 _CHECK_RANK = {"not_nullable": 0, "greater_than_or_equal_to": 1, "less_than_or_equal_to": 2}
@@ -101,7 +102,7 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     parse_problems: list[tuple] = []  # (sort key, Problem): file by file, as the pandas path reports them
     contract: list[tuple] = []  # (sort key, Problem) of the row-local contract
     batches: dict[tuple, list[_Sheet]] = {}  # Parquet files of one shape, staged together
-    for f in files:
+    for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
             sheets = _sheets_of(f, name, source, ing)

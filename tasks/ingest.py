@@ -33,7 +33,7 @@ import pandas as pd
 
 from schemas.contracts import Problem, _as_text, marks_counts
 from schemas.sources import SOURCES, Source
-from tasks import bulk, fisoko
+from tasks import bulk, fisoko, progress
 from tasks.contract_check import bad_rows as _bad_rows
 from tasks.contract_check import contract_problems as _contract_problems_impl
 from tasks.errors import IngestError
@@ -116,7 +116,7 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
     ing = cfg["ingest"]
     res = CheckResult(source.name)
     frames, raws, headers = [], [], {}
-    for f in files:
+    for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
             tables = read_table(f, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing)

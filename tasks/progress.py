@@ -21,6 +21,31 @@ def enabled() -> bool:
         return False
 
 
+_current: "StageProgress | None" = None  # the bar of the cycle running in this process
+
+
+def track(items, total: int | None = None, what: str = ""):
+    """Iterate `items`, showing a second bar under the cycle's bar (files read, documents
+    rendered, objects uploaded) when one is on screen; otherwise just the items. The
+    cycle's steps run in this process (Prefect's task threads), so one bar serves them."""
+    bar = _current
+    if bar is None or bar._progress is None:
+        yield from items
+        return
+    if total is None:
+        try:
+            total = len(items)
+        except TypeError:
+            total = None
+    task = bar._progress.add_task(f"  {what}", total=total)
+    try:
+        for item in items:
+            yield item
+            bar._progress.advance(task)
+    finally:
+        bar._progress.remove_task(task)
+
+
 class StageProgress:
     """`with StageProgress(title, total) as bar: bar.start("ingest", "oo1"); … bar.done()`:
     each `start` completes the previous step and names the current one."""
@@ -38,6 +63,8 @@ class StageProgress:
                                       TimeElapsedColumn(), console=Console(stderr=True), transient=False)
             self._progress.start()
             self._task = self._progress.add_task(self.title, total=self.total)
+        global _current
+        _current = self
         return self
 
     def start(self, stage: str, detail: str = "") -> None:
@@ -57,5 +84,8 @@ class StageProgress:
             self._progress.update(self._task, completed=self.total, description=f"{self.title} — готово")
 
     def __exit__(self, *exc) -> None:
+        global _current
+        if _current is self:
+            _current = None
         if self._progress is not None:
             self._progress.stop()

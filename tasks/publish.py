@@ -34,7 +34,7 @@ import json
 import logging
 from pathlib import PurePosixPath
 
-from tasks import keys
+from tasks import keys, progress
 from tasks.storage import content_type, sha256_bytes
 
 log = logging.getLogger("edumon.publish")
@@ -77,7 +77,7 @@ def _upload(store, objects: dict[str, bytes], stats: dict, known: dict[str, str]
     """Upload into a version prefix; an object already there with the same sha256 is kept
     (`known`: key → sha256 of objects the current cycle manifest lists, not even asked)."""
     entries = []
-    for key, data in sorted(objects.items()):
+    for key, data in progress.track(sorted(objects.items()), what="выгрузка в хранилище"):
         e = entry(key, data)
         if (known or {}).get(key) != e["sha256"]:
             head = store.head(key)

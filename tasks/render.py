@@ -25,6 +25,7 @@ import yaml
 
 from edumon.config import ROOT, SQL_DIR, TEMPLATES_DIR, Config
 from reports import charts, labels, typography
+from tasks import progress
 
 DOCUMENT_TITLES = labels.DOCUMENT_TITLES
 PLAN_STATUSES = labels.PLAN_STATUSES
@@ -769,11 +770,12 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     docs: dict[str, bytes] = {}
     workers = _workers(cfg, len(jobs))
     if workers == 1:
-        for job in jobs:
+        for job in progress.track(jobs, what="справки муниципалитетов"):
             docs.update(render_municipality(job))
         return docs
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(render_municipality, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+        parts = pool.map(render_municipality, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+        for part in progress.track(parts, total=len(jobs), what="справки муниципалитетов"):
             docs.update(part)
     return docs
