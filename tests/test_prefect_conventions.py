@@ -100,7 +100,7 @@ def test_a_cycle_pulls_from_s3_with_block_credentials_and_names_its_runs(harness
     names = {t["name"] for t in tasks}
     # September 2023 reads the registry, ВПР of 2022, 2021 and 2020 (offsets −1…−3)
     assert {"pull-inbox", "ingest-schools", "ingest-vpr_stats-2020-2022", "ingest-gia-2020-2022",
-            "ingest-official_shnor-2023", "render-september-2023", "quality-september-2023",
+            "ingest-official_shnor-2022-2023", "render-september-2023", "quality-september-2023",
             "publish-september-2023"} <= names
     assert not any(re.fullmatch(r"ingest-source-\w+", n) for n in names)
 
