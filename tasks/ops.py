@@ -124,6 +124,8 @@ def _rows_word(n: int) -> str:
 
 def group_line(g: dict) -> str:
     """«в файле нет обязательного столбца «Код ОО» — во всех 2 612 строках файла «x.csv»»."""
+    if g["count"] == 1 and g.get("first"):   # one row: the message whole (row, column, value, rule)
+        return g["first"]
     where = f"файла «{g['file']}»" + (f", лист «{g['sheet']}»" if g["sheet"] else "")
     what = g["rule"] if not g["column"] or g["column"] in g["rule"] else f"столбец «{g['column']}»: {g['rule']}"
     if g["count"] and g["count"] == g["file_rows"] and "нет обязательного столбца" in g["rule"]:
