@@ -149,10 +149,10 @@ def test_debug_shows_the_traceback(tmp_path):
     out = edumon("run", "september", "--ay", "2023", "--inbox", tmp_path, "--warehouse", tmp_path / "w.duckdb",
                  "--store", tmp_path / "s", "--config", tmp_path / "нет.toml", "--debug")
     assert out.returncode == 1
-    assert "Traceback" in out.stderr and "FileNotFoundError" in out.stderr
+    assert "Traceback" in out.stderr and "ConfigError" in out.stderr
     quiet = edumon("run", "september", "--ay", "2023", "--inbox", tmp_path, "--warehouse", tmp_path / "w.duckdb",
                    "--store", tmp_path / "s", "--config", tmp_path / "нет.toml")
-    assert_clean_failure(quiet, f"Файл или папка не найдены ({tmp_path / 'нет.toml'}).")
+    assert_clean_failure(quiet, f"Файл правил муниципалитета не найден: {tmp_path / 'нет.toml'}")
 
 
 @contextlib.contextmanager
