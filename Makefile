@@ -56,9 +56,11 @@ browser:
 	      || echo "Не удалось установить Chromium: тесты в браузере будут пропущены"; \
 	  else echo "Нет Chromium (нужен root для apt): тесты в браузере будут пропущены"; fi; }
 
+# Test files run on three workers (most of the time is spent waiting for real servers and
+# `edumon` processes); each worker has its own PREFECT_HOME (tests/conftest.py).
 test: setup-test office browser
 	mkdir -p $(PREFECT_HOME)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile
 
 # Long (see docs/benchmarks.md). First edumon's September data path against its pandas and
 # plain-DuckDB peers (the three ШНОР lists must be equal; ratios per scale), then the stages.
