@@ -1,13 +1,15 @@
-"""The sample-data generator (edumon.generate): reproducible, in the shapes users receive,
-ingested without a rejected row, and with planted cases that the rules of seed 003
-(§2.1 ШНОР, §3.2 risk schools) find exactly as planted.json says.
+"""The sample-data generator (edumon.generate, the small engine of edumon/sample/):
+reproducible, in the shapes users receive, ingested without a rejected row, carrying the
+planted counts worked by hand here and nothing else near a threshold; and the hook of
+extra writers for new sources, called by both engines.
 
-The rules are recomputed here by hand from the raw landing tables, independently of
-`sql/`, so a failure points at the generator, not at the models.
+No rule is recomputed here: what the rules of seed 003 find in the planted cases is
+tests/test_planted_cases.py, on the real SQL, against hand-worked lists.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -154,11 +156,36 @@ def test_every_generated_file_ingests_without_rejections(warehouse):
         assert report.rows_loaded > 0, (name, ay)
 
 
-# --- the rules, by hand, on the raw landing tables ---------------------------------------
+# --- the planted design, by hand, in the raw landing tables ------------------------------
+# No rule is applied here: the tests check that the files carry the counts planted
+# (worked by hand below from edumon/sample/planted.py) and that every other figure stays
+# inside the clean bounds, far from every threshold. What the rules make of them is
+# tests/test_planted_cases.py, against hand-worked lists, on the real SQL.
+
+# (case, AY, procedure) → (participants, «2» / below the minimum), ГИА counted as first
+# attempts of current-year graduates in the main and reserve periods
+PLANTED_COUNTS = {
+    ("shnor_c1", 2022, "vpr_math_5"): (25, 10), ("shnor_c1", 2022, "oge_math"): (20, 7),
+    ("shnor_c2_any", 2022, "vpr_russian_6"): (20, 6), ("shnor_c2_any", 2021, "vpr_math_6"): (22, 8),
+    ("shnor_c2_same", 2022, "oge_russian"): (25, 8), ("shnor_c2_same", 2021, "oge_russian"): (24, 9),
+    ("near_miss", 2022, "vpr_math_5"): (24, 7), ("near_miss", 2022, "oge_math"): (24, 7),
+    ("retake_only", 2022, "oge_math"): (25, 5),
+    ("left_list", 2021, "vpr_math_5"): (20, 7), ("left_list", 2021, "ege_math_profile"): (12, 4),
+    ("left_list", 2020, "vpr_math_5"): (22, 7),
+    ("risk_results", 2022, "vpr_math_4"): (25, 5), ("risk_results", 2022, "vpr_russian_8"): (24, 6),
+    ("primary_two_high", 2022, "vpr_math_4"): (20, 5), ("primary_two_high", 2022, "vpr_russian_4"): (20, 4),
+    ("primary_one_high", 2022, "vpr_math_4"): (18, 5),
+}
+# The ФИОКО list of each AY, by design: 2023 (L) as planted; 2022 (L−1) the school that is
+# ШНОР in 2022 by design (left_list: two low in 2021); 2020 and 2021 have no two earlier
+# generated AYs, so nobody.
+OFFICIAL_LISTS = {2020: set(), 2021: set(), 2022: {"left_list"}, 2023: {"shnor_c1", "official_only"}}
+CLEAN_SHARE_MAX_PCT = 15  # the generator's clean bound (half the ШНОР threshold)
+
 
 def procedure_results(con, cfg, ay) -> dict[tuple[str, str], tuple[int, int]]:
-    """(school, procedure) → (participants, «2» or below minimum), seed 003 §2.1: ГИА counts
-    first attempts of current-year graduates in the main and reserve periods only."""
+    """(school, procedure) → (participants, «2» or below minimum): ВПР as the statistics say,
+    ГИА the first attempts of current-year graduates in the counted periods (seed 003 §2.1)."""
     results: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     vpr = con.execute("SELECT school_code, subject, grade, participants, mark2 FROM raw_vpr_stats WHERE ay = ?",
                       [ay]).fetchall()
@@ -182,81 +209,72 @@ def procedure_results(con, cfg, ay) -> dict[tuple[str, str], tuple[int, int]]:
     return {k: (n, low) for k, (n, low) in results.items()}
 
 
-def low_procedures(con, cfg, ay) -> dict[str, set[str]]:
-    low: dict[str, set[str]] = defaultdict(set)
-    for (school, proc), (n, k) in procedure_results(con, cfg, ay).items():
-        if proc in cfg["shnor"]["procedures"] and n and 100 * k >= cfg["shnor"]["low_share_pct"] * n:
-            low[school].add(proc)
-    return low
-
-
-def shnor_list(con, cfg, ay, reading) -> dict[str, str]:
-    """School → criterion ("1", "2", "1+2") for the schools on the list of AY."""
-    prev, prev2 = low_procedures(con, cfg, ay - 1), low_procedures(con, cfg, ay - 2)
-    listed = {}
-    for school in set(prev) | set(prev2):
-        c1 = len(prev[school]) >= cfg["shnor"]["criterion1_min_low_procedures"]
-        c2 = bool(prev[school] & prev2[school]) if reading == "same" else bool(prev[school] and prev2[school])
-        if c1 or c2:
-            listed[school] = "1+2" if c1 and c2 else "1" if c1 else "2"
-    return listed
-
-
-def risk_sections(con, cfg, ay) -> dict[str, list[str]]:
-    """School → flagged sections in October of AY (seed 003 §3.2)."""
-    risk = cfg["risk"]
-    vpr = procedure_results(con, cfg, ay - 1)
-    high = defaultdict(int)
-    for (school, proc), (n, k) in vpr.items():
-        if proc in risk["results_vpr_procedures"] and n and 100 * k >= risk["results_vpr_share2_pct_at_least"] * n:
-            high[school] += 1
-    ctx = con.execute("SELECT * FROM raw_context WHERE ay = ?", [ay]).df()
-    sections = {}
-    for r in ctx.to_dict("records"):
-        teachers, students = r["teachers_total"], r["students_total"]
-        flags = []
-        if any(not r[item] for item in risk["material_items"]):
-            flags.append("material")
-        if (100 * r["teachers_load_36plus"] > risk["staff_load36_share_pct_above"] * teachers
-                or 100 * r["teachers_no_subject_diploma"] > risk["staff_no_diploma_share_pct_above"] * teachers):
-            flags.append("staff")
-        if 100 * sum(r[c] for c in risk["contingent_items"]) > risk["contingent_sum_share_pct_above"] * students:
-            flags.append("contingent")
-        if (high[r["school_code"]] >= risk["results_vpr_min_procedures"]
-                or 100 * r["students_failing"] > risk["results_failing_share_pct_above"] * students):
-            flags.append("results")
-        sections[r["school_code"]] = flags
-    return sections
-
-
-def test_planted_cases_are_found_as_planted(inbox, warehouse):
+def test_the_files_carry_the_planted_counts_and_nothing_else_is_near_a_threshold(inbox, warehouse):
     _, planted = inbox
     con, _, cfg = warehouse
-    assert planted["ay"] == LAST
-    now_any, last_any = shnor_list(con, cfg, LAST, "any"), shnor_list(con, cfg, LAST - 1, "any")
-    now_same = shnor_list(con, cfg, LAST, "same")
-    official = {c for (c,) in con.execute("SELECT school_code FROM raw_official_shnor WHERE ay = ?",
-                                          [LAST]).fetchall()}
-    risk = risk_sections(con, cfg, LAST)
+    code = {c["case"]: c["code"] for c in planted["cases"]}
+    planted_at = {(code[case], ay, proc): counts for (case, ay, proc), counts in PLANTED_COUNTS.items()}
+    seen = set()
+    for ay in range(FIRST, LAST + 1):
+        for (school, proc), (n, low) in procedure_results(con, cfg, ay).items():
+            if (school, ay, proc) in planted_at:
+                assert (n, low) == planted_at[(school, ay, proc)], (school, ay, proc)
+                seen.add((school, ay, proc))
+            else:
+                assert n > 0 and 100 * low <= CLEAN_SHARE_MAX_PCT * n, (school, ay, proc, n, low)
+    assert seen == set(planted_at)
 
-    found = {}
-    for code in [c["code"] for c in planted["cases"]] + planted["clean"]["codes"]:
-        is_shnor, was = code in now_any, code in last_any
-        found[code] = {
-            "shnor": is_shnor,
-            "criterion": now_any.get(code),
-            "shnor_same_reading": code in now_same,
-            "risk": bool(risk[code]),
-            "risk_sections": risk[code],
-            "list_change": ("stayed" if is_shnor and was else "entered" if is_shnor else "left" if was else None),
-            "was_shnor_last_year": was,
-            "official_comparison": ("both" if is_shnor and code in official else "only_ours" if is_shnor
-                                    else "only_official" if code in official else None),
-        }
-    for case in planted["cases"]:
-        assert found[case["code"]] == case["expect"], case["case"]
-    for code in planted["clean"]["codes"]:
-        assert found[code] == planted["clean"]["expect"], code
+
+def test_clean_context_stays_inside_the_clean_bounds(inbox, warehouse):
+    """Every school in every AY but the planted contexts of L: all material items «да», load
+    ≥ 36 h ≤ 5 %, nobody without a subject diploma, contingent ≤ 6 %, неуспевающие ≤ 3 %."""
+    _, planted = inbox
+    con, _, _ = warehouse
+    planted_context = {c["code"] for c in planted["cases"] if "planted_context" in c}
+    ctx = con.execute("SELECT * FROM raw_context").df()
+    assert len(ctx) > 0
+    for r in ctx.to_dict("records"):
+        if r["ay"] == LAST and r["school_code"] in planted_context:
+            continue
+        assert all(r[item] for item in ("internet_stable", "computers_enough", "lab_physics", "lab_chemistry",
+                                        "lab_biology", "lab_geography", "lab_technology")), r
+        assert 100 * r["teachers_load_36plus"] <= 5 * r["teachers_total"], r
+        assert r["teachers_no_subject_diploma"] == 0, r
+        contingent = (r["students_registered"] + r["students_ovz"] + r["students_foreign_language"]
+                      + r["students_absent_systematic"])
+        assert 100 * contingent <= 6 * r["students_total"], r
+        assert 100 * r["students_failing"] <= 3 * r["students_total"], r
+
+
+def test_planted_context_of_the_last_year(inbox, warehouse):
+    _, planted = inbox
+    con, _, _ = warehouse
+    code = {c["case"]: c["code"] for c in planted["cases"]}
+    got = {r["school_code"]: r for r in con.execute("SELECT * FROM raw_context WHERE ay = ?", [LAST]).df()
+           .to_dict("records")}
+    assert not got[code["risk_material"]]["lab_chemistry"]
+    assert (got[code["risk_staff"]]["teachers_load_36plus"], got[code["risk_staff"]]["teachers_total"]) == (4, 39)
+    assert (got[code["staff_exact_10"]]["teachers_load_36plus"], got[code["staff_exact_10"]]["teachers_total"]) \
+        == (3, 30)
+    assert got[code["risk_no_diploma"]]["teachers_no_subject_diploma"] == 1
+    c = got[code["risk_contingent"]]
+    assert (c["students_registered"], c["students_ovz"], c["students_foreign_language"],
+            c["students_absent_systematic"], c["students_total"]) == (12, 20, 15, 8, 500)
+    c = got[code["contingent_exact_10"]]
+    assert (c["students_registered"], c["students_ovz"], c["students_foreign_language"],
+            c["students_absent_systematic"], c["students_total"]) == (10, 18, 12, 8, 480)
+    assert (got[code["risk_failing"]]["students_failing"], got[code["risk_failing"]]["students_total"]) == (44, 400)
+
+
+def test_official_lists_are_the_planted_ones(inbox, warehouse):
+    _, planted = inbox
+    con, _, _ = warehouse
+    code = {c["case"]: c["code"] for c in planted["cases"]}
+    got = defaultdict(set)
+    for ay, school in con.execute("SELECT ay, school_code FROM raw_official_shnor").fetchall():
+        got[ay].add(school)
+    for ay, cases in OFFICIAL_LISTS.items():
+        assert got[ay] == {code[c] for c in cases}, ay
 
 
 def test_retake_only_would_be_low_if_retakes_or_past_graduates_counted(inbox, warehouse):
@@ -298,3 +316,55 @@ def test_generate_refuses_a_range_or_size_too_small_for_the_planted_cases(tmp_pa
         generate(tmp_path, years=(2022, 2023))
     with pytest.raises(ValueError):
         generate(tmp_path, schools=10)
+
+
+# --- the hook for new sources (edumon/sample/extra.py) -----------------------------------
+
+CALLS: list[dict] = []
+
+
+def write(inbox: Path, schools, ays: list[int], rng) -> dict[str, int]:
+    """An extra writer, as edumon/samples_<topic>.py would be: one XLSX per AY with a title
+    row and Russian headers, one row per school, a count drawn from its own stream."""
+    from edumon.sample.shapes import write_xlsx
+
+    CALLS.append({"codes": list(schools["school_code"]), "ays": ays, "columns": list(schools.columns),
+                  "draw": int(rng.integers(0, 10**9))})
+    for ay in ays:
+        write_xlsx(inbox / str(ay) / "probe" / f"probe_{ay}.xlsx", "Проба", [f"Проба, {ay} г."],
+                   ["Код ОО", "Участников"], [[c, int(n)] for c, n in zip(schools["school_code"], schools["students"])])
+    return {f"probe/{ay}": len(schools) for ay in ays}
+
+
+def test_every_samples_module_is_an_extra_writer():
+    from edumon.sample import extra
+
+    found = {f"edumon.{p.stem}" for p in (Path(__file__).parents[1] / "edumon").glob("samples_*.py")}
+    assert found <= set(extra.EXTRA_WRITERS)
+    assert {name for name, _ in extra.writers()} == found  # listed modules not written yet are skipped
+
+
+def test_both_engines_call_the_extra_writers_with_every_school(tmp_path, monkeypatch):
+    from bench.generate import generate as bench_generate
+    from edumon.sample import extra
+
+    monkeypatch.setattr(extra, "EXTRA_WRITERS", (__name__,))
+    CALLS.clear()
+    planted = generate(tmp_path / "small", seed=5, schools=20, years=(2021, 2023))
+    small_codes = [r[0] for r in sheet_rows(tmp_path / "small" / "schools" / "registry.xlsx")[3:]]
+    assert sorted(CALLS[0]["codes"]) == sorted(small_codes) and len(small_codes) == 20
+    assert CALLS[0]["ays"] == [2021, 2022, 2023]
+    assert {"school_code", "municipality_code", "school_type", "students", "case"} <= set(CALLS[0]["columns"])
+    assert planted["schools"] == 20
+    rows = sheet_rows(tmp_path / "small" / "2022" / "probe" / "probe_2022.xlsx")
+    assert rows[0][0] == "Проба, 2022 г." and rows[1] == ["Код ОО", "Участников"] and len(rows) == 22
+
+    data = bench_generate("tiny", seed=7, root=tmp_path / "bench", force=True)
+    assert len(CALLS) == 2 and len(CALLS[1]["codes"]) == 8  # tiny: 8 schools
+    assert CALLS[1]["ays"] == [2020, 2021, 2022, 2023]
+    info = json.loads((data / "generated.json").read_text())
+    assert info["rows"]["probe/2023"] == 8 and (data / "inbox" / "2023" / "probe" / "probe_2023.xlsx").is_file()
+
+    # the writer's stream depends on the seed and its name only: the same draw again
+    generate(tmp_path / "again", seed=5, schools=20, years=(2021, 2023))
+    assert CALLS[2]["draw"] == CALLS[0]["draw"]

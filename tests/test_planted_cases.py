@@ -1,9 +1,23 @@
-"""The generator's planted cases (edumon/generate.py writes what each school must be,
-in planted.json) come out of the real SQL and the справки name them with reasons."""
+"""The generator's planted cases (edumon/sample/planted.py) come out of the real SQL as
+worked by hand below, and the справки name them with reasons.
+
+The expected lists are worked here from the planted counts (seed 003 §2.1: a procedure is
+low at ≥ 30 % «2» / below the minimum; ШНОР of L = two low in L−1, or low in L−1 and in
+L−2; §3.2: ВПР «2» ≥ 20 % in two procedures, staff / contingent / failing above 10 %,
+any material item «нет»), not taken from the generator:
+- shnor_c1: L−1 ВПР математика 5 10/25 = 40 %, ОГЭ математика 7/20 = 35 % → criterion 1;
+- shnor_c2_any: L−1 ВПР русский 6 6/20 = 30,0 %, L−2 ВПР математика 6 8/22 = 36,4 % → criterion 2;
+- shnor_c2_same: ОГЭ русский L−1 8/25 = 32 %, L−2 9/24 = 37,5 % → criterion 2;
+- near_miss: 7/24 = 29,17 % twice → not low; retake_only: 5/25 = 20 % → not low;
+- left_list: two low in L−2 → ШНОР in L−1, none in L−1 → «left» in L;
+- risk: risk_material (chemistry lab «нет»), risk_staff (4/39 = 10,26 %), risk_no_diploma
+  (1 > 0), risk_contingent (55/500 = 11 %), risk_results (ВПР 4 матем. 20 %, 8 рус. 25 %),
+  risk_failing (44/400 = 11 %), primary_two_high (25 % and 20 %); not: staff_exact_10
+  (3/30 = 10 %), contingent_exact_10 (48/480 = 10 %), primary_one_high (one procedure).
+"""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -26,20 +40,38 @@ def demo(tmp_path_factory):
     con.close()
 
 
+SHNOR = {"shnor_c1": "1", "shnor_c2_any": "2", "shnor_c2_same": "2"}  # case → criterion, AY L
+LIST_CHANGE = {"shnor_c1": "entered", "shnor_c2_any": "entered", "shnor_c2_same": "entered", "left_list": "left"}
+RISK = {"risk_material": ["material"], "risk_staff": ["staff"], "risk_no_diploma": ["staff"],
+        "risk_contingent": ["contingent"], "risk_results": ["results"], "risk_failing": ["results"],
+        "primary_two_high": ["results"]}
+
+
 def test_every_planted_case_is_found_and_no_other_school(demo):
     planted, con, _ = demo
     ay = planted["ay"]
     shnor = {r["school_code"]: r for r in rows(con, "SELECT * FROM mart_shnor WHERE ay = ?", ay)}
     risk = {r["school_code"]: r for r in rows(con, "SELECT * FROM mart_risk_schools WHERE ay = ?", ay)}
-    expected = {c["code"]: c["expect"] for c in planted["cases"]}
-    for code, e in expected.items():
-        assert shnor[code]["is_shnor"] == e["shnor"], code
-        assert shnor[code]["criterion"] == e["criterion"], code
-        assert shnor[code]["list_change"] == e["list_change"], code
-        assert risk[code]["is_risk"] == e["risk"], code
-        assert sorted(risk[code]["risk_sections"]) == sorted(e["risk_sections"]), code
-    others = set(shnor) - set(expected)
+    code = {c["case"]: c["code"] for c in planted["cases"]}
+    assert len(code) == 18
+    for case, c in code.items():
+        assert shnor[c]["is_shnor"] == (case in SHNOR), case
+        assert shnor[c]["criterion"] == SHNOR.get(case), case
+        assert shnor[c]["list_change"] == LIST_CHANGE.get(case), case
+        assert risk[c]["is_risk"] == (case in RISK), case
+        assert sorted(risk[c]["risk_sections"]) == RISK.get(case, []), case
+    others = set(shnor) - set(code.values())
     assert others and not any(shnor[c]["is_shnor"] or risk[c]["is_risk"] for c in others)
+
+
+def test_planted_json_says_what_was_worked_by_hand(demo):
+    """planted.json (what the demo shows a user about its sample) agrees with the lists above."""
+    planted, _, _ = demo
+    for c in planted["cases"]:
+        e = c["expect"]
+        assert (e["shnor"], e["criterion"], e["list_change"]) == (c["case"] in SHNOR, SHNOR.get(c["case"]),
+                                                                  LIST_CHANGE.get(c["case"])), c["case"]
+        assert (e["risk"], e["risk_sections"]) == (c["case"] in RISK, RISK.get(c["case"], [])), c["case"]
 
 
 def test_spravki_name_the_planted_schools_with_reasons(demo):
