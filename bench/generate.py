@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bench.scales import CYCLE_AY, SCALES
+from edumon.sample.extra import writers as extra_writers
 from edumon.sample.shapes import GIA_HEADERS_RU, GIA_VALUES_RU  # noqa: F401  (bench/peers.py reads them here)
 from edumon.sample.vectorised import (  # noqa: F401  (the old names of this module)
     SOURCES, World, generate_inbox, registry, write_gia_csv_cp1251, write_source, write_vpr_stats_xlsx,
@@ -26,22 +27,26 @@ DATA_ROOT = Path(__file__).resolve().parents[1] / "var" / "bench" / "data"
 FORMAT_VERSION = 2  # bump when the generated data changes shape (2: one sample package, shared headers)
 
 
-def generate(scale: str, seed: int = 7, root: Path = DATA_ROOT, force: bool = False) -> Path:
-    """Generate (or reuse) the inbox of a scale; returns the data folder."""
+def generate(scale: str, seed: int = 7, root: Path = DATA_ROOT, force: bool = False, extra: bool = True) -> Path:
+    """Generate (or reuse) the inbox of a scale; returns the data folder. `extra`: also the
+    sources of the extra writers (edumon/sample/extra.py); cached data made with other
+    writers is made again."""
     sc = SCALES[scale]
     out = Path(root) / f"{scale}-s{seed}"
     marker = out / "generated.json"
+    writers = [name for name, _ in extra_writers()] if extra else []
     if marker.is_file() and not force:
         info = json.loads(marker.read_text())
-        if info.get("format_version") == FORMAT_VERSION:
+        if info.get("format_version") == FORMAT_VERSION and info.get("extra_writers", []) == writers:
             return out
     if out.exists():
         shutil.rmtree(out)
     started = time.perf_counter()
     inbox = out / "inbox"
-    rows = generate_inbox(inbox, sc, seed, CYCLE_AY)
+    rows = generate_inbox(inbox, sc, seed, CYCLE_AY, extra_writers=extra)
     info = {"format_version": FORMAT_VERSION, "scale": scale, "seed": seed, "regions": sc.regions,
-            "municipalities": sc.municipalities, "schools": sc.schools, "cycle_ay": CYCLE_AY, "rows": rows,
+            "municipalities": sc.municipalities, "schools": sc.schools, "cycle_ay": CYCLE_AY,
+            "extra_writers": writers, "rows": rows,
             "bytes": sum(p.stat().st_size for p in inbox.rglob("*") if p.is_file()),
             "seconds": round(time.perf_counter() - started, 1)}
     marker.write_text(json.dumps(info, indent=2))
@@ -76,8 +81,10 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=7, help="начальное значение генератора")
     ap.add_argument("--root", type=Path, default=DATA_ROOT, help="куда записать")
     ap.add_argument("--force", action="store_true", help="сгенерировать заново, даже если есть")
+    ap.add_argument("--no-extra", action="store_true",
+                    help="без источников дополнительных генераторов (edumon/sample/extra.py)")
     a = ap.parse_args(argv)
-    out = generate(a.scale, a.seed, a.root, a.force)
+    out = generate(a.scale, a.seed, a.root, a.force, extra=not a.no_extra)
     print(json.dumps(json.loads((out / "generated.json").read_text()), ensure_ascii=False, indent=2))
 
 

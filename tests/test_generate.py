@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -328,11 +329,10 @@ def write(inbox: Path, schools, ays: list[int], rng) -> dict[str, int]:
     row and Russian headers, one row per school, a count drawn from its own stream."""
     from edumon.sample.shapes import write_xlsx
 
-    CALLS.append({"codes": list(schools["school_code"]), "ays": ays, "columns": list(schools.columns),
-                  "draw": int(rng.integers(0, 10**9))})
+    CALLS.append({"schools": schools, "ays": ays, "draw": int(rng.integers(0, 10**9))})
     for ay in ays:
         write_xlsx(inbox / str(ay) / "probe" / f"probe_{ay}.xlsx", "Проба", [f"Проба, {ay} г."],
-                   ["Код ОО", "Участников"], [[c, int(n)] for c, n in zip(schools["school_code"], schools["students"])])
+                   ["Код ОО", "Участников"], [[c, int(n)] for c, n in zip(schools["school_code"], schools["size"])])
     return {f"probe/{ay}": len(schools) for ay in ays}
 
 
@@ -350,21 +350,38 @@ def test_both_engines_call_the_extra_writers_with_every_school(tmp_path, monkeyp
 
     monkeypatch.setattr(extra, "EXTRA_WRITERS", (__name__,))
     CALLS.clear()
-    planted = generate(tmp_path / "small", seed=5, schools=20, years=(2021, 2023))
+    planted = generate(tmp_path / "small", seed=5, schools=SCHOOLS, years=(FIRST, LAST))
     small_codes = [r[0] for r in sheet_rows(tmp_path / "small" / "schools" / "registry.xlsx")[3:]]
-    assert sorted(CALLS[0]["codes"]) == sorted(small_codes) and len(small_codes) == 20
-    assert CALLS[0]["ays"] == [2021, 2022, 2023]
-    assert {"school_code", "municipality_code", "school_type", "students", "case"} <= set(CALLS[0]["columns"])
-    assert planted["schools"] == 20
+    frame = CALLS[0]["schools"].set_index("school_code")
+    assert sorted(frame.index) == sorted(small_codes) and len(small_codes) == SCHOOLS
+    assert CALLS[0]["ays"] == [2020, 2021, 2022, 2023]
+    # the ШНОР AYs by design (worked by hand in this file: PLANTED_COUNTS, OFFICIAL_LISTS):
+    # ШНОР in 2023 shnor_c1, shnor_c2_any, shnor_c2_same, and official_only on the ФИОКО
+    # list of 2023; left_list ШНОР in 2022; nobody else, never
+    code = {c["case"]: c["code"] for c in planted["cases"]}
+    shnor_ays = {c: ays for c, ays in frame["shnor_ays"].items() if ays}
+    assert shnor_ays == {code["shnor_c1"]: [2023], code["shnor_c2_any"]: [2023], code["shnor_c2_same"]: [2023],
+                         code["official_only"]: [2023], code["left_list"]: [2022]}
+    assert frame.loc[code["missing_year"], "missing_ay"] == 2021 and 2021 not in frame.loc[code["missing_year"],
+                                                                                               "grades"]
+    assert frame.loc[code["risk_contingent"], "case"] == "risk_contingent"
+    # grades as ОО-1 says: risk_contingent has 500 pupils in 2023 (planted)
+    assert sum(frame.loc[code["risk_contingent"], "grades"][2023].values()) == 500
+    assert frame.loc[code["primary_two_high"], "top_grade"] == 4
     rows = sheet_rows(tmp_path / "small" / "2022" / "probe" / "probe_2022.xlsx")
-    assert rows[0][0] == "Проба, 2022 г." and rows[1] == ["Код ОО", "Участников"] and len(rows) == 22
+    assert rows[0][0] == "Проба, 2022 г." and rows[1] == ["Код ОО", "Участников"] and len(rows) == 2 + SCHOOLS
 
     data = bench_generate("tiny", seed=7, root=tmp_path / "bench", force=True)
-    assert len(CALLS) == 2 and len(CALLS[1]["codes"]) == 8  # tiny: 8 schools
+    frame = CALLS[1]["schools"]
+    assert len(frame) == 8  # tiny: 8 schools
     assert CALLS[1]["ays"] == [2020, 2021, 2022, 2023]
     info = json.loads((data / "generated.json").read_text())
     assert info["rows"]["probe/2023"] == 8 and (data / "inbox" / "2023" / "probe" / "probe_2023.xlsx").is_file()
+    # grades of a form AY are the ОО-1 file's
+    oo1 = pq.read_table(data / "inbox" / "2023" / "oo1" / "region_01.parquet").to_pandas().set_index("school_code")
+    for c, g in zip(frame["school_code"], frame["grades"]):
+        assert sum(g[2023].values()) == oo1.loc[c, "students_total"]
 
     # the writer's stream depends on the seed and its name only: the same draw again
-    generate(tmp_path / "again", seed=5, schools=20, years=(2021, 2023))
+    generate(tmp_path / "again", seed=5, schools=SCHOOLS, years=(FIRST, LAST))
     assert CALLS[2]["draw"] == CALLS[0]["draw"]

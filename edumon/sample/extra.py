@@ -6,10 +6,20 @@ A helper that adds a source writes its generator as `edumon/samples_<topic>.py` 
               rng: numpy.random.Generator) -> dict[str, int] | None
 
 and adds its module's name to EXTRA_WRITERS below — the one place they are called from.
-`schools` has the registry's canonical columns (school_code, school_name, short_name,
-municipality_code, municipality_name, school_type, levels, is_rural) plus `students` (a
-typical size) and `case` (the planted case of the small sample, None elsewhere); `ays` are
-the AYs generated, in order; `rng` is the writer's own stream, derived from the seed and the
+`schools` has one row per registry school: the registry's canonical columns (school_code,
+school_name, short_name, municipality_code, municipality_name, school_type, levels,
+is_rural) and
+
+- `top_grade` (4, 9 or 11), `size` (typical number of pupils), `quality` (baseline share
+  of «2», 0..1), `case` (the planted case of the small sample, None elsewhere);
+- `missing_ay` (an AY in which the school has no rows at all, or None);
+- `shnor_ays` (the AYs whose ШНОР working list names the school: the planted design of
+  the small sample, planted.shnor_list; the ФИОКО list of the cycle's AY in the
+  vectorised one — never a rule applied here);
+- `grades` ({AY: {grade: pupils}} as ОО-1 of that AY says; the vectorised engine gives
+  its ОО-1 draw for the form AYs and a typical 45 × size per grade for the others).
+
+`ays` are the AYs generated, in order; `rng` is the writer's own stream, derived from the seed and the
 module's name, so adding a writer never changes what the others write. The writer writes
 `inbox/<AY>/<source>/…` in the shapes of edumon/sample/shapes.py and may return its rows per
 "<source>/<AY>" (the benchmark engine records them in generated.json).

@@ -172,3 +172,15 @@ def official_list(ay: int, first: int, last: int) -> set[str]:
     if ay != last and ay - 2 < first:
         return set()
     return {p.code for p in PLANTED if ay - last in p.official_lists}
+
+
+def shnor_list(ay: int, first: int, last: int) -> set[str]:
+    """The ШНОР working list of AY by design, for the writers that need it (extra.py): the
+    schools worked by hand to be ШНОР in L (`expect["shnor"]`) or in L−1
+    (`expect["was_shnor_last_year"]`), when the two AYs before were generated, and the
+    planted ФИОКО list of L (the working list is their union by default)."""
+    if ay - 2 < first:
+        return official_list(ay, first, last) if ay == last else set()
+    designed = {p.code for p in PLANTED if (ay == last and p.expect["shnor"])
+                or (ay == last - 1 and p.expect["was_shnor_last_year"])}
+    return designed | (official_list(ay, first, last) if ay == last else set())

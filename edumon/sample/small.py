@@ -31,7 +31,9 @@ from pathlib import Path
 import pandas as pd
 
 from edumon.sample import extra
-from edumon.sample.planted import PLANTED, PLANTED_BY_CODE, PLANTED_SIZES, PlantedCase, _expect, official_list
+from edumon.sample.planted import (
+    PLANTED, PLANTED_BY_CODE, PLANTED_SIZES, PlantedCase, _expect, official_list, shnor_list,
+)
 from edumon.sample.shapes import (
     CATEGORY_TITLE, CONTEXT_HEADER, EXAM_TITLE, GIA_HEADER, OFFICIAL_SHNOR_HEADER, OO1_HEADER, OO2_HEADER,
     PERIOD_TITLE, PLAN_HEADER, PREVENTION_HEADER, RDR_HEADER, REGISTRY_HEADER, REGISTRY_TITLE, STAFF_HEADER,
@@ -653,9 +655,11 @@ def generate(out: Path, seed: int = 1, municipalities: int = 1, schools: int = 3
     registry = build_registry(seed, municipalities, schools)
     write_registry(out, registry)
 
+    grades: dict[int, dict[str, dict[int, int]]] = {}  # AY → school → pupils by grade (ОО-1)
     for ay in range(first, last + 1):
         present = [s for s in registry if not _missing(s, ay, last)]
         school_years = [build_school_year(seed, s, ay, last) for s in present]
+        grades[ay] = {sy.school.code: sy.grades for sy in school_years}
         ay_dir = out / str(ay)
         write_oo1(ay_dir / "oo1" / f"oo1_{ay}.xlsx", ay, school_years, _rng(seed, "oo1", ay))
         write_oo2(ay_dir / "oo2" / f"oo2_{ay}.csv", school_years, _rng(seed, "oo2", ay))
@@ -669,23 +673,27 @@ def generate(out: Path, seed: int = 1, municipalities: int = 1, schools: int = 3
 
         write_official_shnor(ay_dir / "official_shnor" / f"shnor_fioko_{ay}.xlsx", ay,
                              [s for s in registry if s.code in official_list(ay, first, last)])
-    extra.write_all(out, registry_frame(registry), list(range(first, last + 1)), seed)
+    extra.write_all(out, registry_frame(registry, grades, first, last), list(range(first, last + 1)), seed)
 
     planted = describe_planted(registry, seed, first, last, municipalities, schools)
     (out / "planted.json").write_text(json.dumps(planted, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return planted
 
 
-def registry_frame(registry: list[School]) -> pd.DataFrame:
-    """The schools as the extra writers get them: the registry's canonical columns, the
-    typical size (`students`) and the planted case (None for a clean school)."""
-    return pd.DataFrame({
-        "school_code": [s.code for s in registry], "school_name": [s.name for s in registry],
-        "short_name": [s.short_name for s in registry],
-        "municipality_code": [s.municipality_code for s in registry],
-        "municipality_name": [s.municipality_name for s in registry], "school_type": [s.type for s in registry],
-        "levels": [s.levels for s in registry], "is_rural": [s.is_rural for s in registry],
-        "students": [s.size for s in registry], "case": [s.case for s in registry]})
+def registry_frame(registry: list[School], grades: dict[int, dict[str, dict[int, int]]], first: int,
+                   last: int) -> pd.DataFrame:
+    """The schools as the extra writers get them (columns: extra.py), the ШНОР AYs from the
+    planted design (planted.shnor_list), the grades as ОО-1 of each AY says."""
+    lists = {ay: shnor_list(ay, first, last) for ay in range(first, last + 1)}
+    return pd.DataFrame([{
+        "school_code": s.code, "school_name": s.name, "short_name": s.short_name,
+        "municipality_code": s.municipality_code, "municipality_name": s.municipality_name,
+        "school_type": s.type, "levels": s.levels, "is_rural": s.is_rural, "top_grade": s.top_grade,
+        "size": s.size, "quality": s.quality, "case": s.case,
+        "missing_ay": next((ay for ay in range(first, last + 1) if _missing(s, ay, last)), None),
+        "shnor_ays": [ay for ay, codes in lists.items() if s.code in codes],
+        "grades": {ay: by_code[s.code] for ay, by_code in grades.items() if s.code in by_code},
+    } for s in registry])
 
 
 def _missing(school: School, ay: int, last: int) -> bool:

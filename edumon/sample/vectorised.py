@@ -347,12 +347,26 @@ def write_source(folder: Path, name: str, t: pa.Table, w: World, ay: int, regist
     return t.num_rows
 
 
-def schools_frame(w: World, reg: pa.Table):
-    """The schools as the extra writers get them (extra.py): the registry's columns, a
-    typical size and no planted case."""
+def schools_frame(w: World, reg: pa.Table, seed: int, cycle_ay: int, ays: list[int]):
+    """The schools as the extra writers get them (columns: extra.py), every school at once."""
     frame = reg.to_pandas()
-    frame["students"] = np.round(480 * w.size).astype(int)
+    frame["top_grade"] = 11  # every generated school sits ГИА 9 and 11
+    frame["size"] = np.round(480 * w.size).astype(int)
+    frame["quality"] = 1.0 / (1.0 + np.exp(2.2 + 1.1 * w.quality))  # ВПР «2» share without noise
     frame["case"] = None
+    frame["missing_ay"] = None
+    listed = np.zeros(w.n, bool)
+    listed[np.flatnonzero(w.quality < np.quantile(w.quality, 0.05))] = True  # official_shnor of cycle_ay
+    frame["shnor_ays"] = [[cycle_ay] if x else [] for x in listed]
+    typical = np.round(45 * w.size).astype(int)
+    per_ay = {}
+    for ay in ays:
+        if ay - cycle_ay in SOURCES["oo1"][1]:  # the same draw as the ОО-1 file of that AY
+            t = oo1(w, np.random.default_rng([seed, ay, len("oo1")]), ay)
+            per_ay[ay] = np.stack([t[f"students_g{g}"].to_numpy() for g in range(1, 12)], axis=1)
+        else:
+            per_ay[ay] = np.repeat(typical[:, None], 11, axis=1)
+    frame["grades"] = [{ay: dict(zip(range(1, 12), m[i].tolist())) for ay, m in per_ay.items()} for i in range(w.n)]
     return frame
 
 
@@ -369,7 +383,7 @@ def generate_inbox(inbox: Path, scale, seed: int, cycle_ay: int, extra_writers: 
         for ay in (cycle_ay + o for o in offsets):
             t = make(w, np.random.default_rng([seed, ay, len(name)]), ay)
             rows[f"{name}/{ay}"] = write_source(inbox / str(ay) / name, name, t, w, ay, reg, cycle_ay)
-    if extra_writers:
+    if extra_writers and extra.writers():
         ays = sorted({cycle_ay + o for _, offsets in SOURCES.values() for o in offsets})
-        rows |= extra.write_all(inbox, schools_frame(w, reg), ays, seed)
+        rows |= extra.write_all(inbox, schools_frame(w, reg, seed, cycle_ay, ays), ays, seed)
     return rows
