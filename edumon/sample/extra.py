@@ -17,7 +17,9 @@ is_rural) and
   the small sample, planted.shnor_list; the ФИОКО list of the cycle's AY in the
   vectorised one — never a rule applied here);
 - `grades` ({AY: {grade: pupils}} as ОО-1 of that AY says; the vectorised engine gives
-  its ОО-1 draw for the form AYs and a typical 45 × size per grade for the others).
+  its ОО-1 draw for the form AYs and a typical 45 × size per grade for the others);
+- `code`, `name`, `type`: the same as school_code, school_name, school_type (the small
+  engine's School field names, which the first writers read).
 
 `ays` are the AYs generated, in order; `rng` is the writer's own stream, derived from the seed and the
 module's name, so adding a writer never changes what the others write. The writer writes
@@ -46,6 +48,10 @@ EXTRA_WRITERS: tuple[str, ...] = (
     "edumon.samples_assessments",  # НИКО, ВсОШ, собеседование, literacy, TIMSS/PIRLS/PISA, ШНСУ, curators (assess)
 )
 
+# the small engine's School field names beside the registry's (edumon/samples_plan.py reads
+# `code`): old name → registry column
+SCHOOL_FIELD_NAMES = {"code": "school_code", "name": "school_name", "type": "school_type"}
+
 
 def writers() -> list[tuple[str, object]]:
     """(module name, write function) of every listed module that exists."""
@@ -63,6 +69,7 @@ def writers() -> list[tuple[str, object]]:
 
 def write_all(inbox: Path, schools: pd.DataFrame, ays: list[int], seed: int) -> dict[str, int]:
     """Call every extra writer; returns the rows they report, per "<source>/<AY>"."""
+    schools = schools.assign(**{old: schools[new] for old, new in SCHOOL_FIELD_NAMES.items()})
     rows: dict[str, int] = {}
     for name, write in writers():
         rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
