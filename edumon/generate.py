@@ -31,12 +31,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from edumon import samples_assessments
 from schemas.vocabulary import CATEGORIES, EXAMS, PERIODS, SUBJECT_TITLES
 
 # ---------------------------------------------------------------------------------------
@@ -951,10 +954,12 @@ def generate(out: Path, seed: int = 1, municipalities: int = 1, schools: int = 3
     write_registry(out, registry)
 
     lows: dict[int, dict[str, set[str]]] = {}
+    grades: dict[int, dict[str, dict[int, int]]] = {}  # pupils by grade (ОО-1), for the other assessments
     for ay in range(first, last + 1):
         present = [s for s in registry if not _missing(s, ay, last)]
         school_years = [build_school_year(seed, s, ay, last) for s in present]
         lows[ay] = {sy.school.code: low_procedures(sy) for sy in school_years}
+        grades[ay] = {sy.school.code: sy.grades for sy in school_years}
         ay_dir = out / str(ay)
         write_oo1(ay_dir / "oo1" / f"oo1_{ay}.xlsx", ay, school_years, _rng(seed, "oo1", ay))
         write_oo2(ay_dir / "oo2" / f"oo2_{ay}.csv", school_years, _rng(seed, "oo2", ay))
@@ -975,9 +980,26 @@ def generate(out: Path, seed: int = 1, municipalities: int = 1, schools: int = 3
         write_official_shnor(out / str(ay) / "official_shnor" / f"shnor_fioko_{ay}.xlsx", ay,
                              [by_code[c] for c in listed])
 
+    samples_assessments.write(out, _assessment_schools(registry, lows, grades, first, last), list(range(first, last + 1)),
+                              np.random.default_rng([seed, 14]))
+
     planted = describe_planted(registry, seed, first, last, municipalities, schools)
     (out / "planted.json").write_text(json.dumps(planted, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return planted
+
+
+def _assessment_schools(registry: list[School], lows: dict, grades: dict, first: int, last: int) -> pd.DataFrame:
+    """The registry as edumon/samples_assessments.py reads it (issue 14), with the AYs whose
+    ШНОР list (the rule's, and the planted ФИОКО list of the last AY) names each school."""
+    lists = {ay: shnor_by_rule(lows, ay) for ay in range(first + 2, last + 1)}
+    lists[last] = lists.get(last, set()) | {p.code for p in PLANTED if p.in_official_list}
+    return pd.DataFrame([{
+        "school_code": s.code, "short_name": s.short_name, "municipality_code": s.municipality_code,
+        "school_type": s.type, "top_grade": SCHOOL_TYPES[s.type][3], "size": s.size, "quality": s.quality,
+        "is_rural": s.is_rural,
+        "missing_ay": next((ay for ay in range(first, last + 1) if _missing(s, ay, last)), None),
+        "shnor_ays": [ay for ay, codes in lists.items() if s.code in codes],
+        "grades": {ay: by_code[s.code] for ay, by_code in grades.items() if s.code in by_code}} for s in registry])
 
 
 def _missing(school: School, ay: int, last: int) -> bool:
