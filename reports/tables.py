@@ -208,7 +208,7 @@ COLUMN_TITLES = {
     "definitions_version": "Версия методики",
     "run_id": "Запуск",
     # issue 14: assessment_results, shnsu, curators
-    "assessment": "Оценочная процедура",
+    "assessment": "Вид оценочной процедуры",
     "stage": "Этап олимпиады",
     "domain": "Направление функциональной грамотности",
     "study": "Исследование",
