@@ -232,3 +232,35 @@ def test_signed_spravka_has_no_codes_or_table_names(documents):
     for word in ("niko_", "olympiad_", "intl_", "pair_status", "curator_not_shvor", "assessment_results",
                  "official_shnsu", "working_list", "seed"):
         assert word not in text, word
+
+
+def test_bad_rows_of_a_new_source_are_quarantined_with_a_russian_message(tmp_path):
+    """An unknown stage and more winners than participants: those two rows go to quarantine
+    with file, sheet, row, column, value and rule; the nine good rows are loaded."""
+    from edumon.config import load_config
+    from tasks.ingest import ingest_source
+    from tasks.warehouse import connect
+
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "schools" / "registry.csv", [
+        {"school_code": "hi", "school_name": "Школа hi", "municipality_code": "mo01", "municipality_name": "Округ"}])
+    subjects = ["Математика", "Физика", "Химия", "Биология", "История", "Право", "Экономика", "Экология", "ОБЖ"]
+    good = [["hi", s, "Школьный этап", 10, 1, 2] for s in subjects]
+    write_xlsx(inbox / "2022" / "olympiad" / "vsosh.xlsx", "ВсОШ 2022/2023",
+               ["Код ОО", "Предмет", "Этап", "Количество участников", "Количество победителей", "Количество призёров"],
+               [*good, ["hi", "Астрономия", "Всероссийский этап", 2, 0, 1], ["hi", "Литература", "МЭ", 3, 2, 2]])
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        cfg = load_config()
+        ingest_source(con, inbox, "schools", None, "r1", cfg)
+        rep = ingest_source(con, inbox, "olympiad", 2022, "r1", cfg)
+        messages = [p.message() for p in rep.problems]
+        assert (rep.rows_loaded, rep.rows_quarantined) == (9, 2)
+        assert messages[0] == ("файл «vsosh.xlsx», лист «Лист1», строка 12, столбец «Этап»: значение "
+                               "«Всероссийский этап» — неизвестное значение (этап олимпиады)")
+        assert messages[1].startswith("файл «vsosh.xlsx», лист «Лист1», строка 13")
+        assert "Количество победителей" in messages[1] and "Количество участников" in messages[1]
+        assert con.execute("SELECT count(*) FROM raw_olympiad WHERE ay = 2022").fetchone()[0] == 9
+        assert con.execute("SELECT count(*) FROM quarantine WHERE source = 'olympiad'").fetchone()[0] == 2
+    finally:
+        con.close()
