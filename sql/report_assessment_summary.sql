@@ -6,6 +6,10 @@ SELECT
     municipality_code,
     assessment,
     procedure,
+    -- ВсОШ in the order of its stages: school, municipal, regional
+    CASE WHEN starts_with(procedure, 'olympiad_school_') THEN 1
+         WHEN starts_with(procedure, 'olympiad_municipal_') THEN 2
+         WHEN starts_with(procedure, 'olympiad_regional_') THEN 3 ELSE 0 END AS stage_order,
     count(*) AS schools,
     sum(participants)::BIGINT AS participants,
     sum(quota)::BIGINT AS quota,
@@ -23,4 +27,4 @@ SELECT
 FROM mart_assessment_results
 WHERE ay = $ay - 1
 GROUP BY ALL
-ORDER BY municipality_code, assessment, procedure
+ORDER BY municipality_code, assessment, stage_order, procedure
