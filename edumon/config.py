@@ -71,7 +71,8 @@ class Config(dict):
     def sql_params(self) -> dict:
         """Flat parameters bound into the SQL models (names as `section_key`)."""
         params = {}
-        for section in ("shnor", "shvor", "gia", "risk", "objectivity", "monitoring", "project_500plus", "plan"):
+        for section in ("shnor", "shvor", "gia", "risk", "objectivity", "monitoring", "project_500plus", "plan",
+                        "assessments"):
             for k, v in self[section].items():
                 params[f"{section}_{k}"] = v
         return params

@@ -145,7 +145,7 @@ def procedure_title(code: str) -> str:
     """vpr_math_5 → 'ВПР, математика, 5 класс'; ege_math_base → 'ЕГЭ, математика (базовая)'."""
     parts = _procedure_parts(code)
     if parts is None:
-        return code
+        return assessment_procedure_title(code)
     exam, subject, grade = parts
     title = f"{exam}, {subject_title(subject).lower()}"
     return f"{title}, {grade} класс" if grade else title
@@ -177,3 +177,49 @@ def procedure_short(code: str) -> str:
     exam, subject, grade = parts
     label = f"{exam} {_SUBJECT_SHORT.get(subject, subject_title(subject).lower())}"
     return f"{label} {grade}" if grade else label
+
+
+# -- the other assessments, ШНСУ, curators (issue 14; table `assessment_results`) ---------
+ASSESSMENTS = {
+    "niko": "НИКО",
+    "olympiad": "Всероссийская олимпиада школьников",
+    "interview": "Итоговое собеседование по русскому языку",
+    "literacy": "Диагностика функциональной грамотности",
+    "intl_studies": "Международные сравнительные исследования",
+}
+STAGE_TITLES = {"school": "школьный этап", "municipal": "муниципальный этап", "regional": "региональный этап"}
+DOMAIN_TITLES = {
+    "reading": "читательская грамотность", "math": "математическая грамотность",
+    "science": "естественнонаучная грамотность", "financial": "финансовая грамотность",
+    "global": "глобальные компетенции", "creative": "креативное мышление",
+}
+STUDY_TITLES = {"timss": "TIMSS", "pirls": "PIRLS", "pisa": "исследование по модели PISA"}
+ATTEMPT_TITLES = {"first": "основной срок", "retake": "повторно"}
+PAIR_STATUSES = {
+    "ok": "куратор из числа ШВОР",
+    "curator_not_shvor": "куратор не входит в число ШВОР",
+    "not_shnor": "курируемая школа не в перечне ШНОР",
+    "no_curator": "куратор не назначен",
+}
+_ASSESSMENT_PROC = re.compile(
+    r"^(?:(?P<niko>niko)_(?P<ns>.+)_(?P<ng>\d+)|(?P<olymp>olympiad)_(?P<stage>school|municipal|regional)_(?P<os>.+)"
+    r"|(?P<interview>interview)_9_(?P<attempt>.+)|(?P<lit>literacy)_(?P<domain>.+)_(?P<lg>\d+)"
+    r"|(?P<intl>intl)_(?P<study>[a-z]+)(?:_(?P<ig>\d+))?)$")
+
+
+def assessment_procedure_title(code: str) -> str:
+    """niko_math_5 → «НИКО, математика, 5 класс»; olympiad_municipal_physics → «ВсОШ,
+    муниципальный этап, физика»; an unknown code is returned as it is."""
+    m = _ASSESSMENT_PROC.match(code or "")
+    if not m:
+        return code
+    if m["niko"]:
+        return f"НИКО, {subject_title(m['ns']).lower()}, {m['ng']} класс"
+    if m["olymp"]:
+        return f"ВсОШ, {STAGE_TITLES[m['stage']]}, {subject_title(m['os']).lower()}"
+    if m["interview"]:
+        return f"Итоговое собеседование, 9 класс, {ATTEMPT_TITLES.get(m['attempt'], m['attempt'])}"
+    if m["lit"]:
+        return f"Функциональная грамотность, {DOMAIN_TITLES.get(m['domain'], m['domain'])}, {m['lg']} класс"
+    title = STUDY_TITLES.get(m["study"], m["study"])
+    return f"{title}, {m['ig']} класс" if m["ig"] else title

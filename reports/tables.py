@@ -6,7 +6,8 @@ number formats. Parquet keeps the English contract names; only the XLSX uses thi
 
 from __future__ import annotations
 
-from reports.labels import (HALVES, LIST_CHANGES, OFFICIAL, PLAN_STATUSES, RISK_FACTORS, RISK_SECTIONS,
+from reports.labels import (ASSESSMENTS, ATTEMPT_TITLES, DOMAIN_TITLES, HALVES, LIST_CHANGES, OFFICIAL, PAIR_STATUSES,
+                            PLAN_STATUSES, RISK_FACTORS, RISK_SECTIONS, STAGE_TITLES, STUDY_TITLES,
                             procedure_title, subject_title)
 
 # published table name → its title in Russian (the index and the XLSX title row name tables so)
@@ -23,6 +24,10 @@ TABLE_TITLES = {
     "prevention": "Профилактика учебной неуспешности за учебный год",
     "plan_status": "Исполнение плана мероприятий",
     "plan_sections": "Исполнение плана мероприятий по разделам",
+    # issue 14: the other assessments, ШНСУ, curator pairs
+    "assessment_results": "Результаты других оценочных процедур (НИКО, ВсОШ, итоговое собеседование, функциональная грамотность, международные исследования)",
+    "shnsu": "Школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)",
+    "curators": "Кураторство ШВОР над ШНОР",
 }
 
 # Russian column titles of the XLSX. Every column a table can have is here (a test checks it).
@@ -202,6 +207,31 @@ COLUMN_TITLES = {
     "is_flagged": "Есть признаки необъективности",
     "definitions_version": "Версия методики",
     "run_id": "Запуск",
+    # issue 14: assessment_results, shnsu, curators
+    "assessment": "Вид оценочной процедуры",
+    "stage": "Этап олимпиады",
+    "domain": "Направление функциональной грамотности",
+    "study": "Исследование",
+    "attempt": "Срок",
+    "quota": "Квота участников",
+    "quota_coverage_pct": "Участие от квоты, %",
+    "quota_met": "Квота выполнена",
+    "mid_count": "Средний результат, чел.",
+    "mid_share_pct": "Средний результат, %",
+    "high_count": "Высокий результат, чел.",
+    "high_share_pct": "Высокий результат, %",
+    "winners": "Победителей",
+    "prize_winners": "Призёров",
+    "is_shnsu": "В перечне ШНСУ",
+    "shnsu_list_loaded": "Перечень ШНСУ загружен",
+    "municipal_internship_site": "Муниципальная стажировочная площадка",
+    "regional_internship_site": "Региональная стажировочная площадка",
+    "curator_code": "Код школы-куратора",
+    "curator_short_name": "Школа-куратор",
+    "curator_municipality_code": "Муниципалитет школы-куратора",
+    "has_curator": "Куратор назначен",
+    "curator_is_shvor": "Куратор — школа со стабильно высокими результатами",
+    "pair_status": "Оценка пары",
 }
 
 # Columns the analyst's sheet leaves out: codes and technical sort keys with a Russian
@@ -264,6 +294,13 @@ VALUE_TITLES: dict[str, dict] = {
     "flags": OBJECTIVITY_FLAGS,
     "not_checked": OBJECTIVITY_FLAGS,
     "gia_exam": {"oge": "ОГЭ", "ege": "ЕГЭ"},
+    # issue 14
+    "assessment": ASSESSMENTS,
+    "stage": STAGE_TITLES,
+    "domain": DOMAIN_TITLES,
+    "study": STUDY_TITLES,
+    "attempt": ATTEMPT_TITLES,
+    "pair_status": PAIR_STATUSES,
 }
 # the plan's status column; in other tables `status` is the data status
 PLAN_VALUE_TITLES = {"status": PLAN_STATUSES}

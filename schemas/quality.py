@@ -50,6 +50,13 @@ SUITES: tuple[TableSuite, ...] = (
                        "failing_share_pct"),
                not_above=(("teachers_load_36plus", "teachers_total"), ("teachers_no_subject_diploma", "teachers_total")),
                registry_complete=True, count_flag="is_risk", title="Рисковые школы"),
+    # issue 14: the other assessments and ШНСУ
+    TableSuite("assessment_results", "mart_assessment_results", ("school_code", "ay", "procedure"),
+               shares=("low_share_pct", "mid_share_pct", "high_share_pct"),
+               not_above=(("low_count", "participants"), ("high_count", "participants")),
+               title="Результаты других оценочных процедур"),
+    TableSuite("shnsu", "mart_shnsu", ("school_code", "ay"), registry_complete=True, count_flag="is_shnsu",
+               title="Перечень ШНСУ"),
 )
 
 SUITE_BY_MART = {s.mart: s for s in SUITES}
@@ -66,6 +73,8 @@ COLUMN_TITLES = {
     "staff_no_diploma_share_pct": "доля учителей без диплома по предмету",
     "contingent_share_pct": "доля особых категорий обучающихся", "failing_share_pct": "доля неуспевающих",
     "is_shnor": "ШНОР", "is_shvor": "школы со стабильно высокими результатами", "is_risk": "рисковые школы",
+    "mid_share_pct": "доля среднего уровня", "high_share_pct": "доля высокого уровня",
+    "high_count": "высокий уровень", "is_shnsu": "ШНСУ",
 }
 
 

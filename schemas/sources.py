@@ -345,6 +345,112 @@ _register(Source(
 ))
 
 
+# -- other assessments, ШНСУ, curators (issue 14; appended at the end of the registry) ----
+# Result levels of each assessment are counts of pupils; sql/mart_assessment_results.sql
+# turns them into one long table (school × AY × procedure). Vocabulary columns (subject,
+# stage, domain, study, attempt) are read through schemas/vocabulary.py.
+
+_register(Source(
+    "niko", "НИКО: результаты по отметкам",
+    (
+        SCHOOL,
+        C("subject", "text", "Предмет", "Учебный предмет", required=True),
+        C("grade", "int", "Класс", "Параллель", required=True, min=1, max=11),
+        _count("participants", "Кол-во участников", "Количество участников", "Участников",
+               "Число участников", required=True),
+        _count("mark2", "Кол-во «2»", "Количество «2»", "Отметка «2», чел.", "«2»", "2", title="«2», чел."),
+        _count("mark3", "Кол-во «3»", "Количество «3»", "Отметка «3», чел.", "«3»", "3", title="«3», чел."),
+        _count("mark4", "Кол-во «4»", "Количество «4»", "Отметка «4», чел.", "«4»", "4", title="«4», чел."),
+        _count("mark5", "Кол-во «5»", "Количество «5»", "Отметка «5», чел.", "«5»", "5", title="«5», чел."),
+    ),
+    key=("school_code", "subject", "grade"),
+    extra_checks=("mark2+mark3+mark4+mark5<=participants",),
+))
+
+_register(Source(
+    "olympiad", "Всероссийская олимпиада школьников: результаты по этапам",
+    (
+        SCHOOL,
+        C("subject", "text", "Предмет", "Общеобразовательный предмет", required=True),
+        C("stage", "text", "Этап", "Этап олимпиады", "Уровень", required=True),
+        _count("participants", "Кол-во участников", "Количество участников", "Участников",
+               "Число участников", required=True),
+        _count("winners", "Победителей", "Кол-во победителей", "Количество победителей", "Победители"),
+        _count("prize_winners", "Призёров", "Кол-во призёров", "Количество призёров", "Призёры"),
+    ),
+    key=("school_code", "subject", "stage"),
+    extra_checks=("winners+prize_winners<=participants",),
+))
+
+_register(Source(
+    "interview", "Итоговое собеседование по русскому языку (9 класс)",
+    (
+        SCHOOL,
+        C("attempt", "text", "Срок", "Попытка", "Срок проведения", "Основной срок / повторно", required=True),
+        C("grade", "int", "Класс", min=9, max=9),
+        _count("participants", "Кол-во участников", "Количество участников", "Участников",
+               "Число участников", required=True),
+        _count("passed", "Получили «зачёт»", "Зачёт", "Кол-во «зачёт»", "Количество «зачёт»", "Зачет, чел.",
+               required=True, title="«Зачёт», чел."),
+    ),
+    key=("school_code", "attempt"),
+    extra_checks=("passed<=participants",),
+))
+
+_register(Source(
+    "literacy", "Диагностика функциональной грамотности",
+    (
+        SCHOOL,
+        C("grade", "int", "Класс", "Параллель", required=True, min=1, max=11),
+        C("domain", "text", "Направление", "Вид грамотности", "Направление функциональной грамотности",
+          "Компетенция", required=True),
+        _count("participants", "Кол-во участников", "Количество участников", "Участников",
+               "Число участников", required=True),
+        _count("level_insufficient", "Недостаточный уровень", "Недостаточный", "Ниже базового уровня",
+               "Ниже базового", title="Недостаточный уровень, чел."),
+        _count("level_low", "Низкий уровень", "Низкий", title="Низкий уровень, чел."),
+        _count("level_medium", "Средний уровень", "Средний", "Базовый уровень", "Базовый",
+               title="Средний уровень, чел."),
+        _count("level_raised", "Повышенный уровень", "Повышенный", title="Повышенный уровень, чел."),
+        _count("level_high", "Высокий уровень", "Высокий", title="Высокий уровень, чел."),
+    ),
+    key=("school_code", "grade", "domain"),
+    extra_checks=("level_insufficient+level_low+level_medium+level_raised+level_high<=participants",),
+))
+
+_register(Source(
+    "intl_studies", "Международные и национальные сравнительные исследования (TIMSS, PIRLS, PISA)",
+    (
+        SCHOOL,
+        C("study", "text", "Исследование", "Наименование исследования", required=True),
+        C("grade", "int", "Класс", "Параллель", min=1, max=11),
+        _count("quota", "Квота", "Квота участников", "Установленная квота", "Выборка, чел.", required=True),
+        _count("participants", "Кол-во участников", "Количество участников", "Приняли участие", "Участников",
+               required=True),
+    ),
+    key=("school_code", "study"),
+))
+
+_register(Source(
+    "official_shnsu", "Перечень ШНСУ (школ, функционирующих в неблагоприятных социальных условиях)",
+    (SCHOOL, C("school_name", "text", "Наименование ОО", "Название ОО", "ОО")),
+    key=("school_code",),
+))
+
+_register(Source(
+    "curators", "Кураторы ШНОР (школы-кураторы)",
+    (
+        C("school_code", "code", "Код ШНОР", "Код курируемой ОО", "Логин ШНОР", "Курируемая школа (код)",
+          "Код ОО", required=True, title="Код курируемой школы"),
+        C("school_name", "text", "ШНОР", "Курируемая ОО", "Курируемая школа", "Наименование ШНОР"),
+        C("curator_code", "code", "Код школы-куратора", "Код ОО-куратора", "Код куратора", "Логин куратора",
+          "Куратор (код)", required=True, title="Код школы-куратора"),
+        C("curator_name", "text", "Школа-куратор", "ОО-куратор", "Куратор", "Наименование школы-куратора"),
+    ),
+    key=("school_code", "curator_code"),
+))
+
+
 _PUNCT = re.compile(r"[\s\"'«»“”„`.,:;()\[\]{}/\\_\-–—%№]+")
 
 

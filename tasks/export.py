@@ -45,6 +45,9 @@ OUTPUT_TABLES = {
     "mart_prevention": ("prevention", "municipality_code, half, sort_order"),
     "mart_plan_status": ("plan_status", "measure_order, measure_no"),
     "mart_plan_sections": ("plan_sections", "section_order, status_order"),
+    "mart_assessment_results": ("assessment_results", "school_code, procedure"),
+    "mart_shnsu": ("shnsu", "school_code"),
+    "mart_curators": ("curators", "school_code, curator_code"),
 }
 
 # Excel's 1,048,576 rows per sheet, less the title row and the header: a longer table (a

@@ -25,7 +25,7 @@ import yaml
 
 from edumon.config import ROOT, SQL_DIR, TEMPLATES_DIR, Config
 from reports import charts, labels, typography
-from tasks import progress
+from tasks import assessments_report, progress
 
 DOCUMENT_TITLES = labels.DOCUMENT_TITLES
 PLAN_STATUSES = labels.PLAN_STATUSES
@@ -163,6 +163,7 @@ def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]
         data["shnor_monitoring"] = _mart(con, "mart_shnor_monitoring", ay - 1, ordered)
         data["risk_monitoring"] = _mart(con, "mart_risk_monitoring", ay - 1, ordered)
         data["project_500plus"] = _mart(con, "mart_project_500plus", ay - 1, ordered)
+        data.update(assessments_report.september_data(con, ay, params))  # issue 14: other assessments, groups
     elif cycle == "october":
         data["risk"] = _mart(con, "mart_risk_schools", ay, "ORDER BY municipality_code, short_name")
         data["risk_prev"] = _mart(con, "mart_risk_schools", ay - 1, "ORDER BY municipality_code, short_name")
@@ -240,11 +241,19 @@ def september_context(data: dict, ay: int, mun: str, cfg) -> dict:
 
     catalogue = load_catalogue(cfg)
     recommendations = []
-    for s in shnor:
+    # addressed work follows the working list ([shnor] working_list; a school only ФИОКО
+    # names gets recommendations too); a table built before the working list: the rule's list
+    working = [dict(r, lows=by_school.get(r["school_code"], [])) for r in rows
+               if (r["in_working_list"] if r.get("in_working_list") is not None else r["is_shnor"])]
+    for s in working:
         deficits = [{"keys": key_chain(low["procedure"]), "title": labels.procedure_title(low["procedure"]),
                      "ay": low["ay"], "value": low["low_share_pct"], "threshold": rules["low_share_pct"],
                      "comparator": "≥", "detail": f"{low['low_count']} из {low['participants']}",
                      "is_weak": low["is_weak"], "kind": "pct"} for low in s["lows"]]
+        if s.get("working_list_basis") == "official":
+            deficits.append({"keys": ["shnor_official"], "title": "Включение в перечень ШНОР, сформированный ФИОКО",
+                             "value": "включена", "threshold": "—", "comparator": "", "detail": "",
+                             "is_weak": False, "kind": "list"})
         recommendations.append(_school_recommendations(s, deficits, catalogue, ["shnor"]))
     return {
         "schools_total": len(rows),
@@ -477,7 +486,8 @@ def september_monitoring_context(data: dict, ay: int, mun: str, cfg) -> dict:
 
 
 def september_full_context(data: dict, ay: int, mun: str, cfg) -> dict:
-    return {**september_context(data, ay, mun, cfg), **september_monitoring_context(data, ay, mun, cfg)}
+    return {**september_context(data, ay, mun, cfg), **september_monitoring_context(data, ay, mun, cfg),
+            **assessments_report.september_context(data, ay, mun, cfg)}
 
 
 def _share(num, den):

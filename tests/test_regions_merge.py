@@ -23,6 +23,10 @@ def _region(root, code: str, mun: str, math5_low: int):
     write_csv(inbox / "2021" / "vpr_stats" / "s.csv", [
         {"school_code": f"s{code}", "grade": 5, "subject": "math", "participants": 20, "mark2": math5_low,
          "mark3": 20 - math5_low}])
+    # the other assessments of the year that ended (issue 14): one НИКО result per region
+    write_csv(inbox / "2022" / "niko" / "n.csv", [
+        {"school_code": f"s{code}", "grade": 5, "subject": "math", "participants": 20, "mark2": math5_low,
+         "mark3": 20 - math5_low}])
     con, _ = compute(inbox, root / "work" / code / "warehouse.duckdb", "september", AY)
     con.close()
 
