@@ -23,6 +23,7 @@ TABLE_TITLES = {
     "prevention": "Профилактика учебной неуспешности за учебный год",
     "plan_status": "Исполнение плана мероприятий",
     "plan_sections": "Исполнение плана мероприятий по разделам",
+    "plan_checkpoint": "Исполнение плана мероприятий на сентябрь (итоги года)",
 }
 
 # Russian column titles of the XLSX. Every column a table can have is here (a test checks it).
@@ -145,6 +146,11 @@ COLUMN_TITLES = {
     "status_order": "Порядок статуса",
     "measures": "Мероприятия (№)",
     "data_status": "Данные",
+    # plan of measures in the seeds' layouts (issue 14)
+    "plan_scope": "План (муниципальный или региональный)",
+    "document_kind": "Вид документа",
+    "due_exact": "Срок — точная дата",
+    "expected_result": "Ожидаемый результат",
     # objectivity flags (ВПР)
     "grade": "Класс",
     "subject": "Предмет",
@@ -266,7 +272,8 @@ VALUE_TITLES: dict[str, dict] = {
     "gia_exam": {"oge": "ОГЭ", "ege": "ЕГЭ"},
 }
 # the plan's status column; in other tables `status` is the data status
-PLAN_VALUE_TITLES = {"status": PLAN_STATUSES}
+PLAN_VALUE_TITLES = {"status": PLAN_STATUSES,
+                     "plan_scope": {"municipal": "план муниципалитета", "regional": "региональный план"}}
 PLAN_COLUMN_TITLES = {"status": "Статус исполнения"}
 
 # columns whose values (or list elements) are procedure codes: vpr_math_5 → «ВПР, математика, 5 класс»

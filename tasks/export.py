@@ -43,8 +43,9 @@ OUTPUT_TABLES = {
     "mart_project_500plus": ("project_500plus", "municipality_code, sort_order"),
     "mart_prevention_half1": ("prevention_half1", "municipality_code, sort_order"),
     "mart_prevention": ("prevention", "municipality_code, half, sort_order"),
-    "mart_plan_status": ("plan_status", "measure_order, measure_no"),
-    "mart_plan_sections": ("plan_sections", "section_order, status_order"),
+    "mart_plan_status": ("plan_status", "municipality_code, measure_order, measure_no"),
+    "mart_plan_sections": ("plan_sections", "municipality_code, section_order, status_order"),
+    "mart_plan_checkpoint": ("plan_checkpoint", "municipality_code, measure_order, measure_no"),
 }
 
 # Excel's 1,048,576 rows per sheet, less the title row and the header: a longer table (a
