@@ -151,6 +151,9 @@ COLUMN_TITLES = {
     "document_kind": "Вид документа",
     "due_exact": "Срок — точная дата",
     "expected_result": "Ожидаемый результат",
+    # project «500+»: what the municipality's form says beside the figure (seed 004 items 1.1–1.3)
+    "value_text": "Значение (как в форме)",
+    "data_source": "Источник данных",
     # objectivity flags (ВПР)
     "grade": "Класс",
     "subject": "Предмет",
