@@ -31,12 +31,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from edumon import samples_plan
 from schemas.vocabulary import CATEGORIES, EXAMS, PERIODS, SUBJECT_TITLES
 
 # ---------------------------------------------------------------------------------------
@@ -975,6 +978,8 @@ def generate(out: Path, seed: int = 1, municipalities: int = 1, schools: int = 3
         write_official_shnor(out / str(ay) / "official_shnor" / f"shnor_fioko_{ay}.xlsx", ay,
                              [by_code[c] for c in listed])
 
+    samples_plan.write(out, pd.DataFrame([vars(s) for s in registry]), list(range(first, last + 1)),
+                       np.random.default_rng(seed))  # plan layouts, §4.5 measures, «500+» form (issue 14)
     planted = describe_planted(registry, seed, first, last, municipalities, schools)
     (out / "planted.json").write_text(json.dumps(planted, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return planted

@@ -15,7 +15,7 @@ PACKAGES = ("edumon", "flows", "tasks", "schemas", "reports", "bench")
 LAYERS = {
     "edumon.config": 0, "edumon.calendar": 0,
     "reports": 1, "schemas": 1,
-    "tasks": 2, "edumon.generate": 2,
+    "tasks": 2, "edumon.generate": 2, "edumon.samples_plan": 2,
     "flows": 3, "edumon.cli": 3, "edumon.shell_ru": 3,
     "bench": 4,
 }
