@@ -193,7 +193,7 @@ def write_p500(path: Path, ay: int, schools: pandas.DataFrame, shnor: dict[str, 
                    f"{int(rng.integers(100, 900))}-п" if adopted else None,
                    round(float(rng.uniform(55, 92)), 1),
                    f"Опрос населения на сайте органа управления образованием, {ay + 1}",
-                   int(numpy.floor(n * rng.uniform(0.3, 1.0)))])
+                   int(numpy.ceil(n * rng.uniform(0.3, 1.0)))])
     _save(wb, path)
 
 

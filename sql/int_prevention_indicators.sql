@@ -20,7 +20,7 @@ universe AS (
     WHERE s.in_registry OR r.school_code IS NOT NULL
 ),
 source_hint AS (
-    SELECT 'отчёт о профилактике (prevention) не содержит значений показателя' AS hint
+    SELECT 'отчёт о профилактике учебной неуспешности не содержит значений показателя' AS hint
 ),
 facts AS (
     SELECT ay, half, municipality_code, 'prevention_system' AS indicator_code, 'schools' AS kind, school_code,

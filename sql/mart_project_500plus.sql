@@ -36,7 +36,7 @@ left_list AS (
     WHERE p.ay = $ay - 1 AND p.in_working_list
 ),
 staff_hint AS (
-    SELECT 'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год' AS hint
+    SELECT 'мониторинг кадрового обеспечения за ' || $ay || ' год' AS hint
 ),
 -- the municipality's yearly form (seed 004 items 1.1–1.3): by code or by name
 municipalities AS (
