@@ -279,3 +279,16 @@ def test_overdue_is_shown_overdue_in_every_table_of_the_report(inbox, tmp_path):
     spravka = " ".join(lxml.html.document_fromstring(
         docs[f"reports/mo01/{AY}/june/spravka.html"].decode("utf-8")).text_content().split())
     assert "Из 6 мероприятий плана мероприятий выполнено 1" in spravka and "просрочено 2" in spravka
+
+
+def test_a_warehouse_of_the_earlier_release_gets_the_new_columns(inbox, tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    for c in ("document_kind", "expected_result", "municipality_code"):
+        con.execute(f"ALTER TABLE raw_plan DROP COLUMN {c}")
+    con.close()
+    con = connect(tmp_path / "w.duckdb")  # the columns come back (NULL in earlier rows)
+    rep = ingest_source(con, inbox, "plan", AY, "test-run", load_config())
+    assert rep.rows_loaded == 11
+    assert rows(con, "SELECT document_kind FROM raw_plan WHERE measure_no = '1.1.'") == [
+        {"document_kind": "Локальные акты"}]
+    con.close()
