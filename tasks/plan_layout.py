@@ -8,8 +8,9 @@ measure above), and a municipality's plan may arrive in a folder of its own
 (`inbox/<AY>/plan/<municipality>/…`). This module turns one sheet of such a file into the
 canonical `plan` table before it is typed and checked:
 
-* a section row (one text on the row, not a bare number) becomes the `section` of the
-  measures below it, and is not a row of the table (so it is not rejected);
+* a section row (one text on the row, starting it — column A or the № column — and not a
+  bare number) becomes the `section` of the measures below it, and is not a row of the
+  table (so it is not rejected);
 * a continuation row (no number, no due date, not a section) is appended to the measure
   above it; a row with no number but a due date of its own is a measure, numbered by its
   place among the sheet's measures (seed 003's plan of the year numbers none);
@@ -92,8 +93,10 @@ def normalise(table: RawTable, path: Path | None = None) -> RawTable:
         number_text = texts[no_pos] if no_pos is not None and no_pos < len(texts) else ""
         if filled and all(_BARE_NUMBER.match(s) for _, s in filled) and len(filled) > 1:
             continue  # the columns' numbering under the header («1 2 3 4 5»)
+        # a section title starts the row (merged from column A, or in the № column); one text
+        # further right is the rest of a measure's cell (seed 003: «оценочных процедур»)
         if len(distinct) == 1 and not _BARE_NUMBER.match(next(iter(distinct))) \
-                and (not number_text or number_text in distinct):
+                and filled[0][0] in (0, no_pos) and (not number_text or number_text in distinct):
             section = next(iter(distinct))  # a section title on a row of its own
             continue
         due_text = texts[due_pos] if due_pos is not None and due_pos < len(texts) else ""

@@ -292,3 +292,30 @@ def test_a_warehouse_of_the_earlier_release_gets_the_new_columns(inbox, tmp_path
     assert rows(con, "SELECT document_kind FROM raw_plan WHERE measure_no = '1.1.'") == [
         {"document_kind": "Локальные акты"}]
     con.close()
+
+
+def test_seed003_plan_without_numbers(tmp_path):
+    """Seed 003's «План мероприятий … на 2023 год» numbers no measure: a row with its own
+    due date is a measure (numbered 1, 2, … in the sheet), a row without one continues it."""
+    root = tmp_path / "inbox"
+    write_csv(root / "schools" / "r.csv", [{"school_code": "a1", "school_name": "Школа", "short_name": "Школа",
+                                            "municipality_code": "mo01", "municipality_name": "Город А"}])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["План мероприятий по повышению качества общего образования в городе на 2023 год"])
+    ws.append(["№ п/п", "Наименование мероприятия", "Срок", "Ответственные", "Результат"])
+    ws.append(["Нормативно-правовые и организационно-управленческие мероприятия"])
+    ws.append([None, "Анализ результатов независимых", "Январь 2023", "МБУ «МЦ»", "Выявление дефицитов"])
+    ws.append([None, "оценочных процедур", None, None, None])
+    ws.append([None, "Мониторинг нормативной базы ОУ", "Февраль 2023", "ОУ", "Актуализация нормативной базы ОУ"])
+    (root / "2022" / "plan").mkdir(parents=True)
+    wb.save(root / "2022" / "plan" / "План 2023.xlsx")
+    con = connect(tmp_path / "w.duckdb")
+    rep = ingest_source(con, root, "plan", 2022, "test-run", load_config())
+    assert (rep.rows_in, rep.rows_quarantined) == (2, 0)
+    assert [tuple(r.values()) for r in rows(con, "SELECT measure_no, section, title, due FROM raw_plan ORDER BY 1")] == [
+        ("1", "Нормативно-правовые и организационно-управленческие мероприятия",
+         "Анализ результатов независимых оценочных процедур", "Январь 2023"),
+        ("2", "Нормативно-правовые и организационно-управленческие мероприятия", "Мониторинг нормативной базы ОУ",
+         "Февраль 2023")]
+    con.close()
