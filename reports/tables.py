@@ -28,6 +28,7 @@ TABLE_TITLES = {
     "assessment_results": "Результаты других оценочных процедур (НИКО, ВсОШ, итоговое собеседование, функциональная грамотность, международные исследования)",
     "shnsu": "Школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)",
     "curators": "Кураторство ШВОР над ШНОР",
+    "plan_checkpoint": "Исполнение плана мероприятий на сентябрь (итоги года)",
 }
 
 # Russian column titles of the XLSX. Every column a table can have is here (a test checks it).
@@ -150,6 +151,14 @@ COLUMN_TITLES = {
     "status_order": "Порядок статуса",
     "measures": "Мероприятия (№)",
     "data_status": "Данные",
+    # plan of measures in the seeds' layouts (issue 14)
+    "plan_scope": "План (муниципальный или региональный)",
+    "document_kind": "Вид документа",
+    "due_exact": "Срок — точная дата",
+    "expected_result": "Ожидаемый результат",
+    # project «500+»: what the municipality's form says beside the figure (seed 004 items 1.1–1.3)
+    "value_text": "Значение (как в форме)",
+    "data_source": "Источник данных",
     # objectivity flags (ВПР)
     "grade": "Класс",
     "subject": "Предмет",
@@ -303,7 +312,8 @@ VALUE_TITLES: dict[str, dict] = {
     "pair_status": PAIR_STATUSES,
 }
 # the plan's status column; in other tables `status` is the data status
-PLAN_VALUE_TITLES = {"status": PLAN_STATUSES}
+PLAN_VALUE_TITLES = {"status": PLAN_STATUSES,
+                     "plan_scope": {"municipal": "план муниципалитета", "regional": "региональный план"}}
 PLAN_COLUMN_TITLES = {"status": "Статус исполнения"}
 
 # columns whose values (or list elements) are procedure codes: vpr_math_5 → «ВПР, математика, 5 класс»

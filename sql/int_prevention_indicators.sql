@@ -20,7 +20,7 @@ universe AS (
     WHERE s.in_registry OR r.school_code IS NOT NULL
 ),
 source_hint AS (
-    SELECT 'отчёт о профилактике (prevention) не содержит значений показателя' AS hint
+    SELECT 'отчёт о профилактике учебной неуспешности не содержит значений показателя' AS hint
 ),
 facts AS (
     SELECT ay, half, municipality_code, 'prevention_system' AS indicator_code, 'schools' AS kind, school_code,
@@ -47,6 +47,32 @@ facts AS (
     SELECT ay, half, municipality_code, 'prevention_low_achieving_share', 'persons', school_code,
            low_achieving IS NOT NULL AND students_total IS NOT NULL, false, low_achieving, students_total,
            NULL, NULL, [], (SELECT hint FROM source_hint)
+    FROM universe
+    -- seed 003 §4.5 «Меры и мероприятия»: shares of schools that took each measure
+    UNION ALL
+    SELECT ay, half, municipality_code, 'prevention_mentoring', 'schools', school_code,
+           mentor_pairs IS NOT NULL, coalesce(mentor_pairs >= $monitoring_prevention_min_mentor_pairs, false),
+           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
+    FROM universe
+    UNION ALL
+    SELECT ay, half, municipality_code, 'prevention_antirisk_programme', 'schools', school_code,
+           antirisk_programme IS NOT NULL, coalesce(antirisk_programme, false),
+           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
+    FROM universe
+    UNION ALL
+    SELECT ay, half, municipality_code, 'prevention_parent_meetings', 'schools', school_code,
+           parent_meetings IS NOT NULL, coalesce(parent_meetings >= $monitoring_prevention_min_parent_meetings, false),
+           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
+    FROM universe
+    UNION ALL
+    SELECT ay, half, municipality_code, 'prevention_low_achievers_plan', 'schools', school_code,
+           low_achievers_plan IS NOT NULL, coalesce(low_achievers_plan, false),
+           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
+    FROM universe
+    UNION ALL
+    SELECT ay, half, municipality_code, 'prevention_psych_service', 'schools', school_code,
+           psych_service IS NOT NULL, coalesce(psych_service, false),
+           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
     FROM universe
 ),
 -- every (AY, half, municipality, indicator) the reports give facts for

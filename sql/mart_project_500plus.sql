@@ -2,10 +2,12 @@
 -- инструмента», September cycle): effectiveness indicators of project 500+ for AY $ay
 -- (the year that ended), one row per municipality × indicator, over the ШНОР of AY $ay:
 -- the working list (`int_shnor_working_list`, `[shnor] working_list`).
---   1 organisational: PD programme adopted; population satisfaction — no source of the
---     inbox holds them (SPEC §3.1), so they are always 'no_data' with that reason;
---     ШНОР in network interaction (a teacher in a regional network association, staff
---     monitoring; `$project_500plus_network_from_staff`);
+--   1 organisational, from the municipality's yearly form `raw_p500` (inbox/<AY>/p500/,
+--     issue 14): 1.1 PD programme adopted (with the order's date and number, `value_text`);
+--     1.2 population satisfaction, the form's share with its source (`data_source`);
+--     1.3 ШНОР in network interaction: the form's number of ШНОР over the ШНОР of the
+--     working list; without a form, the proxy of a teacher in a regional network
+--     association (staff monitoring; `$project_500plus_network_from_staff`);
 --   2 staff: leaders with PD courses, teachers with PD courses;
 --   3 methodical help: teachers in webinars, seminars, contests;
 --   outcome: schools that left the ШНОР list in AY $ay (on the working list of AY $ay − 1,
@@ -34,17 +36,54 @@ left_list AS (
     WHERE p.ay = $ay - 1 AND p.in_working_list
 ),
 staff_hint AS (
-    SELECT 'мониторинг кадрового обеспечения (staff) за ' || $ay || ' год' AS hint
+    SELECT 'мониторинг кадрового обеспечения за ' || $ay || ' год' AS hint
+),
+-- the municipality's yearly form (seed 004 items 1.1–1.3): by code or by name
+municipalities AS (
+    SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry
+),
+form AS (
+    SELECT m.municipality_code, f.* EXCLUDE (municipality_code)
+    FROM raw_p500 f
+    JOIN municipalities m
+      ON lower(m.municipality_code) = lower(trim(f.municipality_code))
+      OR lower(trim(m.municipality_name)) = lower(trim(f.municipality_code))
+    WHERE f.ay = $ay
+),
+form_hint AS (
+    SELECT 'в форме муниципалитета по проекту «500+» за ' || $ay || '/' || ($ay + 1)
+           || ' учебный год показатель не заполнен' AS hint
+),
+shnor_count AS (
+    SELECT municipality_code, count(*) AS n FROM shnor GROUP BY ALL
 ),
 facts AS (
-    SELECT $ay AS ay, NULL::INTEGER AS half, municipality_code, 'p500_network' AS indicator_code,
-           'schools' AS kind, school_code,
-           $project_500plus_network_from_staff AND in_regional_network IS NOT NULL AS has_data,
-           coalesce(in_regional_network > 0, false) AS hit, NULL::DOUBLE AS num, NULL::DOUBLE AS den,
+    SELECT $ay AS ay, NULL::INTEGER AS half, municipality_code, 'p500_pd_programme' AS indicator_code,
+           'count' AS kind, NULL::VARCHAR AS school_code, pd_programme_adopted IS NOT NULL AS has_data,
+           coalesce(pd_programme_adopted, false) AS hit, NULL::DOUBLE AS num, NULL::DOUBLE AS den,
            NULL::DOUBLE AS prev_pct, NULL::DOUBLE AS cur_pct, []::VARCHAR[] AS factors,
+           (SELECT hint FROM form_hint) AS source_hint
+    FROM form
+    UNION ALL
+    SELECT $ay, NULL, municipality_code, 'p500_satisfaction', 'persons', NULL,
+           satisfaction_pct IS NOT NULL, false, satisfaction_pct, 100.0, NULL, NULL, [],
+           (SELECT hint FROM form_hint)
+    FROM form
+    UNION ALL
+    -- 1.3 from the form: its number of ШНОР in network interaction over the working list's
+    SELECT $ay, NULL, f.municipality_code, 'p500_network', 'persons', NULL, true, false,
+           f.network_schools, c.n, NULL, NULL, [], (SELECT hint FROM form_hint)
+    FROM form f JOIN shnor_count c USING (municipality_code)
+    WHERE f.network_schools IS NOT NULL
+    UNION ALL
+    -- 1.3 without the form's number: the staff monitoring's proxy
+    SELECT $ay, NULL, municipality_code, 'p500_network', 'schools', school_code,
+           $project_500plus_network_from_staff AND in_regional_network IS NOT NULL,
+           coalesce(in_regional_network > 0, false), NULL, NULL, NULL, NULL, [],
            CASE WHEN $project_500plus_network_from_staff THEN (SELECT hint FROM staff_hint)
-                ELSE 'показатель отключён в настройках (project_500plus.network_from_staff)' END AS source_hint
+                ELSE 'показатель отключён в настройках (project_500plus.network_from_staff)' END
     FROM staff
+    WHERE municipality_code NOT IN (SELECT municipality_code FROM form WHERE network_schools IS NOT NULL)
     UNION ALL
     SELECT $ay, NULL, municipality_code, 'p500_leaders_pd', 'persons', school_code,
            leaders_pd IS NOT NULL AND leaders_total IS NOT NULL, false, leaders_pd, leaders_total, NULL, NULL, [],
@@ -69,13 +108,30 @@ facts AS (
 frame AS (
     SELECT $ay AS ay, NULL::INTEGER AS half, m.municipality_code, m.municipality_name,
            r.indicator_code, r.indicator_title, r.seed_ref, r.unit, r.sort_order,
+           NULL::VARCHAR AS forced_reason,
            CASE WHEN r.indicator_code IN ('p500_pd_programme', 'p500_satisfaction')
-                THEN 'нет источника данных: показатель не входит в выгрузки (SPEC §3.1)' END AS forced_reason,
-           CASE WHEN r.indicator_code = 'p500_left_list'
+                THEN 'форма муниципалитета по проекту «500+» за ' || $ay || '/' || ($ay + 1)
+                     || ' учебный год не загружена'
+                WHEN r.indicator_code = 'p500_left_list'
                 THEN 'в перечне ШНОР за ' || ($ay - 1) || ' год нет школ муниципалитета'
-                ELSE 'в перечне ШНОР за ' || $ay || ' год нет школ муниципалитета' END AS empty_reason
-    FROM (SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry) m
+                ELSE 'в перечне ШНОР за ' || $ay || ' год нет школ муниципалитета' END AS empty_reason,
+           -- what the form says beside the figure (the order of 1.1, the survey of 1.2)
+           CASE WHEN r.indicator_code = 'p500_pd_programme' AND f.pd_programme_adopted IS NOT NULL THEN
+                    CASE WHEN f.pd_programme_adopted THEN 'утверждена'
+                              || CASE WHEN f.pd_programme_date IS NOT NULL OR f.pd_programme_number IS NOT NULL
+                                      THEN ' (приказ' || coalesce(' от ' || f.pd_programme_date, '')
+                                           || coalesce(' № ' || f.pd_programme_number, '') || ')' ELSE '' END
+                         ELSE 'не утверждена' END
+           END AS value_text,
+           CASE WHEN r.indicator_code = 'p500_satisfaction' THEN f.satisfaction_source
+                WHEN r.indicator_code = 'p500_network' AND f.network_schools IS NOT NULL
+                THEN 'форма муниципалитета по проекту «500+»'
+                WHEN r.indicator_code = 'p500_network' AND $project_500plus_network_from_staff
+                THEN 'мониторинг кадрового обеспечения: педагог ШНОР в региональном сетевом объединении'
+           END AS data_source
+    FROM municipalities m
     CROSS JOIN reference_indicators r
+    LEFT JOIN form f ON f.municipality_code = m.municipality_code
     WHERE r.output_table = 'project_500plus'
 ),
 -- @include indicator_engine
@@ -88,14 +144,18 @@ SELECT
     seed_ref,
     unit,
     sort_order,
-    numerator,
-    denominator,
+    -- 1.1 is a yes / no and 1.2 a share the form gives: no numerator / denominator of persons
+    CASE WHEN indicator_code NOT IN ('p500_pd_programme', 'p500_satisfaction') THEN numerator END AS numerator,
+    CASE WHEN indicator_code NOT IN ('p500_pd_programme', 'p500_satisfaction') THEN denominator END AS denominator,
     value_pct,
     CASE WHEN no_data_reason IS NULL AND indicator_code = 'p500_left_list' THEN hits END AS value,
+    CASE WHEN no_data_reason IS NULL THEN value_text END AS value_text,
+    CASE WHEN no_data_reason IS NULL THEN data_source END AS data_source,
     status,
     no_data_reason,
-    coalesce(listed_schools, []) AS schools,
-    coalesce(nodata_schools, []) AS schools_no_data,
+    -- a municipal form's row has no school
+    list_filter(coalesce(listed_schools, []), lambda c: c IS NOT NULL) AS schools,
+    list_filter(coalesce(nodata_schools, []), lambda c: c IS NOT NULL) AS schools_no_data,
     $definitions_version AS definitions_version,
     $run_id AS run_id
 FROM engine_rows

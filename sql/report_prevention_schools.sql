@@ -9,7 +9,13 @@ SELECT s.municipality_code, s.school_code, s.short_name, s.school_name, p.ay, p.
        r.school_code IS NOT NULL AS reported,
        r.has_prevention_system, r.students_total, r.low_achieving, r.failing, r.with_iom,
        r.failing_in_extra_classes,
-       r.low_achieving + r.failing AS iom_needed
+       r.low_achieving + r.failing AS iom_needed,
+       -- seed 003 §4.5 «Меры и мероприятия» (NULL: not in the report)
+       r.mentor_pairs, r.antirisk_programme, r.parent_meetings, r.low_achievers_plan, r.psych_service,
+       r.mentor_pairs >= $monitoring_prevention_min_mentor_pairs AS has_mentoring,
+       r.parent_meetings >= $monitoring_prevention_min_parent_meetings AS held_parent_meetings,
+       r.mentor_pairs IS NOT NULL OR r.antirisk_programme IS NOT NULL OR r.parent_meetings IS NOT NULL
+           OR r.low_achievers_plan IS NOT NULL OR r.psych_service IS NOT NULL AS measures_reported
 FROM stg_schools s
 CROSS JOIN periods p
 LEFT JOIN raw_prevention r ON r.school_code = s.school_code AND r.ay = p.ay AND r.half = p.half

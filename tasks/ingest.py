@@ -33,7 +33,7 @@ import pandas as pd
 
 from schemas.contracts import Problem, _as_text, marks_counts
 from schemas.sources import SOURCES, Source
-from tasks import bulk, fisoko, progress
+from tasks import bulk, fisoko, plan_layout, progress
 from tasks.contract_check import bad_rows as _bad_rows
 from tasks.contract_check import contract_problems as _contract_problems_impl
 from tasks.errors import IngestError
@@ -124,6 +124,7 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
             res.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
             continue
         for t in tables:
+            t = plan_layout.normalise(t, f) if source.name == "plan" else t  # seeds' plan layouts
             w = unknown_header_warning(t)
             if w:
                 res.warnings.append(w)
@@ -176,6 +177,8 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
     ay_key = ay if source.yearly else None
     report = IngestReport(source_name, ay_key)
     files = list_files(source_folder(inbox, source, ay))
+    if source.name == "plan":  # one plan per municipality: inbox/<AY>/plan/<municipality>/…
+        files += plan_layout.municipal_files(source_folder(inbox, source, ay))
     if not files:
         return report
     shas = {display_name(f)[0]: sha256_file(f) for f in files}

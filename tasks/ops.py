@@ -22,9 +22,11 @@ _FLAGGED = {
         FROM raw_prevention r JOIN stg_schools s USING (school_code)
         WHERE r.ay = ? AND r.half = 1 AND NOT r.has_prevention_system ORDER BY r.school_code"""),
     "june": ("Просроченные мероприятия плана", """
-        SELECT measure_no AS "№", title AS "Мероприятие", coalesce(responsible, '') AS "Ответственные",
-               coalesce(due, '') AS "Срок", coalesce(status_text, '') AS "Статус в отчёте"
-        FROM mart_plan_status WHERE ay = ? AND status = 'overdue' ORDER BY measure_order"""),
+        SELECT coalesce(municipality_name, municipality_code, '') AS "Муниципалитет", measure_no AS "№",
+               title AS "Мероприятие", coalesce(responsible, '') AS "Ответственные",
+               coalesce(due, '') AS "Срок", coalesce(status_text, result, '') AS "Статус в отчёте"
+        FROM mart_plan_status WHERE ay = ? AND status = 'overdue'
+        ORDER BY municipality_code, measure_order"""),
 }
 
 # monitoring marts whose 'no_data' rows are listed as warnings

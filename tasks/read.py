@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from schemas.cells import Formula  # noqa: F401  (re-exported: callers import it from here)
-from schemas.sources import Source, alias_index, normalise_header
+from schemas.sources import SOURCES, Source, alias_index, normalise_header
 
 READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".parquet"}
 
@@ -79,7 +79,9 @@ def display_name(path: Path) -> tuple[str, str | None]:
     Names that arrive from Windows archives are often cp1251/cp866 bytes; Python keeps
     them as lone surrogates, which no database, JSON or XLSX accepts. They are decoded
     as cp1251 (the usual case) and the user is told."""
-    raw = os.fsencode(path.name)
+    # a file in a folder of its own inside a source's folder (inbox/<AY>/plan/<municipality>/…)
+    # is named with that folder, so two municipalities' «План.xlsx» stay apart
+    raw = os.fsencode(f"{path.parent.name}/{path.name}" if path.parent.parent.name in SOURCES else path.name)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError:

@@ -174,21 +174,22 @@ def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]
         data["prevention"] = _mart(con, "mart_prevention_half1" if cycle == "january" else "mart_prevention",
                                    ay, ordered + ", half")
         data["prevention_schools"] = _report(con, "prevention_schools", params, ("raw_prevention",))
-    if cycle in ("september", "june"):
-        data["plan"] = _plan_rows(con, ay)
-        # the measures whose effect the справка weighs: those of the year that ended
-        data["plan_effect"] = data["plan"] if cycle == "june" else _plan_rows(con, ay - 1)
+    if cycle == "june":
+        data["plan"] = data["plan_effect"] = _plan_rows(con, ay)
+    elif cycle == "september":
+        # the year that ended, at its September checkpoint (mart_plan_checkpoint, issue 14)
+        data["plan"] = data["plan_effect"] = _plan_rows(con, ay - 1, "mart_plan_checkpoint")
     return data
 
 
-def _plan_rows(con, ay: int) -> dict[str, list[dict]]:
-    """mart_plan_status rows of AY by municipality; a regional plan (no municipality
+def _plan_rows(con, ay: int, table: str = "mart_plan_status") -> dict[str, list[dict]]:
+    """Plan rows of AY by municipality; a regional plan (no municipality
     column, or NULL) is under the key None and applies to every municipality."""
-    if not _table_exists(con, "mart_plan_status"):
+    if not _table_exists(con, table):
         return {}
     cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_name = 'mart_plan_status'").fetchall()}
-    rows = _records(con, "SELECT * FROM mart_plan_status WHERE ay = ?", [ay])
+                                      "WHERE table_name = ?", [table]).fetchall()}
+    rows = _records(con, f"SELECT * FROM {table} WHERE ay = ?", [ay])
     out: dict = {}
     for r in rows:
         out.setdefault(r.get("municipality_code") if "municipality_code" in cols else None, []).append(r)
@@ -638,6 +639,7 @@ def plan_context(data: dict, ay: int, mun: str, cfg) -> dict | None:
               if totals[code]},
              "Мероприятия по разделам плана: число по статусам")
     return {"sections": sections, "totals": totals, "total": len(rows), "statuses": PLAN_STATUSES,
+            "ay": rows[0]["ay"], "reference_date": rows[0].get("reference_date"),
             "overdue": [r for r in rows if r["status"] == "overdue"], "charts": {"plan": chart},
             "definitions_version": rows[0].get("definitions_version")}
 

@@ -80,6 +80,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         cols = [f"{c.name} {DUCKDB_TYPES[c.type]}" for c in src.columns]
         cols += [f"{k} {v}" for k, v in META_COLUMNS.items()]
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(src)} ({', '.join(cols)})")
+    # a warehouse of an earlier release: a source's new columns are added (NULL in old rows)
+    have = set(con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                           "WHERE table_name LIKE 'raw\\_%' ESCAPE '\\'").fetchall())
+    for src in SOURCES.values():
+        for c in src.columns:
+            if (raw_table(src), c.name) not in have:
+                con.execute(f"ALTER TABLE {raw_table(src)} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}")
     con.execute("""
         CREATE TABLE IF NOT EXISTS quarantine (
             run_id VARCHAR, source VARCHAR, ay INTEGER, file VARCHAR, sheet VARCHAR,

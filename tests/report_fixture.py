@@ -11,7 +11,7 @@ Expected figures (worked by hand; the tests assert them):
 - October, AY 2023: b2 ВПР maths 4 5 of 20 = 25,0 %, Russian 4 4 of 20 = 20,0 % → both
   ≥ 20 % → results flag; b2 also has no computers enough («нет») → material flag.
   a1: 3 of 20 teachers with load ≥ 36 h = 15,0 % > 10 % → staff flag.
-- Plan (mart_plan_status, made by hand): section «Нормативно-правовое обеспечение»
+- Plan (mart_plan_checkpoint of AY − 1, made by hand): section «Нормативно-правовое обеспечение»
   2 measures, 1 done (50,0 %), 1 overdue; «Методическое сопровождение» 1 planned.
 """
 
@@ -60,15 +60,17 @@ def write_inbox(root: Path) -> Path:
     return root
 
 
-PLAN_SQL = """CREATE OR REPLACE TABLE mart_plan_status AS SELECT * FROM (VALUES
- (2023, '1', 'Нормативно-правовое обеспечение', 'Разработка муниципального плана', 'Департамент, МКУ ДО «ЦРО»',
-  'I квартал', DATE '2024-03-31', 'done', NULL, 'Приказ от 18.02.2024 № 102', 'http://example.org/p102', 'v', 'r'),
- (2023, '2', 'Нормативно-правовое обеспечение', 'Положение о конкурсе лучших практик', 'Департамент',
-  'II квартал', DATE '2024-06-30', 'overdue', NULL, NULL, NULL, 'v', 'r'),
- (2023, '10', 'Методическое сопровождение', 'Городской семинар', 'МКУ ДО «ЦРО»', 'Ноябрь', NULL,
-  'planned', 'Запланировано', NULL, NULL, 'v', 'r')
-) t(ay, measure_no, section, title, responsible, due, due_date, status, status_text, result, evidence,
-    definitions_version, run_id)"""
+# the September plan report shows the plan of the year that ended at its checkpoint
+# (mart_plan_checkpoint, AY − 1; sql/mart_plan_checkpoint.sql)
+PLAN_SQL = """CREATE OR REPLACE TABLE mart_plan_checkpoint AS SELECT * FROM (VALUES
+ (2022, 'mo1', '1', 'Нормативно-правовое обеспечение', 'Разработка муниципального плана', 'Департамент, МКУ ДО «ЦРО»',
+  'I квартал', DATE '2024-03-31', 'done', NULL, 'Приказ от 18.02.2024 № 102', 'http://example.org/p102', 1, 1, 'v', 'r'),
+ (2022, 'mo1', '2', 'Нормативно-правовое обеспечение', 'Положение о конкурсе лучших практик', 'Департамент',
+  'II квартал', DATE '2024-06-30', 'overdue', NULL, NULL, NULL, 2, 1, 'v', 'r'),
+ (2022, 'mo1', '10', 'Методическое сопровождение', 'Городской семинар', 'МКУ ДО «ЦРО»', 'Ноябрь', NULL,
+  'planned', 'Запланировано', NULL, NULL, 3, 2, 'v', 'r')
+) t(ay, municipality_code, measure_no, section, title, responsible, due, due_date, status, status_text, result, evidence,
+    measure_order, section_order, definitions_version, run_id)"""
 
 
 def build(tmp: Path, cycle: str, with_plan: bool = False, formats=("html", "docx", "pdf")):

@@ -210,8 +210,9 @@ def test_september_and_a_two_year_backfill_run_from_their_deployments(prefect, t
         FROM '{table_file(store, 2022, "risk_monitoring", "parquet")}' WHERE indicator_code = 'risk_found'""")
     assert (num, den, pct) == (1, 2, 50.0)
     # every prevention indicator is the same in both halves of both years → 0 change, «без изменений»
+    # (the §4.5 measures of issue 14 are not in this inbox: those rows are «нет данных»)
     trends = query(f"SELECT DISTINCT trend_vs_prev_year FROM '{table_file(store, 2023, 'prevention', 'parquet')}' "
-                   "WHERE half = 2")
+                   "WHERE half = 2 AND status = 'ok'")
     assert trends == [("same",)]
     june = document_file(store, "mo1", 2023, "june", "spravka.html").read_text(encoding="utf-8")
     assert "Анализ эффективности" in june and "Приказ" in june   # measure 1 is overdue on 10 June 2024

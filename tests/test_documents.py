@@ -111,11 +111,11 @@ def test_plan_report_lists_measures_in_order_with_shares_by_section(september):
 
 def test_plan_report_is_skipped_when_the_table_is_absent(september):
     con, cfg, run, _, _ = september
-    con.execute("ALTER TABLE mart_plan_status RENAME TO plan_hidden")
+    con.execute("ALTER TABLE mart_plan_checkpoint RENAME TO plan_hidden")
     try:
         docs = render.render_spravki(con, AY, "september", {**cfg, "report": {**cfg["report"], "formats": ["html"]}}, run)
     finally:
-        con.execute("ALTER TABLE plan_hidden RENAME TO mart_plan_status")
+        con.execute("ALTER TABLE plan_hidden RENAME TO mart_plan_checkpoint")
     assert f"{SEP}/spravka.html" in docs and not any("/plan." in k for k in docs)
 
 

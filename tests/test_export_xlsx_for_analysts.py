@@ -70,9 +70,9 @@ CREATE TABLE mart_shnor AS SELECT * FROM (VALUES
     prev2_ay, low_procedures_prev2, n_low_prev2, procedures_prev2, no_data, in_official_list, official_comparison,
     was_shnor_last_year, list_change, definitions_version, run_id);
 CREATE TABLE mart_plan_status AS SELECT * FROM (VALUES
-  (2023, '1', 'Нормативно-правовое обеспечение', 'Положение о конкурсе', 'Департамент', 'Октябрь',
+  (2023, 'mo1', '1', 'Нормативно-правовое обеспечение', 'Положение о конкурсе', 'Департамент', 'Октябрь',
    DATE '2023-10-31', 'overdue', 'не выполнено', NULL, NULL, DATE '2024-06-10', 1, 1, 'v1', 'run-1')
-) t(ay, measure_no, section, title, responsible, due, due_date, status, status_text, result, evidence,
+) t(ay, municipality_code, measure_no, section, title, responsible, due, due_date, status, status_text, result, evidence,
     reference_date, measure_order, section_order, definitions_version, run_id);
 """
 

@@ -244,9 +244,12 @@ def test_no_unsatisfactory_oge(con):
 
 def test_project_500plus(con):
     got = {r["indicator_code"]: r for r in rows(con, "SELECT * FROM mart_project_500plus WHERE ay = 2022")}
-    # no source in the inbox for these two: always «нет данных», with the reason
+    # no municipal form (inbox/<AY>/p500/) for these two: «нет данных», with the reason
+    # (the form itself: tests/test_project_500plus_form.py)
     for code in ("p500_pd_programme", "p500_satisfaction"):
-        assert got[code]["status"] == "no_data" and "нет источника" in got[code]["no_data_reason"]
+        assert got[code]["status"] == "no_data"
+        assert got[code]["no_data_reason"] == ("форма муниципалитета по проекту «500+» за 2022/2023 учебный год "
+                                               "не загружена")
     part = lambda code: (got[code]["numerator"], got[code]["denominator"], got[code]["value_pct"])
     assert part("p500_network") == (1, 2, 50.0)          # sA has 2 teachers in a regional network, sB 0
     assert part("p500_leaders_pd") == (4, 5, 80.0)       # (2 + 2) / (3 + 2)

@@ -30,7 +30,7 @@ PLAN = [
     {"measure_no": "3", "section": "Методическое сопровождение", "title": "Совещание",
      "due": "Июнь – август 2024", "status": ""},                                # 2024-08-31, planned
     {"measure_no": "4", "section": "Методическое сопровождение", "title": "Конкурс",
-     "due": "В течение года", "status": "Не принимали участие"},                 # NULL, not_participated
+     "due": "В течение года", "status": "Не принимали участие"},                 # 2024-08-31 (end of AY), not_participated
     {"measure_no": "5", "section": "Методическое сопровождение", "title": "Приказ",
      "due": "Октябрь", "status": "", "result": "Приказ от 12.10.2023 № 5"},      # 2023-10-31, done (result given)
     {"measure_no": "6", "section": "Методическое сопровождение", "title": "Курсы",
@@ -83,7 +83,7 @@ def test_january_first_half(inbox, tmp_path):
 def test_january_without_reports_says_no_data(inbox, tmp_path):
     con, _ = compute(inbox, tmp_path / "w.duckdb", "january", 2024)
     got = values(con, "mart_prevention_half1", ay=2024)
-    assert len(got) == 5
+    assert len(got) == 10   # 5 of §4.3 and 5 measures of §4.5 (mentor pairs, …)
     for r in got.values():
         assert r["status"] == "no_data" and r["value_pct"] is None and r["numerator"] is None
         assert "I полугодие не загружен" in r["no_data_reason"]
@@ -118,7 +118,7 @@ def test_plan_status_per_measure(june):
         "1": ("2024-03-31", "done"),
         "2": ("2024-03-31", "overdue"),
         "3": ("2024-08-31", "planned"),
-        "4": (None, "not_participated"),
+        "4": ("2024-08-31", "not_participated"),
         "5": ("2023-10-31", "done"),
         "6": ("2023-12-31", "done"),
         "7": ("2024-08-31", "in_progress"),
