@@ -41,7 +41,7 @@ from tasks.oo1_check import oo1_finding
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
 from tasks.pseudonym import HASH_SQL, pseudonymise_rejects
 from tasks.quarantine import quarantine_rows, write_quarantine
-from tasks.fisoko import FISOKO_SOURCES
+from tasks.fisoko import FISOKO_SOURCES, FisokoReader
 from tasks.read import RawTable, ReadError, display_name, read_csv_arrow, read_table
 from tasks.registry_check import code_candidates, code_finding
 from tasks.header_repair import duplicate_header_problems
@@ -80,6 +80,16 @@ class Staged:
     read_any: bool = False
     repairs: dict[str, str] = field(default_factory=dict)  # school code → registry code
     rejected: pd.DataFrame | None = None
+    rebuilt_totals: int = 0  # ВПР totals rebuilt from the task points (tasks.fisoko)
+    journal_dropped: int = 0  # unreadable journal marks dropped, the pupils kept (tasks.fisoko)
+
+
+def damaged_reason(exc: Exception, path: Path) -> str:
+    """Why a damaged file could not be read, in Russian, without the file's name."""
+    from tasks.errors_ru import describe
+
+    text = describe(exc, file="", path=str(path)).strip()
+    return (text[:1].lower() + text[1:]) if text else "файл не читается (повреждён или другого формата)."
 
 
 def _q(name: str) -> str:
@@ -91,9 +101,12 @@ def _lit(text: str) -> str:
 
 
 def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str] | None = None,
-                registry: bool = True, oo1_ay: int | None = None, ay: int | None = None) -> Staged:
-    """Read, type and check every file of a bulk source into the staging table."""
+                registry: bool = True, oo1_ay: int | None = None, ay: int | None = None,
+                readers: tuple | None = None) -> Staged:
+    """Read, type and check every file of a bulk source into the staging table. `readers`:
+    the special readers given to tasks.read.read_table (default: the ФИС ОКО layouts)."""
     ing = cfg["ingest"]
+    readers = (FisokoReader(),) if readers is None else readers
     st = Staged(source)
     con.execute(f"DROP TABLE IF EXISTS {STAGE}").fetchall()
     cols = ", ".join(f"{_q(c.name)} {DUCKDB_TYPES[c.type]}" for c in source.columns)
@@ -105,9 +118,12 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
-            sheets = _sheets_of(f, name, source, ing)
+            sheets = _sheets_of(f, name, source, ing, readers)
         except ReadError as exc:
             st.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
+            continue
+        except Exception as exc:  # noqa: BLE001 — a damaged file (truncated, renamed) is a finding
+            st.problems.append(Problem(source.name, name, "", None, "", "", damaged_reason(exc, f), code="file"))
             continue
         for t, parquet in sheets:
             w = unknown_header_warning(t)
@@ -125,6 +141,9 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
                 batches.setdefault((tuple(t.frame), tuple(sh.columns), t.signature), []).append(sh)
             else:
                 parse_problems += _stage_batch(con, st, [sh], _raw_relation(con, sh, t), contract, ing, t)
+            parse_problems += [((sh.tid, 0, -1, p.row), p) for p in t.problems]
+            st.rebuilt_totals += t.rebuilt
+            st.journal_dropped += t.journal_dropped
             st.warnings += t.notes
             parse_problems += [((sh.tid, 2, 0, p.row), p) for p in missing_column_problems(t, source)]
             st.sheets.append(sh)
@@ -163,7 +182,7 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     return st
 
 
-def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTable, str | None]]:
+def _sheets_of(path: Path, name: str, source: Source, ing, readers: tuple = ()) -> list[tuple[RawTable, str | None]]:
     """The file's sheets under a recognised header; Parquet is not read into Python."""
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
@@ -174,7 +193,7 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
             p.encode("utf-8")
         except (OSError, UnicodeEncodeError, pa.ArrowException):
             return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
-                                                  limits=ing)]
+                                                  limits=ing, readers=readers)]
         idx = alias_index(source)
         mapping, headers, unknown = {}, {}, []
         for pos, col in enumerate(schema.names):
@@ -196,7 +215,7 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
         if t is not None:
             return [(t, None)]
     return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
-                                          limits=ing)]
+                                          limits=ing, readers=readers)]
 
 
 def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:

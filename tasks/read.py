@@ -32,6 +32,12 @@ from schemas.sources import Source, alias_index, normalise_header
 
 READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".parquet"}
 
+# Columns real exports carry that no rule needs: recognised and not loaded, without a
+# warning per file (normalised as schemas.sources.normalise_header does).
+IGNORED_HEADERS = frozenset({"учебник", "пол", "пол участника", "gender", "умк", "дата рождения", "примечание",
+                             "фио", "фамилия", "имя", "отчество", "номер обучающегося", "номер участника",
+                             "код региона", "наименование региона"})
+
 # Defaults of the `[ingest]` limits, used when a caller passes none.
 DEFAULT_LIMITS = {"max_file_mb": 100.0, "max_uncompressed_mb": 500.0, "max_compression_ratio": 100.0,
                   "max_sheet_rows": 300_000}
@@ -63,6 +69,10 @@ class RawTable:
     duplicates: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # Russian warnings about what was skipped
     frame: object | None = None  # a typed pandas DataFrame (Parquet): canonical columns, no `rows`
+    # cell-level findings of a special reader (schemas.contracts.Problem): their rows are rejected
+    problems: list = field(default_factory=list)
+    rebuilt: int = 0  # rows whose total a special reader rebuilt from the task points
+    journal_dropped: int = 0  # rows whose unreadable optional journal mark was dropped
 
 
 def sha256_file(path: Path) -> str:
@@ -73,13 +83,29 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class InboxFile(type(Path())):
+    """A file found in a subfolder of a source folder (an archive unpacked as it comes):
+    `relative` is its path below the source folder («5/Математика.xlsx»), which is the
+    name shown to the user, logged and kept with every row."""
+
+    relative: str = ""
+
+
+def inbox_file(path: Path, relative: str) -> Path:
+    p = InboxFile(path)
+    p.relative = relative
+    return p
+
+
 def display_name(path: Path) -> tuple[str, str | None]:
-    """The file's name as a person reads it, and a warning when it was not UTF-8.
+    """The file's name as a person reads it, and a warning when it was not UTF-8. A file
+    below the source folder keeps its relative path («5/Математика.xlsx», tasks.inbox).
 
     Names that arrive from Windows archives are often cp1251/cp866 bytes; Python keeps
     them as lone surrogates, which no database, JSON or XLSX accepts. They are decoded
     as cp1251 (the usual case) and the user is told."""
-    raw = os.fsencode(path.name)
+    relative = getattr(path, "relative", "")
+    raw = os.fsencode(relative or path.name)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError:
@@ -315,28 +341,34 @@ def header_score(rows: list[list[object]], source: Source, search_rows: int = 20
 
 
 def read_table(path: Path, source: Source, search_rows: int = 20, min_matches: int = 2,
-               limits: dict | None = None, sheets: list | None = None) -> list[RawTable]:
+               limits: dict | None = None, sheets: list | None = None, readers: tuple = ()) -> list[RawTable]:
     """Every sheet of the file that carries the source's header, as RawTables.
+
+    `readers`: special readers the caller gives (e.g. tasks.fisoko.FisokoReader for the
+    ФИС ОКО layouts), each with `read(path, source, sheets, search_rows)` → tables or None
+    (asked first, in order) and `label(path, source, tables)` → tables (applied to what the
+    generic reader read). This module knows none of them.
 
     Data ends at the first fully empty row after data, or at a row that repeats the
     header (a second table below the first); what lies below is reported, not loaded."""
     file, _ = display_name(path)
     if path.suffix.lower() == ".parquet":
         return [_parquet_table(path, file, source)]
-    tables = []
     file_notes: list[str] = []
     sheets = sheets if sheets is not None else read_sheets(path, limits, file_notes)
     if all(not any(not _blank(c) for r in rows for c in r) for _, rows in sheets):
         names = ", ".join(f"«{s}»" for s, _ in sheets if s)
         raise ReadError(file, f"файл пуст: ни на одном листе нет данных{' (' + names + ')' if names else ''}.")
-    # ФИС ОКО's own layouts (ВПР folders) are turned into this source's canonical table first.
-    from tasks.fisoko import label_tables, read_fisoko
-
-    special = read_fisoko(path, source, sheets, search_rows)
-    if special:
-        return special
-    return label_tables(path, source, _read_sheets_generic(path, file, source, sheets, file_notes,
-                                                            search_rows, min_matches))
+    for reader in readers:
+        special = reader.read(path, source, sheets, search_rows)
+        if special:
+            if file_notes:
+                special[0].notes = file_notes + special[0].notes
+            return special
+    tables = _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, min_matches)
+    for reader in readers:
+        tables = reader.label(path, source, tables)
+    return tables
 
 
 def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, min_matches) -> list[RawTable]:
@@ -351,7 +383,8 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         for pos, canon in mapping.items():
             headers[canon] = _header_text(rows, i, pos, nrows)
         unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping
-                   and not any(pos in v for v in dups.values()) and not _blank(h)]
+                   and not any(pos in v for v in dups.values()) and not _blank(h)
+                   and normalise_header(h) not in IGNORED_HEADERS]
         header_norm = [normalise_header(c) for c in rows[i]]
         # the probe: the mapped column with the fewest distinct values near the top (a
         # vocabulary, «да/нет»), so its normalised form is nearly always cached
@@ -503,7 +536,8 @@ def read_csv_arrow(path: Path, source: Source, search_rows: int = 20, min_matche
         return None  # a repeated header somewhere below
     notes = [w for w in (name_warning, warning) if w]
     headers = {canon: _header_text(head, i, pos, 1) for pos, canon in mapping.items()}
-    unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping and not _blank(h)]
+    unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping and not _blank(h)
+               and normalise_header(h) not in IGNORED_HEADERS]
     titles = [str(c).strip() for r in head[:i] for c in r if not _blank(c)]
     frame = pa.table([table[names[p]] for p in mapping], names=list(mapping.values()))
     n = table.num_rows
