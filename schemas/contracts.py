@@ -37,7 +37,17 @@ RULE_TEXT = {
     "required": "обязательное значение не заполнено",
     "unique": "повторяется строка с тем же ключом",
     "formula": "формула вместо значения: формулы не вычисляются — вставьте значение (Специальная вставка → Значения)",
+    "excel_error": "ошибка Excel в ячейке вместо значения (формула не вычислилась) — исправьте формулу или "
+                   "введите значение",
+    "finite": "ожидается конечное число (бесконечность и «nan» — не числа)",
+    "too_large": "число слишком большое для количества (больше 9 007 199 254 740 991) — проверьте ячейку",
+    "code": "код может содержать только буквы, цифры, «-» и «_» (он становится частью имён файлов и ключей)",
 }
+
+# Codes that become keys and path segments of published objects (school, municipality).
+SAFE_CODE = r"[0-9A-Za-zА-Яа-яЁё_\-]+"
+# Larger whole numbers lose exactness as floats and wrap as int64: never a count.
+MAX_EXACT = 2 ** 53 - 1
 
 
 @dataclass
@@ -153,10 +163,15 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
             and not pd.api.types.is_bool_dtype(raw.dtype):
         num = raw.astype("Float64")
         bad = pd.Series(False, index=raw.index)
+        infinite = _not_finite(num)
         if col.type == "int":
-            bad = (num.notna() & (num % 1 != 0)).fillna(False).astype(bool)
-            return num.where(~bad).round().astype("Int64"), bad, RULE_TEXT["int"]
-        return num, bad, RULE_TEXT[col.type]
+            large = (num.abs() > MAX_EXACT).fillna(False).astype(bool) & ~infinite
+            bad = (num.notna() & ~infinite & ~large & (num % 1 != 0)).fillna(False).astype(bool)
+            rules = _Rules(RULE_TEXT["int"], pd.Series(False, index=raw.index), infinite=infinite, large=large)
+            bad = bad | infinite | large
+            return num.where(~bad).round().astype("Int64"), bad, rules
+        rules = _Rules(RULE_TEXT[col.type], pd.Series(False, index=raw.index), infinite=infinite)
+        return num.where(~infinite), infinite, rules
     text = _as_text(raw)
     empty = text.isna()
     # cheap vectorised prefilter (pyarrow), the regex only on the few cells starting with = or @
@@ -164,12 +179,19 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
     formula = pd.Series(False, index=raw.index)
     if starts.any():
         formula[starts] = text[starts].str.contains(_FORMULA, regex=True).fillna(False).astype(bool)
-    formula |= raw.map(type).eq(Formula) if raw.dtype == object else False
+    marker = raw.map(type).eq(Formula) if raw.dtype == object else pd.Series(False, index=raw.index)
+    formula |= marker
+    # an Excel error cell (#N/A, #DIV/0!, #VALUE!…): the reader marks it with its error text
+    excel_error = marker & text.str.startswith("#").fillna(False).astype(bool) if marker.any() else \
+        pd.Series(False, index=raw.index)
+    infinite = large = None
     if col.type in ("int", "float", "pct"):
         num = _numbers(text, pct=col.type == "pct")
-        bad = (~empty & num.isna()).fillna(False).astype(bool)
+        infinite = _not_finite(num) | text.str.strip().str.lower().isin(["nan", "+nan", "-nan"]).fillna(False).astype(bool)
+        bad = ((~empty & num.isna()) | infinite).fillna(False).astype(bool)
         if col.type == "int":
-            bad |= (num.notna() & (num % 1 != 0)).fillna(False).astype(bool)
+            large = (num.abs() > MAX_EXACT).fillna(False).astype(bool) & ~infinite
+            bad |= large | (num.notna() & ~infinite & ~large & (num % 1 != 0)).fillna(False).astype(bool)
             values = num.where(~bad).round().astype("Int64")
         else:
             values = num.where(~bad).astype("Float64")
@@ -187,31 +209,47 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
         values = text.map(lookup).astype("string")
         bad = (~empty & values.isna()).astype(bool)
         rule = f"неизвестное значение ({VOCABULARY_TITLES[col.name]})"
+    elif col.type == "code":
+        values = text
+        bad = (~empty & ~text.str.fullmatch(SAFE_CODE).fillna(False).astype(bool)).astype(bool)
+        rule = RULE_TEXT["code"]
     else:
         values = _serial_dates(text) if col.dates else text
         bad = pd.Series(False, index=raw.index)
         rule = ""
-    if formula.any():
+    if formula.any() or (infinite is not None and infinite.any()) or (large is not None and large.any()):
         values = values.where(~formula)
         bad = bad & ~formula
-        return values, bad | formula, _Rules(rule, formula)
+        return values, bad | formula, _Rules(rule, formula, excel_error, infinite, large)
     return values, bad, rule
 
 
-class _Rules(str):
-    """The rule text of a column's bad cells, plus which of them are formulas."""
+def _not_finite(num: pd.Series) -> pd.Series:
+    f = num.astype("Float64")
+    return (f.notna() & ((f == float("inf")) | (f == float("-inf")))).fillna(False).astype(bool)
 
-    def __new__(cls, rule: str, formula: pd.Series):
+
+class _Rules(str):
+    """The rule text of a column's bad cells, plus which of them are formulas, Excel error
+    cells, non-finite or too large numbers (each has its own rule)."""
+
+    def __new__(cls, rule: str, formula: pd.Series, excel_error: pd.Series | None = None,
+                infinite: pd.Series | None = None, large: pd.Series | None = None):
         obj = super().__new__(cls, rule)
         obj.formula = formula
+        obj.excel_error = excel_error
+        obj.infinite = infinite
+        obj.large = large
         return obj
 
 
 def rule_for(rule: str, i) -> str:
-    """The rule a given bad cell broke (a formula has its own)."""
-    formula = getattr(rule, "formula", None)
-    if formula is not None and bool(formula.loc[i]):
-        return RULE_TEXT["formula"]
+    """The rule a given bad cell broke (a formula, an Excel error, inf, a huge count have their own)."""
+    for mask, key in (("excel_error", "excel_error"), ("formula", "formula"), ("infinite", "finite"),
+                      ("large", "too_large")):
+        m = getattr(rule, mask, None)
+        if m is not None and bool(m.loc[i]):
+            return RULE_TEXT[key]
     return str(rule)
 
 

@@ -130,6 +130,10 @@ def decode_text(data: bytes, file: str) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     text = data.decode("cp1251", errors="replace")
+    other = _other_cyrillic_encoding(data, text)
+    if other:
+        raise ReadError(file, f"файл, по-видимому, в кодировке {other}: такие файлы не читаются — сохраните файл в "
+                              f"UTF-8 или Windows-1251 (в Excel: «Сохранить как» → «CSV UTF-8»).")
     if not _MOJIBAKE.search(text):
         if "\ufffd" in text:
             raise ReadError(file, "не удалось определить кодировку (ожидается UTF-8 или Windows-1251).")
@@ -146,6 +150,36 @@ def decode_text(data: bytes, file: str) -> tuple[str, str | None]:
     return "\n".join(lines).lstrip("\ufeff"), (
         f"Файл «{file}» в смешанной кодировке: строки {where} записаны в UTF-8, остальные — в Windows-1251. "
         f"Каждая строка прочитана в своей кодировке; проверьте текст и сохраните файл в одной кодировке.")
+
+
+# the most frequent letter pairs of Russian text
+_BIGRAMS = frozenset("ст но то на ен ов ни ра во ко ро ан ер ре ал ли ол ра ат ор ел ет не по пр ва ие ия ая ой ый"
+                     " ни ос ин ог ть ки ле ла ка ем об го де та ом ис".split())
+
+
+def _russian_score(text: str) -> float | None:
+    """Share of frequent Russian letter pairs among the pairs of Cyrillic letters (None: too
+    few to say): about 0.3 for Russian text in any case, near 0 for text decoded with the
+    wrong code page (KOI8-R or cp866 read as Windows-1251)."""
+    low = text.lower()
+    pairs = [low[i:i + 2] for i in range(len(low) - 1)
+             if "\u0430" <= low[i] <= "\u044f" and "\u0430" <= low[i + 1] <= "\u044f"]
+    if len(pairs) < 15:
+        return None
+    return sum(p in _BIGRAMS for p in pairs) / len(pairs)
+
+
+def _other_cyrillic_encoding(data: bytes, as_cp1251: str) -> str | None:
+    """KOI8-R or cp866 (DOS) text, which decodes as cp1251 without an error but as nonsense."""
+    base = _russian_score(as_cp1251[:20000])
+    if base is not None and base >= 0.2:
+        return None
+    best, name = base or 0.0, None
+    for codec, title in (("koi8_r", "KOI8-R"), ("cp866", "CP866 (DOS)")):
+        score = _russian_score(data[:20000].decode(codec, errors="replace"))
+        if score is not None and score > best + 0.08:
+            best, name = score, title
+    return name
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -196,8 +230,9 @@ def check_limits(path: Path, file: str, limits: dict | None = None) -> None:
                               "другой формат). Откройте его в Excel и сохраните как «Книга Excel».") from exc
 
 
-def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
-    """XLSX cells holding a formula with no cached value, per sheet: {sheet: {(row, col)}}.
+def _formula_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """XLSX cells holding a formula with no cached value, or an Excel error (#N/A, #DIV/0!:
+    calamine reads those as empty), per sheet: {sheet: {(row, col): marker text}}.
 
     calamine returns Excel's cached values (formulas are never evaluated here); a file
     written by a program that does not compute formulas has none, and such cells must
@@ -216,16 +251,21 @@ def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
                     xml = z.read(member)
                 except KeyError:
                     continue
-                if b"<f" not in xml:
+                if b"<f" not in xml and b't="e"' not in xml:
                     continue
-                cells = set()
-                for ref, body in re.findall(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', xml, flags=re.S):
-                    if b"<f" in body and (b"<v>" not in body or b"<v></v>" in body or b"<v/>" in body):
+                cells = {}
+                for ref, attrs, body in re.findall(rb'<c r="([A-Z]+\d+)"([^>]*)>(.*?)</c>', xml, flags=re.S):
+                    error = b't="e"' in attrs
+                    if error or (b"<f" in body and (b"<v>" not in body or b"<v></v>" in body or b"<v/>" in body)):
                         m = re.match(rb"([A-Z]+)(\d+)", ref)
                         col = 0
                         for ch in m.group(1):
                             col = col * 26 + ch - 64
-                        cells.add((int(m.group(2)), col - 1))
+                        v = re.search(rb"<v>(.*?)</v>", body, flags=re.S) if error else None
+                        # an error cell is named by its error (#N/A, #DIV/0!…), the contract rejects it
+                        cells[(int(m.group(2)), col - 1)] = (_unescape(v.group(1).decode("utf-8", "replace"))
+                                                             if v else "#ОШИБКА") if error else \
+                            "формула без вычисленного значения"
                 if cells:
                     out[_unescape(name)] = cells
     except (zipfile.BadZipFile, KeyError):
@@ -267,12 +307,12 @@ def read_sheets(path: Path, limits: dict | None = None,
             raise ReadError(file, f"не удалось открыть как книгу Excel ({exc}).") from exc
         formulas = _formula_cells(path) if suffix in (".xlsx", ".xlsm") else {}
         for name, rows in sheets:
-            for r, c in formulas.get(name, ()):
+            for (r, c), text in formulas.get(name, {}).items():
                 if r - 1 < len(rows):
                     row = rows[r - 1]
                     while len(row) <= c:
                         row.append("")
-                    row[c] = Formula("формула без вычисленного значения")
+                    row[c] = Formula(text)
         return sheets
     if suffix == ".parquet":
         import pyarrow.parquet as pq
