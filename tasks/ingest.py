@@ -40,7 +40,7 @@ from tasks.contract_check import contract_problems as _contract_problems_impl
 from tasks.errors import IngestError
 from tasks.header_repair import col_letter as _col_letter  # noqa: F401  (old name)
 from tasks.header_repair import duplicate_header_problems as _duplicate_header_problems  # noqa: F401
-from tasks.inbox import list_files, source_folder, subfolders
+from tasks.inbox import inbox_findings, list_files, source_folder, subfolders
 from tasks.ingest_log import carry_excluded, current_rows, record_excluded, rows_last_time
 from tasks.ingest_log import unchanged as _unchanged
 from tasks.load import record
@@ -199,11 +199,15 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
     source = SOURCES[source_name]
     ay_key = ay if source.yearly else None
     report = IngestReport(source_name, ay_key)
-    files = list_files(source_folder(inbox, source, ay))
+    # what looks like data but is not read is said once per run: with the registry, which every cycle reads
+    findings = inbox_findings(inbox) if source_name == "schools" else []
+    files = list_files(source_folder(inbox, source, ay), root=inbox)
     if not files:
+        report.warnings += findings
         return report
     shas = {display_name(f)[0]: sha256_file(f) for f in files}
     report.files = [{"file": name, "sha256": sha} for name, sha in shas.items()]
+    report.warnings += findings
     if _unchanged(con, source_name, ay_key, shas):
         report.skipped_unchanged = True
         report.excluded = carry_excluded(con, run_id, source_name, ay_key, datetime.now())

@@ -198,6 +198,10 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
     out = []
     for path in paths:
         label, _ = display_name(path)
+        if path.is_dir():
+            out.append((label, None, None, "это папка, а не файл" + (" (папка названа как файл)" if path.suffix else "")
+                        + ": укажите файлы внутри неё"))
+            continue
         if not path.is_file():
             out.append((label, None, None, "файл не найден"))
             continue
