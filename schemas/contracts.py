@@ -278,6 +278,10 @@ def cross_rules(source: Source) -> list[CrossRule]:
             rules.append(CrossRule(text, tuple(m[1].split("+")), tuple(m[2].split("+"))))
         elif text == "marks_sum":
             rules.append(CrossRule(text, ("mark2", "mark3", "mark4", "mark5"), ("participants",)))
+        elif text == "oge_mark2_passed":
+            rules.append(CrossRule(text, ("mark",), ("passed_min", "exam")))
+        elif text == "one_first_attempt":
+            rules.append(CrossRule(text, ("participant_id",), ("exam", "subject")))
         else:
             raise ValueError(f"unknown cross-field rule of {source.name}: {text}")
     return rules
@@ -299,6 +303,20 @@ def marks_counts(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def first_attempt_repeats(df: pd.DataFrame) -> pd.Series:
+    """Rows of a participant's second (third…) first attempt at one exam and subject: every
+    such row is marked (which one is right is the school's to say)."""
+    if not {"participant_id", "exam", "subject"} <= set(df.columns):
+        return pd.Series(False, index=df.index)
+    first = ~(df["is_retake"] == True).fillna(False).astype(bool) if "is_retake" in df else \
+        pd.Series(True, index=df.index)  # noqa: E712
+    keyed = first & df["participant_id"].notna() & df["exam"].notna() & df["subject"].notna()
+    dup = pd.Series(False, index=df.index)
+    sub = df.loc[keyed, ["participant_id", "exam", "subject"]]
+    dup[keyed] = sub.duplicated(keep=False).to_numpy()
+    return dup
+
+
 def _cross_check(rule: CrossRule, rules_cfg: dict):
     """A dataframe-level check: a boolean Series, False on the rows breaking the rule
     (rows missing a needed value pass: nothing to compare)."""
@@ -315,6 +333,11 @@ def _cross_check(rule: CrossRule, rules_cfg: dict):
             return ok.fillna(True).astype(bool)
         if any(c not in df for c in rule.columns):
             return pd.Series(True, index=df.index)
+        if rule.code == "oge_mark2_passed":
+            bad = (df["exam"] == "oge") & (df["mark"] == 2) & (df["passed_min"] == True)  # noqa: E712
+            return ~bad.fillna(False).astype(bool)
+        if rule.code == "one_first_attempt":
+            return ~first_attempt_repeats(df)
         left = df[list(rule.left)].sum(axis=1, min_count=len(rule.left))
         right = df[list(rule.right)].sum(axis=1, min_count=len(rule.right))
         return (left <= right).fillna(True).astype(bool)
@@ -363,6 +386,15 @@ def cross_rule_problem(rule: CrossRule, row: pd.Series, headers: dict[str, str],
         tol = " (допустимо расхождение на 1 из-за округления процентов)" if from_pct else ""
         return Problem(source.name, file, sheet, excel_row, headers.get("participants", "participants"), value,
                        f"сумма отметок {how} должна равняться числу участников{tol}", code=rule.code)
+    if rule.code == "oge_mark2_passed":
+        return Problem(source.name, file, sheet, excel_row, headers.get("mark", "mark"),
+                       f"2, {name('passed_min')} = да",
+                       f"отметка «2» за ОГЭ при {name('passed_min')} = «да» — одно из двух неверно: проверьте "
+                       f"отметку и признак преодоления порога", code=rule.code)
+    if rule.code == "one_first_attempt":
+        return Problem(source.name, file, sheet, excel_row, headers.get("participant_id", "participant_id"), "",
+                       "у участника две или больше первых попыток (не пересдачи) по одному экзамену и предмету — "
+                       "оставьте одну, остальные отметьте как пересдачу", code=rule.code)
     left = " + ".join(name(c) for c in rule.left)
     right = " + ".join(name(c) for c in rule.right)
     lv = " + ".join(val(c) for c in rule.left)
@@ -438,6 +470,10 @@ def sql_cross_condition(rule: CrossRule, present: list[str] | set[str], rules_cf
                 f"THEN {tol!r} ELSE 0 END, false)")
     if any(c not in present for c in rule.columns):
         return None
+    if rule.code == "oge_mark2_passed":
+        return "coalesce(exam = 'oge' AND mark = 2 AND passed_min, false)"
+    if rule.code == "one_first_attempt":
+        return None  # over the whole file set, not row by row: tasks/bulk.py::_first_attempts
     left = " + ".join(f'"{c}"' for c in rule.left)
     right = " + ".join(f'"{c}"' for c in rule.right)
     return f"coalesce(({left}) > ({right}), false)"

@@ -170,6 +170,7 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     present = [c.name for c in source.columns if c.name in st.present]
     contract += _missing_required(con, st, present)
     contract += _unique(con, st, present)
+    contract += _first_attempts(con, st, present)
     contract.sort(key=lambda kv: kv[0])
     st.problems += parse_problems + [p for _, p in contract]
     if registry and "school_code" in present:
@@ -399,6 +400,27 @@ def _unique(con, st: Staged, present: list[str]) -> list[tuple]:
                         describe_check("unique", st.source.col(column)), code="multiple_fields_uniqueness")
             p._unique_col = column
             out.append(((-1, i, 0, tid, int(row)), p))
+    return out
+
+
+def _first_attempts(con, st: Staged, present: list[str]) -> list[tuple]:
+    """ГИА: one first attempt per participant, exam and subject over the whole file set (the
+    set-level cross rule `one_first_attempt`; the pandas path: schemas.contracts)."""
+    rules = [(k, r) for k, r in enumerate(cross_rules(st.source)) if r.code == "one_first_attempt"]
+    if not rules or not {"participant_id", "exam", "subject"} <= set(present):
+        return []
+    k, rule = rules[0]
+    retake = "coalesce(is_retake, false)" if "is_retake" in present else "false"
+    rows = con.execute(f"""
+        SELECT _tid, _row FROM (
+            SELECT _tid, _row, count(*) OVER (PARTITION BY participant_id, exam, subject) AS n FROM {STAGE}
+            WHERE NOT {retake} AND participant_id IS NOT NULL AND exam IS NOT NULL AND subject IS NOT NULL)
+        WHERE n > 1 ORDER BY _tid, _row""").fetchall()
+    out = []
+    for tid, row in rows:
+        sh = _sheet_of(st, tid)
+        p = cross_rule_problem(rule, pd.Series(dtype=object), sh.headers, st.source, sh.file, sh.sheet, int(row))
+        out.append(((0, k, 0, tid, int(row)), p))
     return out
 
 

@@ -108,3 +108,36 @@ def test_koi8r_and_cp866_files_get_an_encoding_hint(tmp_path, codec, title):
     # the same text in Windows-1251 reads
     path.write_bytes(text.encode("cp1251"))
     assert check_files([path], SOURCES["schools"], load_config()).problems == []
+
+
+GIA_HEADER = ["Код участника", "Код ОО", "Форма ГИА", "Предмет", "Этап", "Пересдача", "Отметка",
+              "Преодолел минимальный порог"]
+GIA_ROWS = [
+    ["p1", "a1", "ОГЭ", "Математика", "Основной", "нет", 2, "да"],       # row 2: «2» with the threshold passed
+    ["p2", "a1", "ОГЭ", "Математика", "Основной", "нет", 3, "да"],       # row 3: p2's first attempt …
+    ["p2", "a1", "ОГЭ", "Математика", "Резервный", "нет", 4, "да"],      # row 4: … and a second one
+    ["p3", "a1", "ОГЭ", "Математика", "Основной", "нет", 2, "нет"],      # row 5: fine
+    ["p3", "a1", "ОГЭ", "Математика", "Дополнительный", "да", 3, "да"],  # row 6: a retake, fine
+    ["p4", "a1", "ОГЭ", "Математика", "Основной", "нет", 4, "да"],       # row 7: fine
+]
+MARK2 = ("отметка «2» за ОГЭ при «Преодолел минимальный порог» = «да» — одно из двух неверно: проверьте отметку и "
+         "признак преодоления порога")
+TWO_FIRST = ("у участника две или больше первых попыток (не пересдачи) по одному экзамену и предмету — оставьте одну, "
+             "остальные отметьте как пересдачу")
+
+
+def test_gia_consistency_on_both_paths(tmp_path):
+    path = _xlsx(tmp_path / "inbox" / "2022" / "gia" / "gia.xlsx", GIA_HEADER, GIA_ROWS)
+    expected = [(2, "Отметка", "2, «Преодолел минимальный порог» = да", MARK2),
+                (3, "Код участника", "", TWO_FIRST), (4, "Код участника", "", TWO_FIRST)]
+    res = check_files([path], SOURCES["gia"], load_config())
+    assert sorted((p.row, p.column, p.value, p.rule) for p in res.problems) == expected
+    assert (res.rows_in, len(res.rejected)) == (6, 3)
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        cfg = load_config(overrides={"ingest": {"max_rejected_share_pct": 100}})
+        rep = ingest_source(con, tmp_path / "inbox", "gia", 2022, "r", cfg)
+        assert sorted((p.row, p.column, p.value, p.rule) for p in rep.problems) == expected
+        assert (rep.rows_in, rep.rows_loaded, rep.rows_quarantined) == (6, 3, 3)
+    finally:
+        con.close()
