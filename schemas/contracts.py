@@ -106,6 +106,23 @@ _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 _FORMULA = r"^[=@]\s*[A-Za-zА-Яа-я_][\w.]*\s*\(|^=\s*[A-Za-z]{1,3}\$?\d|^=\s*[-+]?\d"
 
 
+def formula_like(values: pd.Series, col: Col) -> pd.Series:
+    """Text cells of a text/code column that start with «=», «+», «-» or «@» (a spreadsheet
+    would take them for a formula): stored as text, never evaluated, and flagged."""
+    if col.type not in ("text", "code") or not len(values):
+        return pd.Series(False, index=values.index)
+    t = values.astype("string").str.strip()
+    starts = t.str.match(r"^[=+\-@]").fillna(False).astype(bool)
+    numeric = pd.to_numeric(t.where(starts), errors="coerce").notna()
+    return (starts & ~numeric & (t.str.len() > 1).fillna(False)).astype(bool)
+
+
+def formula_like_warning(file: str, sheet: str, header: str, value: str, rows: int) -> str:
+    return (f"Файл «{file}»{', лист «' + sheet + '»' if sheet else ''}, столбец «{header}»: значение «{value}» "
+            f"начинается с «{value.strip()[:1]}» — сохранено как текст, не как формула; проверьте ячейку "
+            f"(строк: {rows}).")
+
+
 def _numbers(text: pd.Series, pct: bool = False) -> pd.Series:
     s = text.str.translate(_SPACES).str.replace(",", ".", regex=False)
     if pct:

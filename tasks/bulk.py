@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from schemas.cells import Formula
 from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross_rule_problem, cross_rules,
+                               formula_like, formula_like_warning,
                                describe_check, parse_column, rule_for, sql_column_checks, sql_cross_condition,
                                sql_marks_counts)
 from schemas.sources import Source, alias_index, normalise_header
@@ -280,6 +281,15 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
             d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
                            else x for x in d.astype(object)], dtype=object)  # a few distinct values
         values, bad, rule = parse_column(d, col)
+        flagged = formula_like(values, col) & ~pd.Series(bad, index=values.index).astype(bool)
+        if flagged.any():  # a few distinct values: their files and row counts from DuckDB
+            con.register("__bulk_fl", pd.DataFrame({"k": [int(k) for k in d.index[flagged.to_numpy()]]}))
+            for tid, value, n in con.execute(
+                    f"SELECT r._tid, x.v, count(*) FROM __bulk_r r JOIN (SELECT d.v FROM __bulk_d{i} d "
+                    f"JOIN __bulk_fl f ON d.k = f.k) x ON r.{_q(c)} = x.v GROUP BY ALL ORDER BY 1, 2").fetchall():
+                sh = by_tid[tid]
+                st.warnings.append(formula_like_warning(sh.file, sh.sheet, sh.headers[c], str(value).strip(), int(n)))
+            con.unregister("__bulk_fl")
         text = _as_text(d) if len(d) else pd.Series([], dtype="string")
         rules = [rule_for(rule, j) if b else None for j, b in zip(d.index, bad)]
         dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),

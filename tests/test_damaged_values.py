@@ -37,6 +37,8 @@ def _xlsx(path, header, rows):
             cell.value = v
             if isinstance(v, str) and v.startswith("#") and v.endswith(("!", "A", "?")):
                 cell.data_type = "e"   # an error cell, as Excel writes #N/A, #DIV/0!, #VALUE!, #NAME?
+            elif isinstance(v, str) and v.startswith("="):
+                cell.data_type = "s"   # text that starts with «=», not a formula
     wb.save(path)
     return path
 
@@ -139,5 +141,40 @@ def test_gia_consistency_on_both_paths(tmp_path):
         rep = ingest_source(con, tmp_path / "inbox", "gia", 2022, "r", cfg)
         assert sorted((p.row, p.column, p.value, p.rule) for p in rep.problems) == expected
         assert (rep.rows_in, rep.rows_loaded, rep.rows_quarantined) == (6, 3, 3)
+    finally:
+        con.close()
+
+
+def test_text_that_a_spreadsheet_would_take_for_a_formula_is_stored_as_text_and_flagged(tmp_path):
+    dde = "=cmd|' /C calc'!A0"
+    # clerk path: the registry's school name
+    path = _xlsx(tmp_path / "r.xlsx", ["Код ОО", "Полное наименование", "Код МО", "Муниципальное образование"], [
+        ["a1", dde, "m1", "Город"],          # row 2
+        ["b2", "+7 школа", "m1", "Город"],   # row 3
+        ["c3", "Школа № 3", "m1", "-5"],     # row 4: a number, not flagged
+    ])
+    res = check_files([path], SOURCES["schools"], load_config())
+    assert res.problems == []
+    assert res.good["school_name"].tolist() == [dde, "+7 школа", "Школа № 3"]
+    flagged = [w for w in res.warnings if "сохранено как текст" in w]
+    assert flagged == [
+        "Файл «r.xlsx», лист «Лист1», столбец «Полное наименование»: значение «+7 школа» начинается с «+» — "
+        "сохранено как текст, не как формула; проверьте ячейку (строк: 1).",
+        f"Файл «r.xlsx», лист «Лист1», столбец «Полное наименование»: значение «{dde}» начинается с «=» — "
+        f"сохранено как текст, не как формула; проверьте ячейку (строк: 1).",
+    ]
+    # bulk path: a ВПР statistics school name
+    inbox = tmp_path / "inbox"
+    _xlsx(inbox / "2022" / "vpr_stats" / "s.xlsx",
+          ["school_code", "school_name", "grade", "subject", "participants", "mark2", "mark3", "mark4", "mark5"],
+          [["a1", "@школа", 5, "math", 2, 1, 1, 0, 0], ["b2", "@школа", 5, "math", 2, 1, 1, 0, 0]])
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        rep = ingest_source(con, inbox, "vpr_stats", 2022, "r", load_config())
+        assert rep.rows_loaded == 2 and rep.problems == []
+        assert [w for w in rep.warnings if "сохранено как текст" in w] == [
+            "Файл «s.xlsx», лист «Лист1», столбец «school_name»: значение «@школа» начинается с «@» — сохранено как "
+            "текст, не как формула; проверьте ячейку (строк: 2)."]
+        assert con.execute("SELECT DISTINCT school_name FROM raw_vpr_stats").fetchall() == [("@школа",)]
     finally:
         con.close()
