@@ -38,7 +38,7 @@ from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross
                                sql_marks_counts)
 from schemas.sources import Source, alias_index, normalise_header
 from tasks.ingest_log import log_files as write_log
-from tasks.oo1_check import oo1_finding
+from tasks.oo1_check import oo1_finding, oo1_participants_warning
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
 from tasks.pseudonym import HASH_SQL, pseudonymise_rejects
 from tasks.quarantine import quarantine_rows, write_quarantine
@@ -178,6 +178,8 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
         st.problems += _registry(con, st)
     if oo1_ay is not None and {"grade", "participants"} <= set(present):
         st.problems += _oo1(con, st, oo1_ay)
+    elif oo1_ay is not None and source.participant_level and {"school_code", "grade", "subject"} <= set(present):
+        st.warnings += _oo1_participants(con, st, oo1_ay)
     _mark_bad(con, st)
     st.rejected = _rejected(con, st)
     _fill_unique_values(st)
@@ -479,6 +481,26 @@ def _oo1(con, st: Staged, ay: int) -> list[Problem]:
         out.append(oo1_finding(st.source, sh.file, sh.sheet, row, sh.headers.get("participants", "participants"),
                                part, grade, students))
     return out
+
+
+def _oo1_participants(con, st: Staged, ay: int) -> list[str]:
+    """ВПР participant rows per school, grade and subject against the students of the grade
+    in ОО-1 of the same AY (a warning: which pupil is extra cannot be told)."""
+    cases = " ".join(f"WHEN {g} THEN o.students_g{g}" for g in range(1, 12))
+    con.register("__bulk_meta", _meta(st))
+    rows = con.execute(f"""
+        WITH c AS (
+            SELECT s.school_code, s.grade, s.subject, count(*) AS pupils,
+                   string_agg(DISTINCT '«' || m._file || '»', ', ' ORDER BY '«' || m._file || '»') AS files
+            FROM {STAGE} s JOIN __bulk_meta m USING (_tid)
+            WHERE s.school_code IS NOT NULL AND s.grade IS NOT NULL AND s.subject IS NOT NULL
+            GROUP BY ALL)
+        SELECT c.school_code, c.grade, c.subject, c.pupils, CASE c.grade {cases} END AS students, c.files
+        FROM c JOIN raw_oo1 o ON o.school_code = c.school_code AND o.ay = ?
+        WHERE c.pupils > CASE c.grade {cases} END
+        ORDER BY 1, 2, 3""", [ay]).fetchall()
+    con.unregister("__bulk_meta")
+    return [oo1_participants_warning(sc, g, subj, n, students, files) for sc, g, subj, n, students, files in rows]
 
 
 def _mark_bad(con, st: Staged) -> None:

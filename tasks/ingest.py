@@ -44,7 +44,7 @@ from tasks.inbox import inbox_findings, list_files, source_folder, subfolders
 from tasks.ingest_log import carry_excluded, current_rows, record_excluded, rows_last_time
 from tasks.ingest_log import unchanged as _unchanged
 from tasks.load import record
-from tasks.oo1_check import oo1_problems, warehouse_oo1
+from tasks.oo1_check import oo1_participant_warnings, oo1_problems, warehouse_oo1
 from tasks.parse import empty_sheet_warning, missing_column_problems, table_frame, unknown_header_warning
 from tasks.pseudonym import pseudonymise, pseudonymise_rejects as _pseudonymise_rejects
 from tasks.pseudonym import salt as _salt_of
@@ -183,6 +183,8 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
         res.warnings += w
     if oo1 is not None and len(oo1) and {"grade", "participants"} <= set(df.columns):
         res.problems += oo1_problems(df, oo1, headers, source)
+    elif oo1 is not None and len(oo1) and source.participant_level and "subject" in df.columns:
+        res.warnings += oo1_participant_warnings(df, oo1)
 
     is_bad = _bad_rows(df, res.problems)
     res.good = df[~is_bad].copy()

@@ -225,3 +225,26 @@ def test_repair_message_says_what_was_repaired():
     assert zero_repair("80012", "080012") == "в коде файла потерян ведущий ноль — добавлен"
     assert zero_repair("sch80012", "sch00080012") == "в коде файла потеряно ведущих нулей: 3 — добавлены"
     assert zero_repair("0080012", "080012") == "в коде файла лишний ведущий ноль — удалён"
+
+
+def test_participants_above_the_oo1_grade_are_warned_on_both_paths(tmp_path, con):
+    from tests.helpers import write_csv
+    from tasks.ingest import warehouse_oo1
+
+    inbox = tmp_path / "inbox"
+    write_scale(inbox, 2021, "math", 5)
+    # ОО-1 of AY 2020: sch1 has 2 pupils in grade 5, sch2 has 30
+    write_csv(inbox / "2020" / "oo1" / "oo1.csv", [{"Код ОО": "sch1", "Всего обучающихся": 100, "5 класс": 2},
+                                                  {"Код ОО": "sch2", "Всего обучающихся": 100, "5 класс": 30}])
+    assert ingest_source(con, inbox, "oo1", 2020, "r", load_config()).rows_loaded == 2
+    path = write_xlsx(inbox / "2020" / "vpr_participants" / RU_FILE, [
+        RU_HEADER, *[ru_row(n, 4, 9, (3, 3, 3)) for n in (1, 2, 3)],          # sch1: 3 participants > 2
+        *[ru_row(n, 4, 9, (3, 3, 3), school="sch2") for n in (4, 5)]])      # sch2: 2 ≤ 30
+    expected = [f"ВПР: у школы «sch1» по предмету «Математика» в 5 классе 3 участников, а по форме ОО-1 того же года "
+                f"обучающихся 5 класса 2 — проверьте файлы «{RU_FILE}» (повторы участников, чужая школа или класс) "
+                f"и форму ОО-1."]
+    rep = ingest_source(con, inbox, "vpr_participants", 2020, "r", load_config())
+    assert rep.rows_loaded == 5
+    assert [w for w in rep.warnings if w.startswith("ВПР: у школы")] == expected
+    res = check_files([path], SOURCES["vpr_participants"], load_config(), oo1=warehouse_oo1(con, 2020))
+    assert [w for w in res.warnings if w.startswith("ВПР: у школы")] == expected
