@@ -124,7 +124,7 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
             st.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
             continue
         except Exception as exc:  # noqa: BLE001 — a damaged file (truncated, renamed) is a finding
-            st.problems.append(Problem(source.name, name, "", None, "", "", damaged_reason(exc, f), code="file"))
+            st.problems.append(Problem(source.name, name, "", None, "", "", damaged_reason(exc, f), code="damaged"))
             continue
         for t, parquet in sheets:
             w = unknown_header_warning(t)

@@ -142,7 +142,7 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
             res.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
             continue
         except Exception as exc:  # noqa: BLE001 — a damaged file (truncated, renamed) is a finding
-            res.problems.append(Problem(source.name, name, "", None, "", "", bulk.damaged_reason(exc, f), code="file"))
+            res.problems.append(Problem(source.name, name, "", None, "", "", bulk.damaged_reason(exc, f), code="damaged"))
             continue
         for t in tables:
             w = unknown_header_warning(t)
@@ -299,7 +299,7 @@ def _unreadable_or_shrunk(con, report: IngestReport, ing: dict, rows_new: int) -
       (a header-only ОО-1 file) stops the load, unless the source is one of
       `shrink_allowed` (lists that may legitimately be empty or shorter)."""
     source = SOURCES[report.source]
-    unreadable = [p for p in report.problems if p.code == "file" and p.row is None]
+    unreadable = [p for p in report.problems if p.code in ("file", "damaged") and p.row is None]
     if unreadable:
         if str(ing.get("on_unreadable", "stop")) != "continue":
             lines = [f"  • файл «{p.file}»: {p.rule}" for p in unreadable]

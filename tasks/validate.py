@@ -55,7 +55,7 @@ def group_problems(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
     """Problems grouped by rule (largest group first), each group in file/row order."""
     groups: dict[str, list[Problem]] = {}
     for p in problems:
-        groups.setdefault(p.rule if p.code in ("", "file", "empty") else (p.code + "|" + _generic(p)), []).append(p)
+        groups.setdefault(p.rule if p.code in ("", "file", "damaged", "empty") else (p.code + "|" + _generic(p)), []).append(p)
     out = []
     for key, items in groups.items():
         items.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
@@ -228,6 +228,10 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
             continue
         except Exception as exc:  # noqa: BLE001
             out.append((label, source, None, _damaged(exc, path)))
+            continue
+        damaged = [p for p in res.problems if p.code == "damaged"]
+        if damaged and not res.read_any:  # a damaged file is one line, as the CLI says it
+            out.append((label, source, None, damaged[0].rule))
             continue
         out.append((label, source, res, ""))
     return out
