@@ -71,6 +71,8 @@ def inbox_findings(inbox: Path) -> list[str]:
         if _skipped(top.name):
             continue
         if top.is_file():
+            if top.suffix.lower() not in READABLE_SUFFIXES:
+                continue  # not data (e.g. the generator's planted.json)
             out.append(f"Файл «{top.name}» лежит прямо в папке входящих и не читается: положите его в папку "
                        f"<учебный год>/<источник>/ (например, 2023/oo1/).")
         elif like_file(top):
@@ -86,6 +88,8 @@ def inbox_findings(inbox: Path) -> list[str]:
                 if _skipped(sub.name):
                     continue
                 if sub.is_file():
+                    if sub.suffix.lower() not in READABLE_SUFFIXES:
+                        continue
                     out.append(f"Файл «{rel}» лежит вне папки источника и не читается: положите его в папку "
                                f"{top.name}/<источник>/.")
                 elif like_file(sub):
