@@ -252,6 +252,12 @@ def _summary_markdown(summary: dict, loads: list[dict], digest: dict) -> str:
                         "(причины — в таблице `quarantine` хранилища и в журнале запуска).")
     for r in digest["no_data"]:
         warnings.append(f"«{r['indicator_title']}» — {r['no_data_reason']}")
+    for x in loads:  # files the loads went without ([ingest] on_unreadable = "continue", issue 11)
+        for e in x.get("excluded", []):
+            last = f"в прошлый раз он содержал строк: {e['rows_last_time']}" if e.get("rows_last_time") \
+                else "ранее этот файл не загружался"
+            warnings.append(f"**Расчёт выполнен по неполным данным:** не загружен файл «{e['file']}» "
+                            f"({x['source']}{'' if x['ay'] is None else ' ' + str(x['ay'])}: {e['reason']}), {last}.")
     if warnings:
         lines += ["", "## Предупреждения", ""] + [f"- {w}" for w in warnings]
     lines += ["", "## Справки", ""] + [f"- `{d}`" for d in summary.get("published", summary["documents"])

@@ -37,7 +37,17 @@ RULE_TEXT = {
     "required": "обязательное значение не заполнено",
     "unique": "повторяется строка с тем же ключом",
     "formula": "формула вместо значения: формулы не вычисляются — вставьте значение (Специальная вставка → Значения)",
+    "excel_error": "ошибка Excel в ячейке вместо значения (формула не вычислилась) — исправьте формулу или "
+                   "введите значение",
+    "finite": "ожидается конечное число (бесконечность и «nan» — не числа)",
+    "too_large": "число слишком большое для количества (больше 9 007 199 254 740 991) — проверьте ячейку",
+    "code": "код может содержать только буквы, цифры, «-» и «_» (он становится частью имён файлов и ключей)",
 }
+
+# Codes that become keys and path segments of published objects (school, municipality).
+SAFE_CODE = r"[0-9A-Za-zА-Яа-яЁё_\-]+"
+# Larger whole numbers lose exactness as floats and wrap as int64: never a count.
+MAX_EXACT = 2 ** 53 - 1
 
 
 @dataclass
@@ -94,6 +104,23 @@ _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 # A formula typed as text (a CSV cell «=HYPERLINK(…)», «=A1+1»): never evaluated, and
 # never written back to XLSX as a formula either (CSV/formula injection).
 _FORMULA = r"^[=@]\s*[A-Za-zА-Яа-я_][\w.]*\s*\(|^=\s*[A-Za-z]{1,3}\$?\d|^=\s*[-+]?\d"
+
+
+def formula_like(values: pd.Series, col: Col) -> pd.Series:
+    """Text cells of a text/code column that start with «=», «+», «-» or «@» (a spreadsheet
+    would take them for a formula): stored as text, never evaluated, and flagged."""
+    if col.type not in ("text", "code") or not len(values):
+        return pd.Series(False, index=values.index)
+    t = values.astype("string").str.strip()
+    starts = t.str.match(r"^[=+\-@]").fillna(False).astype(bool)
+    numeric = pd.to_numeric(t.where(starts), errors="coerce").notna()
+    return (starts & ~numeric & (t.str.len() > 1).fillna(False)).astype(bool)
+
+
+def formula_like_warning(file: str, sheet: str, header: str, value: str, rows: int) -> str:
+    return (f"Файл «{file}»{', лист «' + sheet + '»' if sheet else ''}, столбец «{header}»: значение «{value}» "
+            f"начинается с «{value.strip()[:1]}» — сохранено как текст, не как формула; проверьте ячейку "
+            f"(строк: {rows}).")
 
 
 def _numbers(text: pd.Series, pct: bool = False) -> pd.Series:
@@ -153,10 +180,15 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
             and not pd.api.types.is_bool_dtype(raw.dtype):
         num = raw.astype("Float64")
         bad = pd.Series(False, index=raw.index)
+        infinite = _not_finite(num)
         if col.type == "int":
-            bad = (num.notna() & (num % 1 != 0)).fillna(False).astype(bool)
-            return num.where(~bad).round().astype("Int64"), bad, RULE_TEXT["int"]
-        return num, bad, RULE_TEXT[col.type]
+            large = (num.abs() > MAX_EXACT).fillna(False).astype(bool) & ~infinite
+            bad = (num.notna() & ~infinite & ~large & (num % 1 != 0)).fillna(False).astype(bool)
+            rules = _Rules(RULE_TEXT["int"], pd.Series(False, index=raw.index), infinite=infinite, large=large)
+            bad = bad | infinite | large
+            return num.where(~bad).round().astype("Int64"), bad, rules
+        rules = _Rules(RULE_TEXT[col.type], pd.Series(False, index=raw.index), infinite=infinite)
+        return num.where(~infinite), infinite, rules
     text = _as_text(raw)
     empty = text.isna()
     # cheap vectorised prefilter (pyarrow), the regex only on the few cells starting with = or @
@@ -164,12 +196,19 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
     formula = pd.Series(False, index=raw.index)
     if starts.any():
         formula[starts] = text[starts].str.contains(_FORMULA, regex=True).fillna(False).astype(bool)
-    formula |= raw.map(type).eq(Formula) if raw.dtype == object else False
+    marker = raw.map(type).eq(Formula) if raw.dtype == object else pd.Series(False, index=raw.index)
+    formula |= marker
+    # an Excel error cell (#N/A, #DIV/0!, #VALUE!…): the reader marks it with its error text
+    excel_error = marker & text.str.startswith("#").fillna(False).astype(bool) if marker.any() else \
+        pd.Series(False, index=raw.index)
+    infinite = large = None
     if col.type in ("int", "float", "pct"):
         num = _numbers(text, pct=col.type == "pct")
-        bad = (~empty & num.isna()).fillna(False).astype(bool)
+        infinite = _not_finite(num) | text.str.strip().str.lower().isin(["nan", "+nan", "-nan"]).fillna(False).astype(bool)
+        bad = ((~empty & num.isna()) | infinite).fillna(False).astype(bool)
         if col.type == "int":
-            bad |= (num.notna() & (num % 1 != 0)).fillna(False).astype(bool)
+            large = (num.abs() > MAX_EXACT).fillna(False).astype(bool) & ~infinite
+            bad |= large | (num.notna() & ~infinite & ~large & (num % 1 != 0)).fillna(False).astype(bool)
             values = num.where(~bad).round().astype("Int64")
         else:
             values = num.where(~bad).astype("Float64")
@@ -187,31 +226,47 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
         values = text.map(lookup).astype("string")
         bad = (~empty & values.isna()).astype(bool)
         rule = f"неизвестное значение ({VOCABULARY_TITLES[col.name]})"
+    elif col.type == "code":
+        values = text
+        bad = (~empty & ~text.str.fullmatch(SAFE_CODE).fillna(False).astype(bool)).astype(bool)
+        rule = RULE_TEXT["code"]
     else:
         values = _serial_dates(text) if col.dates else text
         bad = pd.Series(False, index=raw.index)
         rule = ""
-    if formula.any():
+    if formula.any() or (infinite is not None and infinite.any()) or (large is not None and large.any()):
         values = values.where(~formula)
         bad = bad & ~formula
-        return values, bad | formula, _Rules(rule, formula)
+        return values, bad | formula, _Rules(rule, formula, excel_error, infinite, large)
     return values, bad, rule
 
 
-class _Rules(str):
-    """The rule text of a column's bad cells, plus which of them are formulas."""
+def _not_finite(num: pd.Series) -> pd.Series:
+    f = num.astype("Float64")
+    return (f.notna() & ((f == float("inf")) | (f == float("-inf")))).fillna(False).astype(bool)
 
-    def __new__(cls, rule: str, formula: pd.Series):
+
+class _Rules(str):
+    """The rule text of a column's bad cells, plus which of them are formulas, Excel error
+    cells, non-finite or too large numbers (each has its own rule)."""
+
+    def __new__(cls, rule: str, formula: pd.Series, excel_error: pd.Series | None = None,
+                infinite: pd.Series | None = None, large: pd.Series | None = None):
         obj = super().__new__(cls, rule)
         obj.formula = formula
+        obj.excel_error = excel_error
+        obj.infinite = infinite
+        obj.large = large
         return obj
 
 
 def rule_for(rule: str, i) -> str:
-    """The rule a given bad cell broke (a formula has its own)."""
-    formula = getattr(rule, "formula", None)
-    if formula is not None and bool(formula.loc[i]):
-        return RULE_TEXT["formula"]
+    """The rule a given bad cell broke (a formula, an Excel error, inf, a huge count have their own)."""
+    for mask, key in (("excel_error", "excel_error"), ("formula", "formula"), ("infinite", "finite"),
+                      ("large", "too_large")):
+        m = getattr(rule, mask, None)
+        if m is not None and bool(m.loc[i]):
+            return RULE_TEXT[key]
     return str(rule)
 
 
@@ -240,6 +295,10 @@ def cross_rules(source: Source) -> list[CrossRule]:
             rules.append(CrossRule(text, tuple(m[1].split("+")), tuple(m[2].split("+"))))
         elif text == "marks_sum":
             rules.append(CrossRule(text, ("mark2", "mark3", "mark4", "mark5"), ("participants",)))
+        elif text == "oge_mark2_passed":
+            rules.append(CrossRule(text, ("mark",), ("passed_min", "exam")))
+        elif text == "one_first_attempt":
+            rules.append(CrossRule(text, ("participant_id",), ("exam", "subject")))
         else:
             raise ValueError(f"unknown cross-field rule of {source.name}: {text}")
     return rules
@@ -261,6 +320,20 @@ def marks_counts(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def first_attempt_repeats(df: pd.DataFrame) -> pd.Series:
+    """Rows of a participant's second (third…) first attempt at one exam and subject: every
+    such row is marked (which one is right is the school's to say)."""
+    if not {"participant_id", "exam", "subject"} <= set(df.columns):
+        return pd.Series(False, index=df.index)
+    first = ~(df["is_retake"] == True).fillna(False).astype(bool) if "is_retake" in df else \
+        pd.Series(True, index=df.index)  # noqa: E712
+    keyed = first & df["participant_id"].notna() & df["exam"].notna() & df["subject"].notna()
+    dup = pd.Series(False, index=df.index)
+    sub = df.loc[keyed, ["participant_id", "exam", "subject"]]
+    dup[keyed] = sub.duplicated(keep=False).to_numpy()
+    return dup
+
+
 def _cross_check(rule: CrossRule, rules_cfg: dict):
     """A dataframe-level check: a boolean Series, False on the rows breaking the rule
     (rows missing a needed value pass: nothing to compare)."""
@@ -277,6 +350,11 @@ def _cross_check(rule: CrossRule, rules_cfg: dict):
             return ok.fillna(True).astype(bool)
         if any(c not in df for c in rule.columns):
             return pd.Series(True, index=df.index)
+        if rule.code == "oge_mark2_passed":
+            bad = (df["exam"] == "oge") & (df["mark"] == 2) & (df["passed_min"] == True)  # noqa: E712
+            return ~bad.fillna(False).astype(bool)
+        if rule.code == "one_first_attempt":
+            return ~first_attempt_repeats(df)
         left = df[list(rule.left)].sum(axis=1, min_count=len(rule.left))
         right = df[list(rule.right)].sum(axis=1, min_count=len(rule.right))
         return (left <= right).fillna(True).astype(bool)
@@ -325,6 +403,15 @@ def cross_rule_problem(rule: CrossRule, row: pd.Series, headers: dict[str, str],
         tol = " (допустимо расхождение на 1 из-за округления процентов)" if from_pct else ""
         return Problem(source.name, file, sheet, excel_row, headers.get("participants", "participants"), value,
                        f"сумма отметок {how} должна равняться числу участников{tol}", code=rule.code)
+    if rule.code == "oge_mark2_passed":
+        return Problem(source.name, file, sheet, excel_row, headers.get("mark", "mark"),
+                       f"2, {name('passed_min')} = да",
+                       f"отметка «2» за ОГЭ при {name('passed_min')} = «да» — одно из двух неверно: проверьте "
+                       f"отметку и признак преодоления порога", code=rule.code)
+    if rule.code == "one_first_attempt":
+        return Problem(source.name, file, sheet, excel_row, headers.get("participant_id", "participant_id"), "",
+                       "у участника две или больше первых попыток (не пересдачи) по одному экзамену и предмету — "
+                       "оставьте одну, остальные отметьте как пересдачу", code=rule.code)
     left = " + ".join(name(c) for c in rule.left)
     right = " + ".join(name(c) for c in rule.right)
     lv = " + ".join(val(c) for c in rule.left)
@@ -400,6 +487,10 @@ def sql_cross_condition(rule: CrossRule, present: list[str] | set[str], rules_cf
                 f"THEN {tol!r} ELSE 0 END, false)")
     if any(c not in present for c in rule.columns):
         return None
+    if rule.code == "oge_mark2_passed":
+        return "coalesce(exam = 'oge' AND mark = 2 AND passed_min, false)"
+    if rule.code == "one_first_attempt":
+        return None  # over the whole file set, not row by row: tasks/bulk.py::_first_attempts
     left = " + ".join(f'"{c}"' for c in rule.left)
     right = " + ".join(f'"{c}"' for c in rule.right)
     return f"coalesce(({left}) > ({right}), false)"

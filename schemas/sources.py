@@ -254,6 +254,9 @@ _register(Source(
     key=("participant_id", "exam", "subject", "period", "is_retake"),
     participant_level=True,
     bulk=True,
+    # ГИА consistency (issue 11): ОГЭ «2» with the threshold passed; one first attempt per
+    # participant, exam and subject (the others are retakes)
+    extra_checks=("oge_mark2_passed", "one_first_attempt"),
 ))
 
 _register(Source(

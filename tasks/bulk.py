@@ -33,15 +33,16 @@ import pyarrow as pa
 
 from schemas.cells import Formula
 from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross_rule_problem, cross_rules,
+                               formula_like, formula_like_warning,
                                describe_check, parse_column, rule_for, sql_column_checks, sql_cross_condition,
                                sql_marks_counts)
 from schemas.sources import Source, alias_index, normalise_header
 from tasks.ingest_log import log_files as write_log
-from tasks.oo1_check import oo1_finding
+from tasks.oo1_check import oo1_finding, oo1_participants_warning
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
 from tasks.pseudonym import HASH_SQL, pseudonymise_rejects
 from tasks.quarantine import quarantine_rows, write_quarantine
-from tasks.fisoko import FISOKO_SOURCES
+from tasks.fisoko import FISOKO_SOURCES, FisokoReader
 from tasks.read import RawTable, ReadError, display_name, read_csv_arrow, read_table
 from tasks.registry_check import code_candidates, code_finding
 from tasks.header_repair import duplicate_header_problems
@@ -80,6 +81,16 @@ class Staged:
     read_any: bool = False
     repairs: dict[str, str] = field(default_factory=dict)  # school code → registry code
     rejected: pd.DataFrame | None = None
+    rebuilt_totals: int = 0  # ВПР totals rebuilt from the task points (tasks.fisoko)
+    journal_dropped: int = 0  # unreadable journal marks dropped, the pupils kept (tasks.fisoko)
+
+
+def damaged_reason(exc: Exception, path: Path) -> str:
+    """Why a damaged file could not be read, in Russian, without the file's name."""
+    from tasks.errors_ru import describe
+
+    text = describe(exc, file="", path=str(path)).strip()
+    return (text[:1].lower() + text[1:]) if text else "файл не читается (повреждён или другого формата)."
 
 
 def _q(name: str) -> str:
@@ -91,9 +102,12 @@ def _lit(text: str) -> str:
 
 
 def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str] | None = None,
-                registry: bool = True, oo1_ay: int | None = None, ay: int | None = None) -> Staged:
-    """Read, type and check every file of a bulk source into the staging table."""
+                registry: bool = True, oo1_ay: int | None = None, ay: int | None = None,
+                readers: tuple | None = None) -> Staged:
+    """Read, type and check every file of a bulk source into the staging table. `readers`:
+    the special readers given to tasks.read.read_table (default: the ФИС ОКО layouts)."""
     ing = cfg["ingest"]
+    readers = (FisokoReader(),) if readers is None else readers
     st = Staged(source)
     con.execute(f"DROP TABLE IF EXISTS {STAGE}").fetchall()
     cols = ", ".join(f"{_q(c.name)} {DUCKDB_TYPES[c.type]}" for c in source.columns)
@@ -105,9 +119,12 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
-            sheets = _sheets_of(f, name, source, ing)
+            sheets = _sheets_of(f, name, source, ing, readers)
         except ReadError as exc:
             st.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
+            continue
+        except Exception as exc:  # noqa: BLE001 — a damaged file (truncated, renamed) is a finding
+            st.problems.append(Problem(source.name, name, "", None, "", "", damaged_reason(exc, f), code="damaged"))
             continue
         for t, parquet in sheets:
             w = unknown_header_warning(t)
@@ -125,6 +142,9 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
                 batches.setdefault((tuple(t.frame), tuple(sh.columns), t.signature), []).append(sh)
             else:
                 parse_problems += _stage_batch(con, st, [sh], _raw_relation(con, sh, t), contract, ing, t)
+            parse_problems += [((sh.tid, 0, -1, p.row), p) for p in t.problems]
+            st.rebuilt_totals += t.rebuilt
+            st.journal_dropped += t.journal_dropped
             st.warnings += t.notes
             parse_problems += [((sh.tid, 2, 0, p.row), p) for p in missing_column_problems(t, source)]
             st.sheets.append(sh)
@@ -151,19 +171,22 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     present = [c.name for c in source.columns if c.name in st.present]
     contract += _missing_required(con, st, present)
     contract += _unique(con, st, present)
+    contract += _first_attempts(con, st, present)
     contract.sort(key=lambda kv: kv[0])
     st.problems += parse_problems + [p for _, p in contract]
     if registry and "school_code" in present:
         st.problems += _registry(con, st)
     if oo1_ay is not None and {"grade", "participants"} <= set(present):
         st.problems += _oo1(con, st, oo1_ay)
+    elif oo1_ay is not None and source.participant_level and {"school_code", "grade", "subject"} <= set(present):
+        st.warnings += _oo1_participants(con, st, oo1_ay)
     _mark_bad(con, st)
     st.rejected = _rejected(con, st)
     _fill_unique_values(st)
     return st
 
 
-def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTable, str | None]]:
+def _sheets_of(path: Path, name: str, source: Source, ing, readers: tuple = ()) -> list[tuple[RawTable, str | None]]:
     """The file's sheets under a recognised header; Parquet is not read into Python."""
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
@@ -174,7 +197,7 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
             p.encode("utf-8")
         except (OSError, UnicodeEncodeError, pa.ArrowException):
             return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
-                                                  limits=ing)]
+                                                  limits=ing, readers=readers)]
         idx = alias_index(source)
         mapping, headers, unknown = {}, {}, []
         for pos, col in enumerate(schema.names):
@@ -196,7 +219,7 @@ def _sheets_of(path: Path, name: str, source: Source, ing) -> list[tuple[RawTabl
         if t is not None:
             return [(t, None)]
     return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
-                                          limits=ing)]
+                                          limits=ing, readers=readers)]
 
 
 def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:
@@ -260,6 +283,15 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
             d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
                            else x for x in d.astype(object)], dtype=object)  # a few distinct values
         values, bad, rule = parse_column(d, col)
+        flagged = formula_like(values, col) & ~pd.Series(bad, index=values.index).astype(bool)
+        if flagged.any():  # a few distinct values: their files and row counts from DuckDB
+            con.register("__bulk_fl", pd.DataFrame({"k": [int(k) for k in d.index[flagged.to_numpy()]]}))
+            for tid, value, n in con.execute(
+                    f"SELECT r._tid, x.v, count(*) FROM __bulk_r r JOIN (SELECT d.v FROM __bulk_d{i} d "
+                    f"JOIN __bulk_fl f ON d.k = f.k) x ON r.{_q(c)} = x.v GROUP BY ALL ORDER BY 1, 2").fetchall():
+                sh = by_tid[tid]
+                st.warnings.append(formula_like_warning(sh.file, sh.sheet, sh.headers[c], str(value).strip(), int(n)))
+            con.unregister("__bulk_fl")
         text = _as_text(d) if len(d) else pd.Series([], dtype="string")
         rules = [rule_for(rule, j) if b else None for j, b in zip(d.index, bad)]
         dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),
@@ -383,6 +415,27 @@ def _unique(con, st: Staged, present: list[str]) -> list[tuple]:
     return out
 
 
+def _first_attempts(con, st: Staged, present: list[str]) -> list[tuple]:
+    """ГИА: one first attempt per participant, exam and subject over the whole file set (the
+    set-level cross rule `one_first_attempt`; the pandas path: schemas.contracts)."""
+    rules = [(k, r) for k, r in enumerate(cross_rules(st.source)) if r.code == "one_first_attempt"]
+    if not rules or not {"participant_id", "exam", "subject"} <= set(present):
+        return []
+    k, rule = rules[0]
+    retake = "coalesce(is_retake, false)" if "is_retake" in present else "false"
+    rows = con.execute(f"""
+        SELECT _tid, _row FROM (
+            SELECT _tid, _row, count(*) OVER (PARTITION BY participant_id, exam, subject) AS n FROM {STAGE}
+            WHERE NOT {retake} AND participant_id IS NOT NULL AND exam IS NOT NULL AND subject IS NOT NULL)
+        WHERE n > 1 ORDER BY _tid, _row""").fetchall()
+    out = []
+    for tid, row in rows:
+        sh = _sheet_of(st, tid)
+        p = cross_rule_problem(rule, pd.Series(dtype=object), sh.headers, st.source, sh.file, sh.sheet, int(row))
+        out.append(((0, k, 0, tid, int(row)), p))
+    return out
+
+
 def _registry(con, st: Staged) -> list[Problem]:
     if not con.execute("SELECT count(*) FROM raw_schools WHERE school_code IS NOT NULL").fetchall()[0][0]:
         return []
@@ -428,6 +481,26 @@ def _oo1(con, st: Staged, ay: int) -> list[Problem]:
         out.append(oo1_finding(st.source, sh.file, sh.sheet, row, sh.headers.get("participants", "participants"),
                                part, grade, students))
     return out
+
+
+def _oo1_participants(con, st: Staged, ay: int) -> list[str]:
+    """ВПР participant rows per school, grade and subject against the students of the grade
+    in ОО-1 of the same AY (a warning: which pupil is extra cannot be told)."""
+    cases = " ".join(f"WHEN {g} THEN o.students_g{g}" for g in range(1, 12))
+    con.register("__bulk_meta", _meta(st))
+    rows = con.execute(f"""
+        WITH c AS (
+            SELECT s.school_code, s.grade, s.subject, count(*) AS pupils,
+                   string_agg(DISTINCT '«' || m._file || '»', ', ' ORDER BY '«' || m._file || '»') AS files
+            FROM {STAGE} s JOIN __bulk_meta m USING (_tid)
+            WHERE s.school_code IS NOT NULL AND s.grade IS NOT NULL AND s.subject IS NOT NULL
+            GROUP BY ALL)
+        SELECT c.school_code, c.grade, c.subject, c.pupils, CASE c.grade {cases} END AS students, c.files
+        FROM c JOIN raw_oo1 o ON o.school_code = c.school_code AND o.ay = ?
+        WHERE c.pupils > CASE c.grade {cases} END
+        ORDER BY 1, 2, 3""", [ay]).fetchall()
+    con.unregister("__bulk_meta")
+    return [oo1_participants_warning(sc, g, subj, n, students, files) for sc, g, subj, n, students, files in rows]
 
 
 def _mark_bad(con, st: Staged) -> None:

@@ -49,7 +49,7 @@ def bad_rows(df: pd.DataFrame, problems: list[Problem]) -> pd.Series:
     """Rows named by a problem, and every row of a file that could not be read."""
     keys = pd.DataFrame([(p.file, p.sheet, p.row) for p in problems if p.row is not None],
                         columns=["_file", "_sheet", "_row"]).drop_duplicates()
-    bad_files = {p.file for p in problems if p.row is None and p.code == "file"}
+    bad_files = {p.file for p in problems if p.row is None and p.code in ("file", "damaged")}
     if len(keys):
         keys["_row"] = keys["_row"].astype("Int64")
         hit = df[["_file", "_sheet", "_row"]].merge(keys.assign(_bad=True), how="left",

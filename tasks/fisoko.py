@@ -36,8 +36,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.contracts import Problem
 from schemas.sources import Source, alias_index, normalise_header
 from schemas.vocabulary import SUBJECT_TITLES, lookup
+from tasks.errors import IngestError
+from tasks.read import IGNORED_HEADERS, RawTable, ReadError, display_name, find_header
 
 FISOKO_SOURCES = ("vpr_participants", "vpr_stats", "vpr_journal")
 
@@ -75,7 +78,10 @@ _PARTICIPANT_HEADERS: dict[str, tuple[str, ...]] = {
     "mark": ("Отметка", "Отметка ВПР"),
     "subject": ("Предмет",),
     "year": ("Год",),
-    "_drop": ("пол", "gender"),
+    # recognised and deliberately not loaded (no rule needs them): no warning per file
+    "_drop": ("пол", "gender", "Пол участника", "Учебник", "учебник", "УМК", "Дата рождения", "Дата",
+              "Примечание", "Код региона", "Код муниципалитета", "Наименование региона", "ФИО", "Фамилия",
+              "Имя", "Отчество"),
 }
 _PARTICIPANT_INDEX = {normalise_header(a): canon for canon, aliases in _PARTICIPANT_HEADERS.items()
                       for a in aliases}
@@ -191,13 +197,29 @@ def _where(label: WorkLabel, part: str) -> str:
     return {"title": "из строки заголовка", "file": "из имени файла"}.get(getattr(label, f"{part}_from"), "")
 
 
+@dataclass
+class FisokoReader:
+    """The ФИС ОКО layouts as a reader given to `tasks.read.read_table` (which does not
+    know this module). `max_scores`: the maximum primary score of a work, (ВПР year,
+    subject, grade) → points, from the shipped and the inbox's scales; used when the task
+    headers do not give each task's maximum («1 (2б)»)."""
+
+    max_scores: dict | None = None
+
+    def read(self, path: Path, source: Source, sheets, search_rows: int = 20):
+        return read_fisoko(path, source, sheets, search_rows, self.max_scores)
+
+    def label(self, path: Path, source: Source, tables: list) -> list:
+        return label_tables(path, source, tables)
+
+
 def read_fisoko(path: Path, source: Source, sheets: list[tuple[str, list[list[object]]]],
-                search_rows: int = 20):
+                search_rows: int = 20, max_scores: dict | None = None):
     """RawTables of a ФИС ОКО file, or None when the file is not in a ФИС ОКО layout (the
     ordinary reader then handles it)."""
     if source.name == "vpr_participants":
         tables = [t for sheet, rows in sheets
-                  if (t := _participant_table(path, sheet, rows, search_rows)) is not None]
+                  if (t := _participant_table(path, sheet, rows, search_rows, max_scores or {})) is not None]
         return tables or None
     if source.name in ("vpr_stats", "vpr_journal"):
         tables = [t for sheet, rows in sheets
@@ -229,9 +251,8 @@ def _participant_header(rows: list[list[object]], search_rows: int):
     return i, mapping, tasks
 
 
-def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_rows: int):
-    from tasks.read import RawTable, ReadError
-
+def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_rows: int,
+                       max_scores: dict | None = None):
     found = _participant_header(rows, search_rows)
     if found is None:
         return None
@@ -241,7 +262,7 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
     label = work_label(titles, path.name)
     pos = {canon: p for p, canon in mapping.items()}
     if label.subject is None and "subject" not in pos:
-        raise ReadError(path.name, "не удалось определить предмет ВПР: в файле нет столбца «Предмет», "
+        raise ReadError(display_name(path)[0], "не удалось определить предмет ВПР: в файле нет столбца «Предмет», "
                                    "строки вида «ВПР 2021 Математика 5 класс» над таблицей, а имя файла не "
                                    "вида «Проведение работы по математике, 5 класс. ВПР 2021.xlsx».")
     headers = {canon: _text(header[p]) for canon, p in pos.items() if not canon.startswith("_")}
@@ -252,24 +273,49 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
     for c in CANONICAL_PARTICIPANT:
         headers.setdefault(c, c)
     unknown = [_text(h) for p, h in enumerate(header)
-               if p not in mapping and p not in tasks and _text(h)]
+               if p not in mapping and p not in tasks and _text(h) and normalise_header(h) not in IGNORED_HEADERS]
 
     def cell(row, canon):
         p = pos.get(canon)
         return row[p] if p is not None and p < len(row) else None
 
-    body, numbers, absent = [], [], 0
+    file = display_name(path)[0]
+    where_sheet = f", лист «{sheet}»" if sheet else ""
+    maximum, max_from = _work_maximum(header, tasks, label, max_scores or {})
+    total_header = headers["primary_score"]
+    journal_header = headers["journal_mark"]
+    body, numbers, absent, problems = [], [], 0, []
+    rebuilt: list[int] = []
+    journal_dropped: list[tuple[int, str]] = []
     for j, row in enumerate(rows[i + 1:], start=i + 2):
         if not any(_text(c) for c in row):
             continue
         total = _value(cell(row, "primary_score"))
         if total is None:
-            # the tasks are read only when the total is missing: it is their sum
+            # the tasks are read only when the total is missing: it is their sum, but only
+            # when every task cell is filled («Х» and «-» are filled: no points)
             scored = [x for p in tasks if p < len(row) and (x := _points(row[p])) is not None]
+            empty = [_text(header[p]) for p in tasks if p >= len(row) or not _text(row[p])]
             if not scored:
                 absent += 1
                 continue
+            if empty:
+                shown = ", ".join(f"«{h}»" for h in empty[:5]) + (" …" if len(empty) > 5 else "")
+                problems.append(Problem("vpr_participants", file, sheet, j, total_header, "",
+                                        f"сумма баллов не указана, а ячейки заданий {shown} пусты — сумму не "
+                                        f"восстановить; строка не будет загружена", code="total_incomplete"))
+            else:
+                rebuilt.append(j)
             total = sum(scored)
+        elif maximum is not None and (x := _points(total)) is not None and x > maximum:
+            problems.append(Problem("vpr_participants", file, sheet, j, total_header, _text(total),
+                                    f"сумма баллов больше максимального балла работы ({_fmt(maximum)}, {max_from}); "
+                                    f"строка не будет загружена", code="total_above_max"))
+        journal = _value(cell(row, "journal_mark"))
+        if journal is not None and _journal(journal) is None:
+            # an optional cell that cannot be read: the cell is dropped, never the pupil
+            journal_dropped.append((j, _text(journal)))
+            journal = None
         class_label = _value(cell(row, "class_label"))
         grade = label.grade
         if grade is None and class_label is not None:
@@ -288,7 +334,7 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
             _value(cell(row, "variant")),
             total,
             _value(cell(row, "mark")),
-            _value(cell(row, "journal_mark")),
+            journal,
             label.year or _value(cell(row, "year")),
             class_label,
             _value(cell(row, "municipality_name")),
@@ -297,19 +343,72 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
         numbers.append(j)
     notes = []
     if absent:
-        notes.append(f"Файл «{path.name}»{', лист «' + sheet + '»' if sheet else ''}: {absent} строк(и) без баллов "
+        notes.append(f"Файл «{file}»{where_sheet}: {absent} строк(и) без баллов "
                      f"(все задания «Х», «-» или пусто, «всего баллов» пусто) — участник не писал работу, "
                      f"строки не загружены.")
-    return RawTable(path.name, sheet, i + 1, dict(enumerate(CANONICAL_PARTICIPANT)), headers, unknown,
-                    body, numbers, titles, notes=notes)
+    for k, (j, value) in enumerate(journal_dropped):
+        if k == JOURNAL_NOTES_SHOWN:
+            notes.append(f"Файл «{file}»{where_sheet}, столбец «{journal_header}»: ещё {len(journal_dropped) - k} "
+                         f"строк(и) с нечитаемой отметкой по журналу — участники будут учтены, отметка по журналу "
+                         f"не загружена.")
+            break
+        notes.append(f"Файл «{file}»{where_sheet}, строка {j}, столбец «{journal_header}»: значение «{value}» — "
+                     f"не отметка 2–5; участник будет учтён, отметка по журналу не загружена.")
+    if rebuilt:
+        rows_text = ", ".join(map(str, rebuilt[:10])) + (" …" if len(rebuilt) > 10 else "")
+        notes.append(f"Файл «{file}»{where_sheet}: у {len(rebuilt)} участник(ов) «{total_header}» пусто — сумма "
+                     f"баллов восстановлена по заданиям (все ячейки заданий заполнены; "
+                     f"{'строка' if len(rebuilt) == 1 else 'строки'} {rows_text}).")
+    table = RawTable(file, sheet, i + 1, dict(enumerate(CANONICAL_PARTICIPANT)), headers, unknown,
+                     body, numbers, titles, notes=notes)
+    table.problems = problems
+    table.rebuilt = len(rebuilt)
+    table.journal_dropped = len(journal_dropped)
+    return table
+
+
+JOURNAL_NOTES_SHOWN = 20  # rows named one by one per file; the rest counted in one line
+
+
+def _journal(v: object) -> int | None:
+    """A journal mark 2–5, or None when the cell holds anything else («нет отметки», «1», «*»)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return int(v) if v == v and float(v).is_integer() and 2 <= v <= 5 else None
+    t = _text(v).replace(",", ".")
+    try:
+        x = float(t)
+    except ValueError:
+        return None
+    return int(x) if x.is_integer() and 2 <= x <= 5 else None
+
+
+_TASK_MAX = re.compile(r"\(\s*(\d+)\s*б\.?\s*\)", re.IGNORECASE)
+
+
+def _work_maximum(header: list, tasks: dict[int, str], label: WorkLabel, max_scores: dict):
+    """The work's maximum primary score and where it comes from: the sum of the task maxima
+    when every task header gives one («1 (2б)»), else the scale of the ВПР year, subject and
+    grade (the upper bound of «5»); (None, "") when neither is known."""
+    maxima = [_TASK_MAX.search(_text(header[p])) for p in tasks]
+    if tasks and all(maxima):
+        return float(sum(int(m[1]) for m in maxima)), "сумма максимальных баллов заданий"
+    if label.year and label.subject and label.grade:
+        top = max_scores.get((label.year, label.subject, label.grade))
+        if top is not None:
+            return float(top), f"по шкале ВПР {label.year} года"
+    return None, ""
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
 
 
 _SUBHEADER_COUNT = {"кол во", "количество", "чел", "человек", "кол во участников", "число"}
 
 
 def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object]], search_rows: int):
-    from tasks.read import RawTable, find_header
-
     i, mapping, _, nrows = find_header(rows, source, search_rows, 2)
     if i is None or nrows == 2:
         # a two-row header with merged parent cells is the generic reader's job (tasks/read.py)
@@ -347,7 +446,8 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
     headers = {canon: _text(header[p]) or _text(nxt[p] if p < len(nxt) else None) for p, canon in mapping.items()}
     # a group header over mapped sub-header cells («Распределение отметок, %») is not unknown
     unknown = [_text(h) for p, h in enumerate(header)
-               if p not in mapping and _text(h) and not (skip and idx.get(sub.get(p, "")))]
+               if p not in mapping and _text(h) and not (skip and idx.get(sub.get(p, "")))
+               and normalise_header(h) not in IGNORED_HEADERS]
     body, numbers = [], []
     for j, row in enumerate(rows[i + 1 + skip:], start=i + 2 + skip):
         if not any(_text(c) for c in row):
@@ -355,7 +455,7 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
         body.append(list(row))
         numbers.append(j)
     titles = [_text(c) for r in rows[:i] for c in r if _text(c)]
-    table = RawTable(path.name, sheet, i + 1, mapping, headers, unknown, body, numbers, titles)
+    table = RawTable(display_name(path)[0], sheet, i + 1, mapping, headers, unknown, body, numbers, titles)
     return _add_label_columns(table, path, source, len(header))
 
 
@@ -388,18 +488,27 @@ def label_tables(path: Path, source: Source, tables: list) -> list:
     return [_add_label_columns(t, path, source) for t in tables]
 
 
-def year_warnings(df, ay: int | None, source_name: str) -> list[str]:
-    """ВПР YYYY belongs to AY YYYY−1: warn about files whose year disagrees with the folder."""
-    if ay is None or "year" not in df.columns or source_name not in FISOKO_SOURCES:
-        return []
-    out = []
+def year_error(df, ay: int | None, source_name: str, folder: str = "") -> str | None:
+    """ВПР YYYY belongs to AY YYYY−1: a file whose title or name gives another year than its
+    AY folder stops the load with one message naming the folder it belongs in."""
+    if ay is None or df is None or "year" not in df.columns or source_name not in FISOKO_SOURCES:
+        return None
     bad = df[df["year"].notna() & (df["year"] != ay + 1)]
+    if not len(bad):
+        return None
+    lines = [f"Файлы ВПР лежат не в папке своего учебного года (ВПР {ay + 1} года относится к папке {ay}, "
+             f"{ay}/{ay + 1} учебный год). Загрузка источника остановлена, данные не изменены:"]
     for file, years in bad.groupby("_file")["year"]:
-        ys = ", ".join(str(int(y)) for y in sorted(set(years)))
-        out.append(f"Файл «{file}»: ВПР {ys} года относится к {int(years.iloc[0]) - 1}/{int(years.iloc[0])} "
-                   f"учебному году, а файл лежит в папке {ay} ({ay}/{ay + 1} учебный год; ожидается ВПР {ay + 1}). "
-                   f"Проверьте, в ту ли папку положен файл.")
-    return out
+        for y in sorted({int(v) for v in years}):
+            lines.append(f"  • файл «{file}»: ВПР {y} года относится к {y - 1}/{y} учебному году — переложите его "
+                         f"в папку inbox/{y - 1}/{source_name}/")
+    return "\n".join(lines)
+
+
+def year_warnings(df, ay: int | None, source_name: str) -> list[str]:
+    """Kept for callers of the old name: the mismatch as a list of one message."""
+    msg = year_error(df, ay, source_name)
+    return [msg] if msg else []
 
 
 def subject_title(code: str) -> str:

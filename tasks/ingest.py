@@ -27,27 +27,30 @@ This module only orchestrates; each job has its own module:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from schemas.contracts import Problem, _as_text, marks_counts
 from schemas.sources import SOURCES, Source
-from tasks import bulk, fisoko, plan_layout, progress
+from tasks import bulk, fisoko, plan_layout, progress, vpr_scales
 from tasks.contract_check import bad_rows as _bad_rows
 from tasks.contract_check import contract_problems as _contract_problems_impl
 from tasks.errors import IngestError
 from tasks.header_repair import col_letter as _col_letter  # noqa: F401  (old name)
 from tasks.header_repair import duplicate_header_problems as _duplicate_header_problems  # noqa: F401
-from tasks.inbox import list_files, source_folder
+from tasks.inbox import inbox_findings, list_files, source_folder, subfolders
+from tasks.ingest_log import carry_excluded, current_rows, record_excluded, rows_last_time
 from tasks.ingest_log import unchanged as _unchanged
 from tasks.load import record
-from tasks.oo1_check import oo1_problems, warehouse_oo1
+from tasks.oo1_check import oo1_participant_warnings, oo1_problems, warehouse_oo1
 from tasks.parse import empty_sheet_warning, missing_column_problems, table_frame, unknown_header_warning
 from tasks.pseudonym import pseudonymise, pseudonymise_rejects as _pseudonymise_rejects
 from tasks.pseudonym import salt as _salt_of
 from tasks.read import ReadError, display_name, read_table, sha256_file
 from tasks.registry_check import registry_problems, warehouse_registry
+from tasks.warehouse import raw_table
 
 __all__ = ["IngestError", "IngestReport", "CheckResult", "check_files", "ingest_source", "list_files",
            "source_folder", "pseudonymise", "table_frame", "registry_problems", "oo1_problems",
@@ -65,6 +68,10 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped_unchanged: bool = False
+    rebuilt_totals: int = 0  # ВПР totals rebuilt from the task points
+    journal_dropped: int = 0  # unreadable journal marks dropped (the pupils kept)
+    # files the load went without (`[ingest] on_unreadable = "continue"`): file, reason, rows_last_time
+    excluded: list[dict] = field(default_factory=list)
 
     @property
     def missing(self) -> bool:
@@ -103,10 +110,19 @@ class CheckResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts worth saying that need no action
     read_any: bool = False
+    rebuilt_totals: int = 0
+    journal_dropped: int = 0
+
+
+def readers(inbox: Path | None = None) -> tuple:
+    """The special readers given to tasks.read.read_table: the ФИС ОКО layouts, knowing the
+    maximum score of every work whose scale is shipped or in the inbox."""
+    return (fisoko.FisokoReader(vpr_scales.max_scores(inbox)),)
 
 
 def check_files(files: list[Path], source: Source, cfg, registry: set[str] | None = None,
-                oo1: pd.DataFrame | None = None, shas: dict[str, str] | None = None) -> CheckResult:
+                oo1: pd.DataFrame | None = None, shas: dict[str, str] | None = None,
+                special: tuple | None = None) -> CheckResult:
     """Read, type and check every file of a source (pandas); used by the load of the
     clerk-sized sources and by `edumon validate`.
 
@@ -114,14 +130,19 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
     repaired when it is given); `oo1`: ОО-1 rows of the same AY (participants are
     checked against the students of the grade)."""
     ing = cfg["ingest"]
+    special = readers() if special is None else special
     res = CheckResult(source.name)
     frames, raws, headers = [], [], {}
     for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
-            tables = read_table(f, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing)
+            tables = read_table(f, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing,
+                                readers=special)
         except ReadError as exc:
             res.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
+            continue
+        except Exception as exc:  # noqa: BLE001 — a damaged file (truncated, renamed) is a finding
+            res.problems.append(Problem(source.name, name, "", None, "", "", bulk.damaged_reason(exc, f), code="damaged"))
             continue
         for t in tables:
             t = plan_layout.normalise(t, f) if source.name == "plan" else t  # seeds' plan layouts
@@ -129,6 +150,9 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
             if w:
                 res.warnings.append(w)
             typed, raw, problems = table_frame(t, source)
+            problems += t.problems
+            res.rebuilt_totals += t.rebuilt
+            res.journal_dropped += t.journal_dropped
             res.warnings += t.notes
             if not len(typed):
                 # a header with nothing under it is a real answer (e.g. a list with no schools
@@ -160,6 +184,8 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
         res.warnings += w
     if oo1 is not None and len(oo1) and {"grade", "participants"} <= set(df.columns):
         res.problems += oo1_problems(df, oo1, headers, source)
+    elif oo1 is not None and len(oo1) and source.participant_level and "subject" in df.columns:
+        res.warnings += oo1_participant_warnings(df, oo1)
 
     is_bad = _bad_rows(df, res.problems)
     res.good = df[~is_bad].copy()
@@ -176,27 +202,41 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
     source = SOURCES[source_name]
     ay_key = ay if source.yearly else None
     report = IngestReport(source_name, ay_key)
-    files = list_files(source_folder(inbox, source, ay))
-    if source.name == "plan":  # one plan per municipality: inbox/<AY>/plan/<municipality>/…
-        files += plan_layout.municipal_files(source_folder(inbox, source, ay))
+    # what looks like data but is not read is said once per run: with the registry, which every cycle reads
+    findings = inbox_findings(inbox) if source_name == "schools" else []
+    files = list_files(source_folder(inbox, source, ay), root=inbox)
     if not files:
+        report.warnings += findings
         return report
     shas = {display_name(f)[0]: sha256_file(f) for f in files}
     report.files = [{"file": name, "sha256": sha} for name, sha in shas.items()]
+    report.warnings += findings
     if _unchanged(con, source_name, ay_key, shas):
         report.skipped_unchanged = True
+        report.excluded = carry_excluded(con, run_id, source_name, ay_key, datetime.now())
         return report
 
+    special = readers(inbox)
+    below = subfolders(files)
+    if below:
+        folder = source_folder(inbox, source, ay)
+        report.warnings.append(f"Источник «{source.title}»: прочитаны файлы и из подпапок папки {folder.name}/ — "
+                               f"{', '.join('«' + b + '/»' for b in below)}.")
     if source.bulk:
-        return _ingest_bulk(con, files, source, ay_key, run_id, cfg, report, shas)
+        return _ingest_bulk(con, files, source, ay_key, run_id, cfg, report, shas, special)
     res = check_files(files, source, cfg, registry=warehouse_registry(con), oo1=warehouse_oo1(con, ay_key),
-                      shas=shas)
+                      shas=shas, special=special)
+    res.warnings[:0] = report.warnings
     report.problems, report.warnings = res.problems, res.warnings
+    report.rebuilt_totals, report.journal_dropped = res.rebuilt_totals, res.journal_dropped
     if res.good is not None:
-        report.warnings += fisoko.year_warnings(res.good, ay_key, source_name)
+        wrong_year = fisoko.year_error(res.good, ay_key, source_name)
+        if wrong_year:
+            raise IngestError(wrong_year)
     if not res.read_any:
         record(con, source_name, report.problems, run_id, ay_key, pd.DataFrame(), pd.DataFrame(), shas, log_files=False)
         raise IngestError(_summary(report, "ни одна строка не прочитана"))
+    _unreadable_or_shrunk(con, report, cfg["ingest"], len(res.good))
     report.rows_in = res.rows_in
     good = _post_process(res.good, source, _salt(cfg))
     if source.participant_level:
@@ -210,24 +250,31 @@ def ingest_source(con, inbox: Path, source_name: str, ay: int | None, run_id: st
            res.rejected, shas, log_files=not failure)
     if failure:
         raise IngestError(failure)
+    record_excluded(con, run_id, source_name, ay_key, report.excluded, datetime.now())
     return report
 
 
 def _ingest_bulk(con, files, source: Source, ay_key, run_id: str, cfg, report: IngestReport,
-                 shas: dict[str, str]) -> IngestReport:
+                 shas: dict[str, str], special: tuple | None = None) -> IngestReport:
     """The set-based path (tasks.bulk): staged and checked in DuckDB, then loaded."""
     salt = _salt(cfg)
     try:
-        st = bulk.stage_files(con, files, source, cfg, shas, oo1_ay=ay_key if _has_oo1(con, ay_key) else None)
+        st = bulk.stage_files(con, files, source, cfg, shas, oo1_ay=ay_key if _has_oo1(con, ay_key) else None,
+                              readers=special)
+        st.warnings[:0] = report.warnings
         report.problems, report.warnings = st.problems, st.warnings
+        report.rebuilt_totals, report.journal_dropped = st.rebuilt_totals, st.journal_dropped
         if st.read_any and st.sheets:
-            report.warnings += fisoko.year_warnings(bulk.year_rows(con, st), ay_key, source.name)
+            wrong_year = fisoko.year_error(bulk.year_rows(con, st), ay_key, source.name)
+            if wrong_year:
+                raise IngestError(wrong_year)
         if not st.read_any:
             record(con, source.name, report.problems, run_id, ay_key, pd.DataFrame(), pd.DataFrame(), shas,
                    log_files=False)
             raise IngestError(_summary(report, "ни одна строка не прочитана"))
         if source.participant_level:
             bulk.pseudonymise_rejected(st, salt)
+        _unreadable_or_shrunk(con, report, cfg["ingest"], st.rows_in - st.rows_bad)
         report.rows_in = st.rows_in
         report.rows_quarantined = st.rows_bad
         report.rows_loaded = st.rows_in - st.rows_bad
@@ -239,7 +286,52 @@ def _ingest_bulk(con, files, source: Source, ay_key, run_id: str, cfg, report: I
         bulk.drop(con)
     if failure:
         raise IngestError(failure)
+    record_excluded(con, run_id, source.name, ay_key, report.excluded, datetime.now())
     return report
+
+
+def _unreadable_or_shrunk(con, report: IngestReport, ing: dict, rows_new: int) -> None:
+    """A damaged file never changes an official list silently (issue 11).
+
+    - A file that cannot be read stops the source's load (the AY's earlier data stays),
+      unless `[ingest] on_unreadable = "continue"`: then the load goes on without it and
+      the file is recorded as excluded (the справка and the summary name it).
+    - An AY whose rows would fall below `min_rows_ratio` of what the warehouse holds now
+      (a header-only ОО-1 file) stops the load, unless the source is one of
+      `shrink_allowed` (lists that may legitimately be empty or shorter)."""
+    source = SOURCES[report.source]
+    unreadable = [p for p in report.problems if p.code in ("file", "damaged") and p.row is None]
+    if unreadable:
+        if str(ing.get("on_unreadable", "stop")) != "continue":
+            lines = [f"  • файл «{p.file}»: {p.rule}" for p in unreadable]
+            raise IngestError(_title(report) + ": не удалось прочитать " + (
+                "файл" if len(unreadable) == 1 else f"файлы ({len(unreadable)})") + ". Загрузка источника "
+                "остановлена, данные этого года не заменены:\n" + "\n".join(lines) + "\n  Исправьте или "
+                "замените файл и запустите расчёт снова. Чтобы считать без этого файла, задайте в файле правил "
+                "муниципалитета [ingest] on_unreadable = \"continue\" — тогда справка назовёт пропущенный файл.")
+        report.excluded = [{"file": p.file, "reason": p.rule.rstrip("."),
+                            "rows_last_time": rows_last_time(con, report.source, report.ay, p.file)}
+                           for p in unreadable]
+        report.warnings += [f"Файл «{x['file']}» не загружен ({x['reason']}); расчёт продолжен без него"
+                            + (f", в прошлый раз в нём было строк: {x['rows_last_time']}." if x["rows_last_time"]
+                               else ".") for x in report.excluded]
+    ratio = float(ing.get("min_rows_ratio", 0.5))
+    if ratio <= 0 or source.name in set(ing.get("shrink_allowed", [])):
+        return
+    # the rows of the files excluded above are named already: they do not count as a shrink
+    before = current_rows(con, raw_table(source), report.ay) - sum(x["rows_last_time"] or 0 for x in report.excluded)
+    if before > 0 and rows_new < ratio * before:
+        files = ", ".join(f"«{f['file']}»" for f in report.files)
+        raise IngestError(
+            f"{_title(report)}: в новых файлах ({files}) строк без ошибок {rows_new}, а в хранилище сейчас {before} "
+            f"— меньше {ratio * 100:g} % прежнего. Похоже, файл неполный (например, только строка заголовков). "
+            f"Загрузка источника остановлена, данные этого года не заменены. Если список действительно стал "
+            f"короче, уменьшите [ingest] min_rows_ratio в файле правил муниципалитета.")
+
+
+def _title(report: IngestReport) -> str:
+    year = f" за {report.ay}/{report.ay + 1} учебный год" if report.ay is not None else ""
+    return f"Источник «{SOURCES[report.source].title}»{year}"
 
 
 def _has_oo1(con, ay) -> bool:

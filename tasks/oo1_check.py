@@ -6,6 +6,7 @@ import pandas as pd
 
 from schemas.contracts import Problem
 from schemas.sources import Source
+from schemas.vocabulary import SUBJECT_TITLES
 
 
 def warehouse_oo1(con, ay: int | None) -> pd.DataFrame | None:
@@ -38,4 +39,31 @@ def oo1_problems(df: pd.DataFrame, oo1: pd.DataFrame, headers: dict, source: Sou
     return [oo1_finding(source, r.file, r.sheet, r.row,
                         headers[(r.file, r.sheet)].get("participants", "participants"),
                         r.participants, r.grade, r.students)
+            for r in over.itertuples(index=False)]
+
+
+def oo1_participants_warning(school: str, grade: int, subject: str, pupils: int, students: int, files: str) -> str:
+    """ВПР participant rows of one school, grade and subject above the students of that grade
+    in ОО-1 of the same AY: which pupil is extra cannot be told, so the rows stay and the
+    user is warned."""
+    subject = SUBJECT_TITLES.get(subject, subject)
+    return (f"ВПР: у школы «{school}» по предмету «{subject}» в {int(grade)} классе {int(pupils)} участников, а по "
+            f"форме ОО-1 того же года обучающихся {int(grade)} класса {int(students)} — проверьте файлы {files} "
+            f"(повторы участников, чужая школа или класс) и форму ОО-1.")
+
+
+def oo1_participant_warnings(df: pd.DataFrame, oo1: pd.DataFrame) -> list[str]:
+    """The pandas path of the check above (tasks/bulk.py has the SQL one)."""
+    need = {"school_code", "grade", "subject", "_file"}
+    if not need <= set(df.columns) or not len(df):
+        return []
+    g = df[df["school_code"].notna() & df["grade"].notna() & df["subject"].notna()]
+    counts = g.groupby(["school_code", "grade", "subject"]).agg(
+        pupils=("_file", "size"), files=("_file", lambda f: ", ".join(f"«{x}»" for x in sorted(set(f))))).reset_index()
+    long = oo1_long(oo1)
+    long["grade"] = long["grade"].astype("Int64")
+    counts["grade"] = pd.to_numeric(counts["grade"], errors="coerce").astype("Int64")
+    m = counts.merge(long, on=["school_code", "grade"], how="inner")
+    over = m[(m["pupils"] > m["students"]).fillna(False).astype(bool)].sort_values(["school_code", "grade", "subject"])
+    return [oo1_participants_warning(r.school_code, r.grade, r.subject, r.pupils, r.students, r.files)
             for r in over.itertuples(index=False)]

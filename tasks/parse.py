@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from schemas.contracts import RULE_TEXT, Problem, _as_text, parse_column, rule_for
+from schemas.contracts import RULE_TEXT, Problem, _as_text, formula_like, formula_like_warning, parse_column, rule_for
 from schemas.sources import Source
 from tasks.header_repair import duplicate_header_problems
 from tasks.read import RawTable
@@ -34,6 +34,10 @@ def table_frame(t: RawTable, source: Source) -> tuple[pd.DataFrame, pd.DataFrame
         col = source.col(name)
         values, bad, rule = parse_column(raw[name], col)
         typed[name] = values
+        flagged = formula_like(values, col) & ~bad
+        if flagged.any():
+            for value, n in values[flagged].value_counts(sort=False).sort_index().items():
+                t.notes.append(formula_like_warning(t.file, t.sheet, t.headers[name], str(value), int(n)))
         if bad.any():
             texts = _as_text(raw.loc[bad, name])
             for i, v in texts.items():

@@ -94,7 +94,8 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
             out.append({"source": source, "ay": ay, "files": rep.files, "rows_in": rep.rows_in,
                         "rows_loaded": rep.rows_loaded, "rows_quarantined": rep.rows_quarantined,
                         "skipped_unchanged": rep.skipped_unchanged, "problems": len(rep.problems),
-                        "problem_list": publishable_problems(rep), "warning_list": rep.warnings})
+                        "problem_list": publishable_problems(rep), "warning_list": rep.warnings,
+                        "excluded": rep.excluded})
     finally:
         con.close()
     return out

@@ -28,7 +28,6 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from tasks.inbox import list_files
 from tasks.read import RawTable
 
 _BARE_NUMBER = re.compile(r"^\s*[0-9]+(\s*[.)]\s*[0-9]+)*\s*[.)]?\s*$")
@@ -40,16 +39,6 @@ def _text(cell: object) -> str:
     if isinstance(cell, float) and cell != cell:  # NaN
         return ""
     return str(cell).strip()
-
-
-def municipal_files(folder: Path) -> list[Path]:
-    """Files of the per-municipality plan folders `plan/<municipality>/` (one level)."""
-    if not folder.is_dir():
-        return []
-    out: list[Path] = []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        out += list_files(sub)
-    return out
 
 
 def municipality_of(path: Path) -> str | None:

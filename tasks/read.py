@@ -28,9 +28,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from schemas.cells import Formula  # noqa: F401  (re-exported: callers import it from here)
-from schemas.sources import SOURCES, Source, alias_index, normalise_header
+from schemas.sources import Source, alias_index, normalise_header
 
 READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".parquet"}
+
+# Columns real exports carry that no rule needs: recognised and not loaded, without a
+# warning per file (normalised as schemas.sources.normalise_header does).
+IGNORED_HEADERS = frozenset({"учебник", "пол", "пол участника", "gender", "умк", "дата рождения", "примечание",
+                             "фио", "фамилия", "имя", "отчество", "номер обучающегося", "номер участника",
+                             "код региона", "наименование региона"})
 
 # Defaults of the `[ingest]` limits, used when a caller passes none.
 DEFAULT_LIMITS = {"max_file_mb": 100.0, "max_uncompressed_mb": 500.0, "max_compression_ratio": 100.0,
@@ -63,6 +69,10 @@ class RawTable:
     duplicates: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # Russian warnings about what was skipped
     frame: object | None = None  # a typed pandas DataFrame (Parquet): canonical columns, no `rows`
+    # cell-level findings of a special reader (schemas.contracts.Problem): their rows are rejected
+    problems: list = field(default_factory=list)
+    rebuilt: int = 0  # rows whose total a special reader rebuilt from the task points
+    journal_dropped: int = 0  # rows whose unreadable optional journal mark was dropped
 
 
 def sha256_file(path: Path) -> str:
@@ -73,15 +83,29 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class InboxFile(type(Path())):
+    """A file found in a subfolder of a source folder (an archive unpacked as it comes):
+    `relative` is its path below the source folder («5/Математика.xlsx»), which is the
+    name shown to the user, logged and kept with every row."""
+
+    relative: str = ""
+
+
+def inbox_file(path: Path, relative: str) -> Path:
+    p = InboxFile(path)
+    p.relative = relative
+    return p
+
+
 def display_name(path: Path) -> tuple[str, str | None]:
-    """The file's name as a person reads it, and a warning when it was not UTF-8.
+    """The file's name as a person reads it, and a warning when it was not UTF-8. A file
+    below the source folder keeps its relative path («5/Математика.xlsx», tasks.inbox).
 
     Names that arrive from Windows archives are often cp1251/cp866 bytes; Python keeps
     them as lone surrogates, which no database, JSON or XLSX accepts. They are decoded
     as cp1251 (the usual case) and the user is told."""
-    # a file in a folder of its own inside a source's folder (inbox/<AY>/plan/<municipality>/…)
-    # is named with that folder, so two municipalities' «План.xlsx» stay apart
-    raw = os.fsencode(f"{path.parent.name}/{path.name}" if path.parent.parent.name in SOURCES else path.name)
+    relative = getattr(path, "relative", "")
+    raw = os.fsencode(relative or path.name)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError:
@@ -106,6 +130,10 @@ def decode_text(data: bytes, file: str) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     text = data.decode("cp1251", errors="replace")
+    other = _other_cyrillic_encoding(data, text)
+    if other:
+        raise ReadError(file, f"файл, по-видимому, в кодировке {other}: такие файлы не читаются — сохраните файл в "
+                              f"UTF-8 или Windows-1251 (в Excel: «Сохранить как» → «CSV UTF-8»).")
     if not _MOJIBAKE.search(text):
         if "\ufffd" in text:
             raise ReadError(file, "не удалось определить кодировку (ожидается UTF-8 или Windows-1251).")
@@ -122,6 +150,36 @@ def decode_text(data: bytes, file: str) -> tuple[str, str | None]:
     return "\n".join(lines).lstrip("\ufeff"), (
         f"Файл «{file}» в смешанной кодировке: строки {where} записаны в UTF-8, остальные — в Windows-1251. "
         f"Каждая строка прочитана в своей кодировке; проверьте текст и сохраните файл в одной кодировке.")
+
+
+# the most frequent letter pairs of Russian text
+_BIGRAMS = frozenset("ст но то на ен ов ни ра во ко ро ан ер ре ал ли ол ра ат ор ел ет не по пр ва ие ия ая ой ый"
+                     " ни ос ин ог ть ки ле ла ка ем об го де та ом ис".split())
+
+
+def _russian_score(text: str) -> float | None:
+    """Share of frequent Russian letter pairs among the pairs of Cyrillic letters (None: too
+    few to say): about 0.3 for Russian text in any case, near 0 for text decoded with the
+    wrong code page (KOI8-R or cp866 read as Windows-1251)."""
+    low = text.lower()
+    pairs = [low[i:i + 2] for i in range(len(low) - 1)
+             if "\u0430" <= low[i] <= "\u044f" and "\u0430" <= low[i + 1] <= "\u044f"]
+    if len(pairs) < 15:
+        return None
+    return sum(p in _BIGRAMS for p in pairs) / len(pairs)
+
+
+def _other_cyrillic_encoding(data: bytes, as_cp1251: str) -> str | None:
+    """KOI8-R or cp866 (DOS) text, which decodes as cp1251 without an error but as nonsense."""
+    base = _russian_score(as_cp1251[:20000])
+    if base is not None and base >= 0.2:
+        return None
+    best, name = base or 0.0, None
+    for codec, title in (("koi8_r", "KOI8-R"), ("cp866", "CP866 (DOS)")):
+        score = _russian_score(data[:20000].decode(codec, errors="replace"))
+        if score is not None and score > best + 0.08:
+            best, name = score, title
+    return name
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -172,8 +230,9 @@ def check_limits(path: Path, file: str, limits: dict | None = None) -> None:
                               "другой формат). Откройте его в Excel и сохраните как «Книга Excel».") from exc
 
 
-def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
-    """XLSX cells holding a formula with no cached value, per sheet: {sheet: {(row, col)}}.
+def _formula_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """XLSX cells holding a formula with no cached value, or an Excel error (#N/A, #DIV/0!:
+    calamine reads those as empty), per sheet: {sheet: {(row, col): marker text}}.
 
     calamine returns Excel's cached values (formulas are never evaluated here); a file
     written by a program that does not compute formulas has none, and such cells must
@@ -192,16 +251,21 @@ def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
                     xml = z.read(member)
                 except KeyError:
                     continue
-                if b"<f" not in xml:
+                if b"<f" not in xml and b't="e"' not in xml:
                     continue
-                cells = set()
-                for ref, body in re.findall(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', xml, flags=re.S):
-                    if b"<f" in body and (b"<v>" not in body or b"<v></v>" in body or b"<v/>" in body):
+                cells = {}
+                for ref, attrs, body in re.findall(rb'<c r="([A-Z]+\d+)"([^>]*)>(.*?)</c>', xml, flags=re.S):
+                    error = b't="e"' in attrs
+                    if error or (b"<f" in body and (b"<v>" not in body or b"<v></v>" in body or b"<v/>" in body)):
                         m = re.match(rb"([A-Z]+)(\d+)", ref)
                         col = 0
                         for ch in m.group(1):
                             col = col * 26 + ch - 64
-                        cells.add((int(m.group(2)), col - 1))
+                        v = re.search(rb"<v>(.*?)</v>", body, flags=re.S) if error else None
+                        # an error cell is named by its error (#N/A, #DIV/0!…), the contract rejects it
+                        cells[(int(m.group(2)), col - 1)] = (_unescape(v.group(1).decode("utf-8", "replace"))
+                                                             if v else "#ОШИБКА") if error else \
+                            "формула без вычисленного значения"
                 if cells:
                     out[_unescape(name)] = cells
     except (zipfile.BadZipFile, KeyError):
@@ -243,12 +307,12 @@ def read_sheets(path: Path, limits: dict | None = None,
             raise ReadError(file, f"не удалось открыть как книгу Excel ({exc}).") from exc
         formulas = _formula_cells(path) if suffix in (".xlsx", ".xlsm") else {}
         for name, rows in sheets:
-            for r, c in formulas.get(name, ()):
+            for (r, c), text in formulas.get(name, {}).items():
                 if r - 1 < len(rows):
                     row = rows[r - 1]
                     while len(row) <= c:
                         row.append("")
-                    row[c] = Formula("формула без вычисленного значения")
+                    row[c] = Formula(text)
         return sheets
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -317,28 +381,34 @@ def header_score(rows: list[list[object]], source: Source, search_rows: int = 20
 
 
 def read_table(path: Path, source: Source, search_rows: int = 20, min_matches: int = 2,
-               limits: dict | None = None, sheets: list | None = None) -> list[RawTable]:
+               limits: dict | None = None, sheets: list | None = None, readers: tuple = ()) -> list[RawTable]:
     """Every sheet of the file that carries the source's header, as RawTables.
+
+    `readers`: special readers the caller gives (e.g. tasks.fisoko.FisokoReader for the
+    ФИС ОКО layouts), each with `read(path, source, sheets, search_rows)` → tables or None
+    (asked first, in order) and `label(path, source, tables)` → tables (applied to what the
+    generic reader read). This module knows none of them.
 
     Data ends at the first fully empty row after data, or at a row that repeats the
     header (a second table below the first); what lies below is reported, not loaded."""
     file, _ = display_name(path)
     if path.suffix.lower() == ".parquet":
         return [_parquet_table(path, file, source)]
-    tables = []
     file_notes: list[str] = []
     sheets = sheets if sheets is not None else read_sheets(path, limits, file_notes)
     if all(not any(not _blank(c) for r in rows for c in r) for _, rows in sheets):
         names = ", ".join(f"«{s}»" for s, _ in sheets if s)
         raise ReadError(file, f"файл пуст: ни на одном листе нет данных{' (' + names + ')' if names else ''}.")
-    # ФИС ОКО's own layouts (ВПР folders) are turned into this source's canonical table first.
-    from tasks.fisoko import label_tables, read_fisoko
-
-    special = read_fisoko(path, source, sheets, search_rows)
-    if special:
-        return special
-    return label_tables(path, source, _read_sheets_generic(path, file, source, sheets, file_notes,
-                                                            search_rows, min_matches))
+    for reader in readers:
+        special = reader.read(path, source, sheets, search_rows)
+        if special:
+            if file_notes:
+                special[0].notes = file_notes + special[0].notes
+            return special
+    tables = _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, min_matches)
+    for reader in readers:
+        tables = reader.label(path, source, tables)
+    return tables
 
 
 def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, min_matches) -> list[RawTable]:
@@ -353,7 +423,8 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         for pos, canon in mapping.items():
             headers[canon] = _header_text(rows, i, pos, nrows)
         unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping
-                   and not any(pos in v for v in dups.values()) and not _blank(h)]
+                   and not any(pos in v for v in dups.values()) and not _blank(h)
+                   and normalise_header(h) not in IGNORED_HEADERS]
         header_norm = [normalise_header(c) for c in rows[i]]
         # the probe: the mapped column with the fewest distinct values near the top (a
         # vocabulary, «да/нет»), so its normalised form is nearly always cached
@@ -505,7 +576,8 @@ def read_csv_arrow(path: Path, source: Source, search_rows: int = 20, min_matche
         return None  # a repeated header somewhere below
     notes = [w for w in (name_warning, warning) if w]
     headers = {canon: _header_text(head, i, pos, 1) for pos, canon in mapping.items()}
-    unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping and not _blank(h)]
+    unknown = [str(h).strip() for pos, h in enumerate(cells) if pos not in mapping and not _blank(h)
+               and normalise_header(h) not in IGNORED_HEADERS]
     titles = [str(c).strip() for r in head[:i] for c in r if not _blank(c)]
     frame = pa.table([table[names[p]] for p in mapping], names=list(mapping.values()))
     n = table.num_rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from schemas.contracts import Problem
@@ -26,17 +28,36 @@ def code_candidates(unknown: list[str], registry: set[str]) -> dict[str, list[st
     return {c: by_key.get(k, []) for c, k in zip(unknown, keys)}
 
 
+def zero_repair(code: str, registry_code: str) -> str:
+    """What the repair does: the file's code lost leading zeros («80012» → «080012»: a zero
+    is added back) or carries extra ones («0080012» → «080012»: zeros are dropped)."""
+    def zeros(c: str) -> int:
+        digits = re.sub(r"^[^\d]*", "", c)  # the number after a prefix such as «sch»
+        return len(digits) - len(digits.lstrip("0"))
+
+    added = zeros(registry_code) - zeros(code)
+    if added == 1:
+        return "в коде файла потерян ведущий ноль — добавлен"
+    if added > 1:
+        return f"в коде файла потеряно ведущих нулей: {added} — добавлены"
+    if added == -1:
+        return "в коде файла лишний ведущий ноль — удалён"
+    return f"в коде файла лишних ведущих нулей: {-added} — удалены"
+
+
 def code_finding(source: Source, file: str, sheet: str, row: int, header: str, code: str,
                  cands: list[str]) -> tuple[Problem | None, str | None]:
     """(problem, warning) for one row whose code is not in the registry."""
     if len(cands) == 1:
         return None, (f"файл «{file}»{', лист «' + sheet + '»' if sheet else ''}, "
                       f"строка {row}, столбец «{header}»: код «{code}» исправлен на "
-                      f"«{cands[0]}» (потерян ведущий ноль; в реестре один такой код)")
+                      f"«{cands[0]}» ({zero_repair(code, cands[0])}; в реестре один такой код)")
     if cands:
+        how = ("потеряны ведущие нули" if all("потерян" in zero_repair(code, c) for c in cands)
+               else "лишние или потерянные ведущие нули")
         return Problem(source.name, file, sheet, row, header, code,
                        f"кода нет в реестре; возможно, имелся в виду один из кодов "
-                       f"{', '.join('«' + c + '»' for c in cands)} (потерян ведущий ноль?) — "
+                       f"{', '.join('«' + c + '»' for c in cands)} ({how}?) — "
                        f"укажите код полностью, как в реестре", code="registry"), None
     return Problem(source.name, file, sheet, row, header, code, "кода ОО нет в реестре школ", code="registry"), None
 

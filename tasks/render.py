@@ -25,7 +25,7 @@ import yaml
 
 from edumon.config import ROOT, SQL_DIR, TEMPLATES_DIR, Config
 from reports import charts, labels, typography
-from tasks import assessments_report, progress
+from tasks import assessments_report, ingest_log, progress
 
 DOCUMENT_TITLES = labels.DOCUMENT_TITLES
 PLAN_STATUSES = labels.PLAN_STATUSES
@@ -756,6 +756,7 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     basis = report.get("basis", {})
     data = cycle_data(con, ay, cycle, cfg)
     quality = quality_records(con, run, cycle)
+    incomplete = ingest_log.inputs_incomplete(con, run.get("run_id", ""))  # files the run went without (issue 11)
     munis = {r["municipality_code"]: r["municipality_name"] for rows in data[MAIN[cycle]].values() for r in rows[:1]}
     jobs = []
     for mun in sorted(munis):
@@ -769,7 +770,7 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
                       doc_date=document_date(cfg, cycle, ay, mun, today),
                       doc_number=document_number(cfg, cycle, mun),
                       cover=report.get("cover_letter", {}),
-                      weak_below=cfg["privacy"]["small_group_below"])
+                      weak_below=cfg["privacy"]["small_group_below"], inputs_incomplete=incomplete)
         ctx = CONTEXTS[cycle](data, ay, mun, cfg)
         plan = plan_context(data, ay, mun, cfg) if cycle in report.get("plan_report_cycles", []) else None
         about = json.dumps({"municipality_code": mun, "municipality_name": munis[mun], "ay": ay, "cycle": cycle,

@@ -55,7 +55,7 @@ def group_problems(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
     """Problems grouped by rule (largest group first), each group in file/row order."""
     groups: dict[str, list[Problem]] = {}
     for p in problems:
-        groups.setdefault(p.rule if p.code in ("", "file", "empty") else (p.code + "|" + _generic(p)), []).append(p)
+        groups.setdefault(p.rule if p.code in ("", "file", "damaged", "empty") else (p.code + "|" + _generic(p)), []).append(p)
     out = []
     for key, items in groups.items():
         items.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
@@ -82,7 +82,7 @@ def format_report(file_label: str, source: Source, res: CheckResult, max_lines: 
         for p in items:
             if shown >= max_lines:
                 break
-            lines.append(f"    • {p.message()}")
+            lines.append(f"    • {outcome(p)}")
             shown += 1
         if shown >= max_lines:
             lines.append("    …")
@@ -90,7 +90,40 @@ def format_report(file_label: str, source: Source, res: CheckResult, max_lines: 
     return lines
 
 
-def problems_xlsx(problems: list[Problem], warnings: list[str]) -> bytes:
+def outcome(p: Problem) -> str:
+    """The message with what the load will do: a row named by a problem is not loaded."""
+    msg = p.message()
+    if p.row is None or "строка не будет загружена" in msg:
+        return msg
+    return f"{msg}; строка не будет загружена"
+
+
+def excluded_participants(con, reads: list[tuple[str, int | None]]) -> list[tuple]:
+    """Pupils excluded from the school figures: rejected participant rows of the latest
+    successful load of each (source, AY) the cycle reads, counted per school, grade and
+    subject as written in the file — (source, AY, school, grade, subject, pupils). School
+    level only: no participant id leaves the warehouse."""
+    pairs = [(s, a) for s, a in reads if s in SOURCES and SOURCES[s].participant_level]
+    if not pairs:
+        return []
+    values = ", ".join(["(?, ?)"] * len(pairs))
+    args = [x for pair in pairs for x in pair]
+    return con.execute(f"""
+        WITH reads(source, ay) AS (VALUES {values}),
+        latest AS (
+            SELECT f.source, f.ay, arg_max(f.run_id, f.loaded_at) AS run_id
+            FROM ingest_files f JOIN reads r ON f.source = r.source AND f.ay IS NOT DISTINCT FROM r.ay
+            GROUP BY f.source, f.ay)
+        SELECT q.source, q.ay, coalesce(json_extract_string(q.raw_json, '$.school_code'), '') AS school,
+               coalesce(json_extract_string(q.raw_json, '$.grade'), '') AS grade,
+               coalesce(json_extract_string(q.raw_json, '$.subject'), '') AS subject, count(*) AS pupils
+        FROM quarantine q JOIN latest l
+          ON q.source = l.source AND q.ay IS NOT DISTINCT FROM l.ay AND q.run_id = l.run_id
+        WHERE q.row IS NOT NULL
+        GROUP BY ALL ORDER BY ALL""", args).fetchall()
+
+
+def problems_xlsx(problems: list[Problem], warnings: list[str], excluded: list[tuple] | None = None) -> bytes:
     """Every problem as a row (Russian column titles, frozen header, autofilter).
 
     Values are written as text, never as formulas: a cell «=HYPERLINK(…)» quoted from
@@ -120,6 +153,20 @@ def problems_xlsx(problems: list[Problem], warnings: list[str]) -> bytes:
         ws.write_string(r, 7, p.message())
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(ordered), 1), len(titles) - 1)
+    if excluded:
+        wse = wb.add_worksheet("Исключённые участники")
+        for c, (t, w) in enumerate(zip(["Источник", "Учебный год", "Код ОО", "Класс", "Предмет",
+                                        "Исключено участников"], [34, 12, 16, 8, 20, 14])):
+            wse.write_string(0, c, t, head)
+            wse.set_column(c, c, w)
+        for r, (source, ay, school, grade, subject, n) in enumerate(excluded, start=1):
+            wse.write_string(r, 0, SOURCES[source].title if source in SOURCES else source)
+            wse.write_string(r, 1, "" if ay is None else f"{ay}/{ay + 1}")
+            wse.write_string(r, 2, school)
+            wse.write_string(r, 3, grade)
+            wse.write_string(r, 4, subject)
+            wse.write_number(r, 5, int(n))
+        wse.freeze_panes(1, 0)
     if warnings:
         wsw = wb.add_worksheet("Предупреждения")
         wsw.write_string(0, 0, "Предупреждение", head)
@@ -151,6 +198,10 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
     out = []
     for path in paths:
         label, _ = display_name(path)
+        if path.is_dir():
+            out.append((label, None, None, "это папка, а не файл" + (" (папка названа как файл)" if path.suffix else "")
+                        + ": укажите файлы внутри неё"))
+            continue
         if not path.is_file():
             out.append((label, None, None, "файл не найден"))
             continue
@@ -177,6 +228,10 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
             continue
         except Exception as exc:  # noqa: BLE001
             out.append((label, source, None, _damaged(exc, path)))
+            continue
+        damaged = [p for p in res.problems if p.code == "damaged"]
+        if damaged and not res.read_any:  # a damaged file is one line, as the CLI says it
+            out.append((label, source, None, damaged[0].rule))
             continue
         out.append((label, source, res, ""))
     return out
@@ -255,10 +310,11 @@ def warehouse_report_objects(warehouse: str, cycle: str, ay: int, reads: list[tu
     con = connect(warehouse)
     try:
         problems = warehouse_problems(con, pairs)
+        excluded = excluded_participants(con, pairs)
     finally:
         con.close()
     warnings = [w for x in loads for w in x.get("warning_list", [])]
-    return {keys.validation(ay, cycle): problems_xlsx(problems, warnings)}
+    return {keys.validation(ay, cycle): problems_xlsx(problems, warnings, excluded)}
 
 
 def load_report_objects(loads: list[dict], cycle: str, ay: int) -> dict[str, bytes]:

@@ -114,6 +114,24 @@ def load_vpr_scales(con, inbox: Path | None) -> list[dict]:
     return used
 
 
+def max_scores(inbox: Path | None) -> dict[tuple[int, str, int], float]:
+    """The maximum primary score of each work whose scale is known (upper bound of «5»),
+    (ВПР year, subject, grade) → points; the inbox's scale replaces a shipped one whole.
+    A scale file that cannot be read gives nothing here (the compute stage reports it)."""
+    try:
+        frames = [_typed(_read(REFERENCE_DIR / "vpr_scales.csv"))]
+        if inbox is not None:
+            for path in sorted((Path(inbox) / "reference").glob("vpr_scales*.csv")):
+                frames.append(_typed(_read(path)))
+    except ScaleError:
+        return {}
+    out: dict[tuple[int, str, int], float] = {}
+    for f in frames:
+        for key, top in f.groupby(["vpr_year", "subject", "grade"])["max_primary_score"].max().items():
+            out[(int(key[0]), str(key[1]), int(key[2]))] = float(top)
+    return out
+
+
 def check_scales_known(con) -> None:
     """Stop when participant rows without a ВПР mark have no scale to derive it from."""
     missing = con.execute("""

@@ -15,6 +15,7 @@ import pytest
 
 from edumon.config import load_config
 from tasks import indicators
+from tasks.errors import IngestError
 from tasks.ingest import ingest_source
 from tasks.vpr_scales import ScaleMissingError
 from tasks.warehouse import connect
@@ -175,14 +176,15 @@ def test_a_file_whose_scale_is_unknown_stops_the_run_naming_year_subject_grade(t
     assert "inbox/reference/vpr_scales.csv" in msg
 
 
-def test_file_in_the_wrong_year_folder_is_loaded_with_a_warning(tmp_path, con):
+def test_file_in_the_wrong_year_folder_stops_naming_the_right_folder(tmp_path, con):
     inbox = tmp_path / "inbox"
     write_xlsx(inbox / "2021" / "vpr_participants" / "Проведение работы по математике, 5 класс. ВПР 2021.xlsx", [
         RU_HEADER, ["sch1", "Мегион", 1, 1, 3, "м", "5А", 1, 12, 4, 4, 4]])
-    rep = ingest_source(con, inbox, "vpr_participants", 2021, "r", load_config())
-    assert rep.rows_loaded == 1
-    assert any("ВПР 2021 года относится к 2020/2021 учебному году" in w and "папке 2021" in w
-               for w in rep.warnings), rep.warnings
+    with pytest.raises(IngestError) as exc:
+        ingest_source(con, inbox, "vpr_participants", 2021, "r", load_config())
+    assert "ВПР 2021 года относится к 2020/2021 учебному году — переложите его в папку inbox/2020/vpr_participants/" \
+        in str(exc.value)
+    assert con.execute("SELECT count(*) FROM raw_vpr_participants").fetchall() == [(0,)]
 
 
 def test_school_level_statistics_and_participant_files_give_the_same_low_results(tmp_path):
@@ -250,7 +252,7 @@ def test_bad_cell_in_a_participant_file_is_quarantined_naming_the_header_as_writ
     write_xlsx(inbox / "2020" / "vpr_participants" / "Проведение работы по математике, 5 класс. ВПР 2021.xlsx", [
         RU_HEADER,
         ["sch1", "Мегион", 1, 1, 3, "м", "5А", 1, 12, 4, 4, 4],
-        ["sch1", "Мегион", 2, 2, "отл", "ж", "5А", 1, 9, 3, 3, 3],   # row 3: journal mark is not a number
+        ["sch1", "Мегион", 2, 2, 3, "ж", "5А", 1, "девять", 3, 3, 3],   # row 3: the total is not a number
         ["sch1", "Мегион", 3, 3, 4, "ж", "5А", 1, 7, 3, 2, 2],
         ["sch1", "Мегион", 4, 4, 4, "ж", "5А", 1, 8, 3, 3, 2],
         ["sch1", "Мегион", 5, 5, 4, "ж", "5А", 1, 6, 2, 2, 2],
@@ -260,5 +262,5 @@ def test_bad_cell_in_a_participant_file_is_quarantined_naming_the_header_as_writ
     assert (rep.rows_in, rep.rows_loaded, rep.rows_quarantined) == (5, 4, 1)
     msg = rep.problems[0].message()
     assert msg == ("файл «Проведение работы по математике, 5 класс. ВПР 2021.xlsx», лист «Лист1», строка 3, "
-                   "столбец «отметка за предыдущую четверть/триместр»: значение «отл» — ожидается целое число")
+                   "столбец «всего баллов»: значение «девять» — ожидается число")
     assert con.execute("SELECT row, reasons FROM quarantine").fetchall() == [(3, msg)]
