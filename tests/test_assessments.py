@@ -69,14 +69,14 @@ def inbox(tmp_path_factory):
     write_csv(root / "schools" / "registry.csv", [
         {"school_code": c, "school_name": f"Школа {c}", "short_name": f"Школа {c}", "municipality_code": m,
          "municipality_name": {"mo01": "Первый округ", "mo02": "Второй округ"}[m]} for c, m in SCHOOLS])
-    write_xlsx(root / "2022" / "vpr_stats" / "vpr.xlsx", "ВПР 2022: статистика по отметкам", VPR_HEADER, [
+    write_xlsx(root / "2022" / "vpr_stats" / "vpr.xlsx", "ВПР 2023: статистика по отметкам", VPR_HEADER, [
         vpr("hi", 5, "Математика", 0, 4, 8, 8), vpr("hi", 5, "Русский язык", 0, 4, 8, 8),
         vpr("lo", 5, "Математика", 8, 8, 4, 0), vpr("lo", 5, "Русский язык", 7, 9, 4, 0),
         vpr("lo2", 5, "Математика", 8, 8, 4, 0), vpr("lo2", 5, "Русский язык", 7, 9, 4, 0),
         vpr("mid", 5, "Математика", 2, 8, 6, 4), vpr("mid", 5, "Русский язык", 2, 8, 6, 4),
         vpr("fo", 5, "Математика", 2, 8, 6, 4), vpr("fo", 5, "Русский язык", 2, 8, 6, 4),
     ])
-    write_xlsx(root / "2021" / "vpr_stats" / "vpr.xlsx", "ВПР 2021: статистика по отметкам", VPR_HEADER, [
+    write_xlsx(root / "2021" / "vpr_stats" / "vpr.xlsx", "ВПР 2022: статистика по отметкам", VPR_HEADER, [
         vpr("hi", 6, "Русский язык", 0, 2, 4, 4), vpr("mid", 6, "Русский язык", 3, 5, 1, 1),
         vpr("lo", 6, "Русский язык", 5, 3, 2, 0), vpr("lo2", 6, "Русский язык", 5, 3, 2, 0),
     ])
