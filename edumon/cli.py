@@ -224,6 +224,10 @@ def _quiet_prefect_tracebacks() -> None:
         def filter(self, record: logging.LogRecord) -> bool:
             if record.levelno >= logging.ERROR and record.name.startswith("prefect"):
                 return False
+            # «Finished in state Failed('…')» repeats the raw English exception; the Russian
+            # message below says what failed
+            if record.name.startswith("prefect") and "Finished in state Failed(" in record.getMessage():
+                return False
             record.exc_info = None
             record.exc_text = None
             return True

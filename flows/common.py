@@ -92,11 +92,7 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
     failure artifact and is raised on to the caller."""
     run_id = current_run_id()
     try:
-        try:
-            refuse_secret_parameters(store=store, inbox=inbox, warehouse=warehouse, config=config)
-        except Exception as exc:
-            _failure_artifact(cycle, ay, exc, None, run_id)
-            raise
+        refuse_secret_parameters(store=store, inbox=inbox, warehouse=warehouse, config=config)
         cfg = load_config(config)
         with exclusive_warehouse(warehouse, run_id, cfg.get("warehouse", {})):
             try:
