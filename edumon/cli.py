@@ -70,6 +70,9 @@ def _run_app(call) -> None:
     """Run the CLI: Russian frame; every failure one Russian message and exit code 1,
     the traceback only with --debug or EDUMON_DEBUG=1."""
     _install_russian_frame()
+    from tasks import redact
+
+    redact.install()   # no log record of this process prints a secret (tasks/redact.py)
     if "--debug" in sys.argv[1:]:
         sys.argv = [a for a in sys.argv if a != "--debug"]
         os.environ[DEBUG_ENV] = "1"
@@ -221,6 +224,10 @@ def _quiet_prefect_tracebacks() -> None:
         def filter(self, record: logging.LogRecord) -> bool:
             if record.levelno >= logging.ERROR and record.name.startswith("prefect"):
                 return False
+            # «Finished in state Failed('…')» repeats the raw English exception; the Russian
+            # message below says what failed
+            if record.name.startswith("prefect") and "Finished in state Failed(" in record.getMessage():
+                return False
             record.exc_info = None
             record.exc_text = None
             return True
@@ -260,12 +267,27 @@ def _inbox_arg(inbox: str) -> str:
     return inbox if inbox.startswith("s3://") else str(Path(inbox).resolve())
 
 
+def _check_no_secrets(**locations) -> None:
+    """A location (inbox, store) with credentials in it is refused before anything runs:
+    it would become a parameter of the flow run, stored and shown by the Prefect server.
+    The message does not repeat it."""
+    from tasks.redact import has_secret
+
+    bad = [f"--{k}" for k, v in locations.items() if v and (has_secret(v) or (
+        str(v).startswith("s3://") and ("@" in str(v).split("/")[2] or "?" in str(v))))]
+    if bad:
+        _fail(f"в {', '.join(bad)} записаны учётные данные (часть адреса перед «@» или ключ после «?»). "
+              "Укажите только адрес s3://корзина/префикс или папку; ключи задаются в AWS_ACCESS_KEY_ID и "
+              "AWS_SECRET_ACCESS_KEY или в блоке Prefect (EDUMON_S3_CREDENTIALS_BLOCK).")
+
+
 def _check_inbox(inbox: str) -> None:
     if not inbox.startswith("s3://") and not Path(inbox).is_dir():
         _fail(f"папка с выгрузками не найдена: {Path(inbox).resolve()}")
 
 
 def _run(flow_name: str, ay: int, inbox: str, store: str, warehouse: Path, config: Path | None):
+    _check_no_secrets(inbox=inbox, store=store)
     _check_inbox(inbox)
     _prefect_defaults()
     from flows.backfill import CYCLE_FLOWS as flows
@@ -322,6 +344,7 @@ def backfill_cmd(
         plan = backfill_plan(first, last, chosen)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
+    _check_no_secrets(inbox=inbox, store=store)
     _check_inbox(inbox)
     _prefect_defaults()
     from flows.backfill import backfill
@@ -381,6 +404,7 @@ def demo_cmd(
     store: str = typer.Option(None, "--store", help=STORE_HELP + " По умолчанию <root>/store."),
 ):
     """Демонстрация: пример муниципалитета (30 школ, 5 лет), пересчёт двух предыдущих лет и циклы последнего года."""
+    _check_no_secrets(store=store)
     _prefect_defaults()
     from flows.demo import demo
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Literal
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
 from edumon.calendar import CYCLE_ORDER, backfill_plan
-from flows.common import artifact_key
+from flows.common import artifact_key, create_markdown_artifact
 from flows.january import january_cycle
 from flows.june import june_cycle
 from flows.naming import backfill_run_name

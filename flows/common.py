@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect import artifacts as _artifacts
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from edumon.calendar import cycle_ay
 from edumon.config import load_config
 from reports import labels
-from tasks import ops, pipeline, render
+from tasks import ops, pipeline, redact, render
 from tasks.errors_ru import describe
 from tasks.lock import holder_text, warehouse_lock
 from tasks.progress import StageProgress
@@ -34,6 +34,47 @@ from tasks.validate import warehouse_report_objects
 # test can SIGKILL it at a known point. Stages: ingest, compute, export, render, publish.
 PAUSE_ENV, MARKER_ENV = "EDUMON_TEST_PAUSE_AT", "EDUMON_TEST_PAUSE_MARKER"
 STAGES = ("ingest", "compute", "export", "render", "publish")
+
+redact.install()   # every log record of a run passes the secret scrubber (tasks/redact.py)
+
+
+# Artifacts are what the operator reads in the UI: their text passes the scrubber too.
+def create_markdown_artifact(markdown: str, **kw):
+    return _artifacts.create_markdown_artifact(markdown=redact.scrub(markdown), **redact.scrub_value(kw))
+
+
+def create_table_artifact(table, **kw):
+    return _artifacts.create_table_artifact(table=redact.scrub_value(table), **redact.scrub_value(kw))
+
+
+def create_link_artifact(link: str, **kw):
+    return _artifacts.create_link_artifact(link=redact.scrub(link), **redact.scrub_value(kw))
+
+
+def refuse_secret_parameters(**params) -> None:
+    """A location parameter (`store`, `inbox`) must not carry a secret: it is stored with
+    the flow run on the Prefect server and shown in the UI. The run's stored parameters
+    are replaced by their masked values (best effort) and the run stops with a message
+    that does not repeat the secret."""
+    bad = sorted(k for k, v in params.items() if redact.has_secret(v))
+    if not bad:
+        return
+    run_id = flow_run.get_id()
+    if run_id and _prefect_server_configured():
+        try:
+            from prefect.client.orchestration import get_client
+
+            with get_client(sync_client=True) as client:
+                stored = client.read_flow_run(run_id).parameters or {}
+                client.update_flow_run(run_id, parameters=redact.scrub_value(dict(stored)))
+        except Exception:  # noqa: BLE001 — the refusal below is what matters
+            pass
+    from tasks.storage import PermanentStoreError
+
+    raise PermanentStoreError(
+        f"В параметрах запуска ({', '.join(bad)}) записаны учётные данные (часть адреса перед «@» или "
+        "ключ после «?»/«=»). Укажите только адрес: s3://корзина/префикс или папку; ключи задаются в "
+        "AWS_ACCESS_KEY_ID и AWS_SECRET_ACCESS_KEY или в блоке Prefect (EDUMON_S3_CREDENTIALS_BLOCK).")
 
 
 def current_run_id() -> str:
@@ -51,6 +92,7 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
     failure artifact and is raised on to the caller."""
     run_id = current_run_id()
     try:
+        refuse_secret_parameters(store=store, inbox=inbox, warehouse=warehouse, config=config)
         cfg = load_config(config)
         with exclusive_warehouse(warehouse, run_id, cfg.get("warehouse", {})):
             try:
@@ -61,7 +103,10 @@ def run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, confi
     except Exception as exc:
         if not getattr(exc, "_edumon_reported", False):
             _failure_artifact(cycle, ay, exc, None, run_id)
-        raise
+        safe = redact.scrub_exception(exc)   # its text becomes the state message and event
+        if safe is exc:
+            raise
+        raise safe from None
 
 
 def _failure_artifact(cycle: str, ay: int, exc: Exception, warehouse: str | None, run_id: str) -> None:
@@ -225,6 +270,7 @@ def document_link(store: str, key: str) -> str:
 
 
 @task(name="ops-digest", cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]]) -> dict:
     return ops.cycle_digest(warehouse, cycle, ay, marts)
 

@@ -194,7 +194,14 @@ def _sniff(file: str | None) -> str | None:
 
 def describe(exc: BaseException, file: str | None = None, path: str | None = None) -> str:
     """One Russian message for a failure (no traceback, no secrets: botocore texts are
-    not repeated, only their codes)."""
+    not repeated, only their codes; whatever a foreign message holds passes the secret
+    scrubber, tasks/redact.py)."""
+    from tasks.redact import scrub
+
+    return scrub(_describe(exc, file, path))
+
+
+def _describe(exc: BaseException, file: str | None = None, path: str | None = None) -> str:
     chain = _chain(exc)
     if file is None:
         file = failing_file(exc)

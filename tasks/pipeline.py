@@ -16,7 +16,7 @@ from prefect.runtime import task_run
 
 from edumon.config import Config
 from schemas.sources import SOURCES
-from tasks import export, indicators, ingest, keys, pull, render
+from tasks import export, indicators, ingest, keys, pull, redact, render
 from tasks.publish import DEFAULT_PUBLIC, current_cycle, publish_cycle
 from tasks.storage import StoreError
 from tasks.stores import locations, open_store
@@ -73,6 +73,7 @@ def publishable_problems(rep) -> list[dict]:
 
 
 @task(name="ingest-source", task_run_name=ingest_run_name, cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int], run_id: str,
                         cfg: Config) -> list[dict]:
     """Load one source for the given AYs (the registry once); unchanged files are skipped."""
@@ -102,6 +103,7 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
 
 
 @task(name="compute-indicators", task_run_name=_marts_run_name("compute"), cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]], run: dict,
                        cfg: Config) -> dict[str, int]:
     con = connect(warehouse)
@@ -115,6 +117,7 @@ def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]],
 
 
 @task(name="quality-checkpoint", task_run_name=_marts_run_name("quality"), cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]], run: dict,
                        cfg: Config) -> dict[str, bytes]:
     """Great Expectations suites on the cycle's output tables (schemas/quality.py): results
@@ -136,7 +139,7 @@ def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[st
         if r.success is False:
             log.warning(f"Проверка качества ({quality.status(r)}): {r.table} {r.ay} — {r.check}: {r.observed}"
                         f"{' (' + ', '.join(r.examples) + ')' if r.examples else ''}")
-    create_markdown_artifact(key=f"{cycle}-{ay}-quality", markdown=quality.to_markdown(results, cycle, ay),
+    create_markdown_artifact(key=f"{cycle}-{ay}-quality", markdown=redact.scrub(quality.to_markdown(results, cycle, ay)),
                              description=f"Проверки качества: {counts['errors']} ошибок, "
                                          f"{counts['warnings']} предупреждений")
     if cfg["quality"].get("fail_on_error") and counts["errors"]:
@@ -146,6 +149,7 @@ def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[st
 
 
 @task(name="export-tables", task_run_name=_marts_run_name("export"), cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, bytes]:
     con = connect(warehouse)
     try:
@@ -163,6 +167,7 @@ def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, byt
 
 
 @task(name="render-spravki", task_run_name=_marts_run_name("render"), cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config) -> dict[str, bytes]:
     con = connect(warehouse)
     try:
@@ -172,6 +177,7 @@ def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config
 
 
 @task(name="pull-inbox", task_run_name="pull-inbox", cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def pull_inbox(inbox: str | None, cache: str | None = None) -> str:
     """An `s3://bucket/prefix` landing prefix is pulled into a local cache laid out as the
     inbox (only new or changed objects, tasks/pull.py); a folder is used as it is. No
@@ -190,6 +196,7 @@ def pull_inbox(inbox: str | None, cache: str | None = None) -> str:
 
 @task(name="publish", task_run_name=_marts_run_name("publish"), retries=2, retry_delay_seconds=5,
       retry_condition_fn=transient, cache_policy=NO_CACHE)
+@redact.scrubbed_errors
 def publish(store: str, run: dict, cycle: str, ay: int, tables: dict[str, bytes],
             documents: dict[str, bytes], inputs: list[dict], settings: dict | None = None) -> dict:
     """Publish to the store, or to each of several stores given with commas (e.g.

@@ -36,6 +36,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError,
                                  EndpointConnectionError, NoCredentialsError, ReadTimeoutError)
 
+from tasks import redact
 from tasks.storage import PermanentStoreError, PointerConflict, StoreError, content_type, sha256_bytes
 
 AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken",
@@ -52,6 +53,11 @@ def check_endpoint(endpoint: str | None, what: str = "EDUMON_S3_ENDPOINT") -> st
             f"В адресе сервера S3 ({what}) записаны учётные данные (часть перед «@»). Уберите их из "
             "адреса: ключи задаются в AWS_ACCESS_KEY_ID и AWS_SECRET_ACCESS_KEY или в блоке Prefect "
             "(EDUMON_S3_CREDENTIALS_BLOCK).")
+    if parts.query or parts.fragment or redact.has_secret(endpoint):
+        raise PermanentStoreError(
+            f"Адрес сервера S3 ({what}) содержит параметры после «?» или ключ: в адресе не должно быть "
+            "учётных данных. Укажите только http(s)://сервер[:порт]; ключи задаются в AWS_ACCESS_KEY_ID и "
+            "AWS_SECRET_ACCESS_KEY или в блоке Prefect (EDUMON_S3_CREDENTIALS_BLOCK).")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PermanentStoreError(f"Адрес сервера S3 ({what}) должен начинаться с http:// или https:// "
                                   "и содержать имя сервера.")
@@ -76,6 +82,7 @@ def block_credentials(name: str) -> dict:
                "aws_secret_access_key": secret.get_secret_value() if secret else None,
                "region_name": getattr(block, "region_name", None)}
         endpoint = getattr(getattr(block, "aws_client_parameters", None), "endpoint_url", None)
+        redact.register(out.get("aws_secret_access_key"))
         return {k: v for k, v in {**out, "endpoint_url": endpoint}.items() if v}
     value = block.get()
     if isinstance(value, str):
@@ -88,6 +95,7 @@ def block_credentials(name: str) -> dict:
             f"Блок Prefect «{slug}/{block_name}» должен содержать JSON с полями aws_access_key_id и "
             "aws_secret_access_key (и, по желанию, endpoint_url, region_name).")
     allowed = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region_name")
+    redact.register(value.get("aws_secret_access_key"), value.get("aws_session_token"))
     return {k: value[k] for k in allowed if value.get(k)}
 
 
@@ -113,7 +121,7 @@ class S3Store:
     def from_url(cls, url: str, check_bucket: bool = True, **kwargs) -> "S3Store":
         rest = url.removeprefix("s3://")
         bucket, _, prefix = rest.partition("/")
-        if "@" in bucket or ":" in bucket:
+        if "@" in bucket or ":" in bucket or "?" in rest or "#" in rest or redact.has_secret(url):
             raise PermanentStoreError("В адресе хранилища s3://… записаны учётные данные (часть перед «@») "
                                       "или порт. Уберите их: s3://корзина/префикс; ключи задаются в "
                                       "AWS_ACCESS_KEY_ID и AWS_SECRET_ACCESS_KEY или в блоке Prefect.")
@@ -175,7 +183,7 @@ class S3Store:
 
     # -- errors -------------------------------------------------------------------------
     def _where(self, key: str | None) -> str:
-        return (f"хранилище {self.endpoint_url or 'AWS S3'}, корзина «{self.bucket}»"
+        return (f"хранилище {redact.scrub(self.endpoint_url) or 'AWS S3'}, корзина «{self.bucket}»"
                 + (f", объект «{self.prefix}{key}»" if key else ""))
 
     @contextmanager

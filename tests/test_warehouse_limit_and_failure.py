@@ -12,19 +12,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from edumon.config import load_config
 from tasks import ops
 from tasks.ingest import IngestError, ingest_source
 from tasks.warehouse import connect
 from tests.helpers import write_csv
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_a_run_holds_the_prefect_warehouse_limit_and_a_second_one_times_out(harness):
