@@ -24,7 +24,7 @@ import jinja2
 import yaml
 
 from edumon.config import ROOT, SQL_DIR, TEMPLATES_DIR, Config
-from reports import charts, labels, typography
+from reports import charts, document, docx, labels, pdf, typography, typst_pdf
 from tasks import progress
 
 DOCUMENT_TITLES = labels.DOCUMENT_TITLES
@@ -150,7 +150,8 @@ def _report(con, name: str, params: dict, needs: tuple[str, ...] = ()) -> dict[s
 def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]]:
     """What a cycle's documents show, for every municipality at once: {name: {municipality:
     rows}}. One read of each mart and each document query per cycle."""
-    params = {**Config.sql_params(cfg), "ay": ay}  # also for a plain dict of the configuration
+    params = {**Config.sql_params(cfg), "ay": ay,  # also for a plain dict of the configuration
+              "privacy_small_group_below": cfg["privacy"]["small_group_below"]}
     names = _by_municipality(_records(con, "SELECT municipality_code, school_code, short_name, school_name "
                                            "FROM stg_schools ORDER BY short_name", []))
     data = {"schools": names}
@@ -169,6 +170,7 @@ def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]
         data["objectivity"] = _mart(con, "mart_objectivity_flags", ay - 1,
                                     "ORDER BY municipality_code, short_name, subject, grade")
         data["objectivity_signs"] = _report(con, "objectivity_signs", params, ("mart_objectivity_flags",))
+        data["risk_deficits"] = _report(con, "risk_deficits", params, ("mart_risk_schools",))
     elif cycle in ("january", "june"):
         data["prevention"] = _mart(con, "mart_prevention_half1" if cycle == "january" else "mart_prevention",
                                    ay, ordered + ", half")
@@ -272,46 +274,29 @@ def september_context(data: dict, ay: int, mun: str, cfg) -> dict:
 
 # -- October: risk schools ----------------------------------------------------------------
 
-def _risk_deficits(s: dict, rules: dict) -> list[dict]:
+RISK_DEFICIT_KEYS = {"staff_load36": ["staff_load36", "staff"], "staff_no_diploma": ["staff_no_diploma", "staff"],
+                     "contingent": ["contingent"], "failing": ["failing", "results"]}
+
+
+def _risk_deficits(rows: list[dict]) -> list[dict]:
+    """A risk school's deficits as the recommendations word them, from the rows of
+    sql/report_risk_deficits.sql (which compares each figure with its threshold)."""
     out = []
-    if s["flag_material"]:
-        for item in s["material_no_items"]:
-            out.append({"keys": [item, "material"], "title": labels.RISK_ITEMS.get(item, item), "kind": "yesno",
-                        "value": "нет", "threshold": "да", "comparator": "требуется", "detail": "", "is_weak": False})
-    if s["flag_staff"] and s["teachers_total"]:
-        t = s["teachers_total"]
-        if 100.0 * s["teachers_load_36plus"] / t > rules["staff_load36_share_pct_above"]:
-            out.append({"keys": ["staff_load36", "staff"], "title": "доля учителей с нагрузкой 36 часов и более",
-                        "kind": "pct", "value": s["staff_load36_share_pct"], "comparator": ">",
-                        "threshold": rules["staff_load36_share_pct_above"],
-                        "detail": f"{s['teachers_load_36plus']} из {t}", "is_weak": False})
-        if 100.0 * s["teachers_no_subject_diploma"] / t > rules["staff_no_diploma_share_pct_above"]:
-            out.append({"keys": ["staff_no_diploma", "staff"], "kind": "pct",
-                        "title": "доля учителей без диплома (переподготовки) по преподаваемому предмету",
-                        "value": s["staff_no_diploma_share_pct"], "comparator": ">",
-                        "threshold": rules["staff_no_diploma_share_pct_above"],
-                        "detail": f"{s['teachers_no_subject_diploma']} из {t}", "is_weak": False})
-    if s["flag_contingent"]:
-        out.append({"keys": ["contingent"], "kind": "pct",
-                    "title": "доля обучающихся, состоящих на учёте, с ОВЗ, инофонов и систематически пропускающих занятия (в сумме)",
-                    "value": s["contingent_share_pct"], "comparator": ">",
-                    "threshold": rules["contingent_sum_share_pct_above"],
-                    "detail": f"{s['contingent_count']} из {s['students_total']}", "is_weak": False})
-    if s["flag_results"]:
-        for v in s["results_vpr_shares"] or []:
-            if v["procedure"] in s["results_vpr_high_procedures"]:
-                out.append({"keys": key_chain(v["procedure"]) + ["results"], "kind": "pct",
-                            "title": f"доля отметок «2», {labels.procedure_title(v['procedure'])}",
-                            "value": v["share2_pct"], "comparator": "≥",
-                            "threshold": rules["results_vpr_share2_pct_at_least"], "ay": s["vpr_ay"],
-                            "detail": f"{v['participants']} участников",
-                            "is_weak": v["participants"] < rules.get("_weak_below", 10)})
-        if s["students_total"] and s["students_failing"] is not None and \
-                100.0 * s["students_failing"] / s["students_total"] > rules["results_failing_share_pct_above"]:
-            out.append({"keys": ["failing", "results"], "kind": "pct", "title": "доля неуспевающих",
-                        "value": s["failing_share_pct"], "comparator": ">",
-                        "threshold": rules["results_failing_share_pct_above"],
-                        "detail": f"{s['students_failing']} из {s['students_total']}", "is_weak": False})
+    for d in rows:
+        code = d["deficit"]
+        if code == "material":
+            out.append({"keys": [d["item"], "material"], "title": labels.RISK_ITEMS.get(d["item"], d["item"]),
+                        "kind": "yesno", "value": "нет", "threshold": "да", "comparator": "требуется", "detail": "",
+                        "is_weak": False})
+        elif code == "results_vpr":
+            out.append({"keys": key_chain(d["item"]) + ["results"], "kind": "pct",
+                        "title": f"доля отметок «2», {labels.procedure_title(d['item'])}",
+                        "value": d["value_pct"], "comparator": "≥", "threshold": d["threshold_pct"], "ay": d["vpr_ay"],
+                        "detail": f"{d['denominator']} участников", "is_weak": d["is_weak"]})
+        else:
+            out.append({"keys": RISK_DEFICIT_KEYS[code], "kind": "pct", "title": labels.RISK_DEFICITS[code],
+                        "value": d["value_pct"], "comparator": ">", "threshold": d["threshold_pct"],
+                        "detail": f"{d['numerator']} из {d['denominator']}", "is_weak": False})
     return out
 
 
@@ -336,7 +321,11 @@ def october_context(data: dict, ay: int, mun: str, cfg) -> dict:
     prev_codes = {r["school_code"] for r in prev_risk}
     cur_codes = {r["school_code"] for r in risk}
     catalogue = load_catalogue(cfg)
-    recommendations = [_school_recommendations(s, _risk_deficits(s, rules), catalogue, []) for s in risk]
+    deficits: dict[str, list[dict]] = {}
+    for d in data.get("risk_deficits", {}).get(mun, []):
+        deficits.setdefault(d["school_code"], []).append(d)
+    recommendations = [_school_recommendations(s, _risk_deficits(deficits.get(s["school_code"], [])), catalogue, [])
+                       for s in risk]
     objectivity = objectivity_context(data, ay - 1, mun, cfg)
     return {
         "schools_total": len(rows),
@@ -639,19 +628,21 @@ MAIN = {"september": "shnor", "october": "risk", "january": "prevention", "june"
 
 def _formats(key_base: str, html: str, formats: list[str], title: str, author: str,
              pdf_engine: str = "typst") -> dict[str, bytes]:
+    """The published HTML, and DOCX and PDF from one document model of it (parsed once)."""
     out = {}
-    html = typography.tidy(html)
+    html = typography.tie(typography.tidy(html))  # «№» never parts from its number, nor a number from «%»
     if "html" in formats:
         out[f"{key_base}.html"] = html.encode("utf-8")
-    html = typography.tie(html)  # print and Word: «№» never parts from its number
+    if "docx" not in formats and "pdf" not in formats:
+        return out
+    model = document.parse(html)
     if "docx" in formats:
-        from reports.docx import html_to_docx  # noqa: PLC0415
-
-        out[f"{key_base}.docx"] = html_to_docx(html, title=title, author=author)
+        out[f"{key_base}.docx"] = docx.model_to_docx(model, title=title, author=author)
     if "pdf" in formats:
-        from reports.pdf import html_to_pdf  # noqa: PLC0415
-
-        out[f"{key_base}.pdf"] = html_to_pdf(html, pdf_engine, title=title, author=author)
+        if pdf_engine == "typst":
+            out[f"{key_base}.pdf"] = typst_pdf.model_to_pdf(model, title=title, author=author)
+        else:
+            out[f"{key_base}.pdf"] = pdf.html_to_pdf(html, pdf_engine, title=title, author=author)
     return out
 
 
