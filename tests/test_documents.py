@@ -61,6 +61,15 @@ def test_spravka_has_heading_block_basis_method_and_signature(september):
     assert run["run_id"] in text(docs[f"{SEP}/technical.html"])
 
 
+def test_shnor_table_names_schools_without_their_codes(september):
+    _, _, _, docs, _ = september
+    root = lxml.html.document_fromstring(docs[f"{SEP}/spravka.html"].decode("utf-8"))
+    table = next(t for t in root.iter("table") if "Критерий" in t.text_content())
+    rows = [[re.sub(r"[ \t\r\n]+", " ", td.text_content()).strip() for td in tr.iter("td")] for tr in table.iter("tr")][1:]
+    assert rows and rows[0][1] == f"СОШ №{NBSP}1"  # the name only: the code a1 is for the XLSX
+    assert not any("a1" in cell.split() for row in rows for cell in row)
+
+
 def test_dynamics_table_shows_municipal_shares_with_weak_values_marked(september):
     _, _, _, docs, _ = september
     html = docs[f"{SEP}/spravka.html"].decode()
