@@ -7,8 +7,8 @@ municipalities, in parallel processes sized to the cores (tasks/render.py).
 
 The warehouse is made from the demo's (`make demo`): every table that has a school or a
 municipality column is copied N times with the codes suffixed, so each municipality has
-the demo municipality's 30 schools and figures (2,300 × 30 ≈ 69,000 schools, more than
-the 40,000 of the country). Prints wall time, CPU time of this process and its workers,
+the demo municipality's 30 schools (2,300 × 30 ≈ 69,000 schools, more than the 40,000
+of the country), its names and counts varied per copy (--identical: not varied). Prints wall time, CPU time of this process and its workers,
 per municipality, and the peak resident memory (the largest process).
 """
 
@@ -24,20 +24,35 @@ from pathlib import Path
 import duckdb
 
 
-def replicate(source: Path, target: Path, n: int) -> None:
+# Each copy is made different, as real municipalities are: its schools' and its own names
+# carry the copy's number and these counts grow by copy mod 7 (so every share, figure and
+# paragraph differs; Typst cannot reuse one municipality's layout for the next). The
+# documents' code paths are the demo's.
+VARIED_COUNTS = ("low_count", "participants", "numerator", "denominator", "with_iom", "failing",
+                 "failing_in_extra_classes", "students_total", "teachers_total", "teachers_load_36plus",
+                 "contingent_count")
+VARIED_NAMES = ("short_name", "school_name", "municipality_name")
+
+
+def replicate(source: Path, target: Path, n: int, identical: bool = False) -> None:
     if target.exists():
         target.unlink()
     con = duckdb.connect(str(target))
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'src'").fetchall()
     for (t,) in tables:
-        cols = {r[0] for r in con.execute(f"DESCRIBE src.{t}").fetchall()}
-        repl = [f"{c} || '~' || _copy AS {c}" for c in ("school_code", "municipality_code") if c in cols]
-        if repl:
-            con.execute(f"CREATE TABLE {t} AS SELECT * REPLACE ({', '.join(repl)}) "
-                        f"FROM src.{t}, range({n}) r(_copy)")
-        else:
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE src.{t}").fetchall()}
+        repl = [f"{c} || '~' || _copy AS {c}" for c in ("school_code", "municipality_code") if c in types]
+        if not repl:
             con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
+            continue
+        if not identical:
+            repl += [f"{c} + (_copy % 7)::{types[c]} AS {c}" for c in VARIED_COUNTS
+                     if c in types and types[c] in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE")]
+            repl += [f"{c} || ' (' || (_copy + 1) || ')' AS {c}" for c in VARIED_NAMES
+                     if c in types and types[c] == "VARCHAR"]
+        con.execute(f"CREATE TABLE {t} AS SELECT * REPLACE ({', '.join(repl)}) "
+                    f"FROM src.{t}, range({n}) r(_copy)")
     con.execute("DETACH src")
     con.close()
 
@@ -51,10 +66,11 @@ def main() -> None:
     ap.add_argument("--target", type=Path, default=Path("var/bench/render_country.duckdb"))
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--formats", default="html,docx,pdf")
+    ap.add_argument("--identical", action="store_true", help="copies identical to the demo municipality")
     a = ap.parse_args()
     a.target.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    replicate(a.source, a.target, a.municipalities)
+    replicate(a.source, a.target, a.municipalities, a.identical)
     build_s = time.perf_counter() - t0
 
     from edumon.config import load_config
@@ -71,7 +87,7 @@ def main() -> None:
     cpu = own_cpu + kids.ru_utime + kids.ru_stime
     peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, kids.ru_maxrss) / 1024
     munis = len({k.split("/")[1] for k in docs})
-    out = {"cycle": a.cycle, "municipalities": munis, "documents": len(docs),
+    out = {"cycle": a.cycle, "varied": not a.identical, "municipalities": munis, "documents": len(docs),
            "bytes": sum(len(v) for v in docs.values()), "formats": a.formats,
            "workers": render._workers(cfg, munis), "cores": os.cpu_count(), "warehouse_build_s": round(build_s, 1),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),

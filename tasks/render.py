@@ -82,11 +82,20 @@ def _table_exists(con, name: str) -> bool:
 
 # -- the recommendation catalogue ---------------------------------------------------------
 
+_CATALOGUES: dict[tuple[str, int], dict] = {}
+
+
 def load_catalogue(cfg) -> dict:
+    """The recommendation catalogue, read once per process (and again when the file changes):
+    every municipality's documents use the same one."""
     path = Path(cfg["report"].get("recommendations", "config/recommendations.yaml"))
     path = path if path.is_absolute() else ROOT / path
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or {}
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _CATALOGUES:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with open(path, encoding="utf-8") as f:
+            _CATALOGUES[key] = yaml.load(f, Loader=loader) or {}  # noqa: S506 (a safe loader)
+    return _CATALOGUES[key]
 
 
 def key_chain(code: str) -> list[str]:
