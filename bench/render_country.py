@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import time
 from pathlib import Path
 
@@ -66,6 +67,10 @@ def main() -> None:
     ap.add_argument("--target", type=Path, default=Path("var/bench/render_country.duckdb"))
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--formats", default="html,docx,pdf")
+    ap.add_argument("--keep-in-memory", action="store_true",
+                    help="collect every document in one dict (as the flow does) instead of writing each "
+                         "municipality's to --out as it arrives")
+    ap.add_argument("--out", type=Path, default=Path("var/bench/render_country_out"))
     ap.add_argument("--identical", action="store_true", help="copies identical to the demo municipality")
     a = ap.parse_args()
     a.target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,15 +85,27 @@ def main() -> None:
     con = duckdb.connect(str(a.target), read_only=True)
     run = {"run_id": "bench", "definitions_version": cfg.definitions_version}
     w0, c0 = time.perf_counter(), time.process_time()
-    docs = render.render_spravki(con, a.ay, a.cycle, cfg, run)
+    sizes: dict[str, int] = {}
+
+    def write(part: dict[str, bytes]) -> None:  # a store's put, on the local disk
+        for key, data in part.items():
+            path = a.out / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            sizes[key] = len(data)
+
+    if a.out.exists():
+        shutil.rmtree(a.out)
+    docs = render.render_spravki(con, a.ay, a.cycle, cfg, run, sink=None if a.keep_in_memory else write)
+    sizes.update({k: len(v) for k, v in docs.items()})
     wall = time.perf_counter() - w0
     own_cpu = time.process_time() - c0
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own_cpu + kids.ru_utime + kids.ru_stime
     peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, kids.ru_maxrss) / 1024
-    munis = len({k.split("/")[1] for k in docs})
-    out = {"cycle": a.cycle, "varied": not a.identical, "municipalities": munis, "documents": len(docs),
-           "bytes": sum(len(v) for v in docs.values()), "formats": a.formats,
+    munis = len({k.split("/")[1] for k in sizes})
+    out = {"cycle": a.cycle, "varied": not a.identical, "in_memory": a.keep_in_memory, "municipalities": munis,
+           "documents": len(sizes), "bytes": sum(sizes.values()), "formats": a.formats,
            "workers": render._workers(cfg, munis), "cores": os.cpu_count(), "warehouse_build_s": round(build_s, 1),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),
            "wall_per_municipality_s": round(wall / max(munis, 1), 3), "peak_rss_mb_largest_process": round(peak_mb)}

@@ -12,10 +12,12 @@ worker processes sized to the cores. Templates only format; docs/documents.md.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
 import re
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -732,11 +734,17 @@ def _workers(cfg, jobs: int) -> int:
     return max(1, min(n, jobs // 2 or 1))
 
 
-def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None) -> dict[str, bytes]:
+def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None,
+                   sink=None) -> dict[str, bytes]:
     """{object key: bytes} for every municipality of the cycle: the справка, the addressed
     recommendations and (in the configured cycles) the plan report, each in every configured
     format, and the technical page (quality checkpoint, run) beside them. Keys:
-    reports/<mun>/<AY>/<cycle>/<document>.<ext>."""
+    reports/<mun>/<AY>/<cycle>/<document>.<ext>.
+
+    With `sink` (a callable taking one municipality's {key: bytes}), each municipality's
+    documents go to it as soon as they are rendered and the dict returned is empty: at
+    country scale the documents (≈ 0.5 MB a municipality) then never sit in memory all at
+    once."""
     if cycle not in CONTEXTS:
         return {}
     report = cfg["report"]
@@ -745,8 +753,12 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     data = cycle_data(con, ay, cycle, cfg)
     quality = quality_records(con, run, cycle)
     munis = {r["municipality_code"]: r["municipality_name"] for rows in data[MAIN[cycle]].values() for r in rows[:1]}
-    jobs = []
-    for mun in sorted(munis):
+
+    def jobs():  # made one by one as the workers take them: never all contexts at once
+        for mun in sorted(munis):
+            yield _job(mun)
+
+    def _job(mun):
         m = {"municipality_code": mun, "municipality_name": munis[mun]}
         common = dict(ay=ay, cycle=cycle, cycle_title=labels.CYCLES[cycle], municipality=m,
                       heading=labels.spravka_heading(cycle, ay),
@@ -763,19 +775,34 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
         about = json.dumps({"municipality_code": mun, "municipality_name": munis[mun], "ay": ay, "cycle": cycle,
                             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},
                            ensure_ascii=False, indent=2).encode("utf-8")
-        jobs.append({"common": common, "ctx": ctx, "plan": plan, "formats": formats, "about": about,
-                     "pdf_engine": report.get("pdf_engine", "typst"),
-                     "base": f"reports/{mun}/{ay}/{cycle}", "plan_basis": basis.get("plan", common["basis"]),
-                     "technical": {"run": run, "quality": quality}})
+        return {"common": common, "ctx": ctx, "plan": plan, "formats": formats, "about": about,
+                "pdf_engine": report.get("pdf_engine", "typst"),
+                "base": f"reports/{mun}/{ay}/{cycle}", "plan_basis": basis.get("plan", common["basis"]),
+                "technical": {"run": run, "quality": quality}}
+
     docs: dict[str, bytes] = {}
-    workers = _workers(cfg, len(jobs))
+    sink = sink or docs.update
+    workers = _workers(cfg, len(munis))
     if workers == 1:
-        for job in progress.track(jobs, what="справки муниципалитетов"):
-            docs.update(render_municipality(job))
+        for job in progress.track(jobs(), total=len(munis), what="справки муниципалитетов"):
+            sink(render_municipality(job))
         return docs
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        parts = pool.map(render_municipality, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        for part in progress.track(parts, total=len(jobs), what="справки муниципалитетов"):
-            docs.update(part)
+        # a window of jobs in flight, results handed on in order as they come
+        window: deque = deque()
+
+        def results():
+            while window:
+                yield window.popleft().result()
+
+        done = progress.track(results(), total=len(munis), what="справки муниципалитетов")
+        source = jobs()
+        for job in itertools.islice(source, workers * 4):
+            window.append(pool.submit(render_municipality, job))
+        for part in done:
+            sink(part)
+            nxt = next(source, None)
+            if nxt is not None:
+                window.append(pool.submit(render_municipality, nxt))
     return docs
