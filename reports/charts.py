@@ -25,7 +25,7 @@ STATUS_COLOURS = {"выполнено": "#2ca25f", "в процессе выпо
                   "просрочено": "#de2d26", "не принимали участие": "#fdae6b"}
 FONT = "DejaVu Sans"
 WIDTH = 660.0  # px; printed 16 cm wide
-PNG_PPI_SCALE = 2.0  # PNG pixels per SVG px (1 320 px across 16 cm ≈ 210 dpi)
+PNG_PPI_SCALE = 1.5  # PNG pixels per SVG px (990 px across 16 cm ≈ 157 dpi)
 
 
 @functools.lru_cache(maxsize=4)
