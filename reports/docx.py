@@ -1,383 +1,345 @@
-"""DOCX from the справка's own HTML: one data context, one template, three formats.
+"""DOCX from the справка's document model (reports/document.py), written directly as
+WordprocessingML: document.xml built as text from the model, a fixed package around it
+(styles, settings, footer with the page number, properties), zipped with zipfile.
 
-The templates write a small, regular HTML (letterhead, meta line with the date and the
-number field, h1/h2/h3, paragraphs, tables with a thead, lists, charts as PNG data URIs,
-signature block, page breaks). This module walks that HTML and builds a Word document an
-official can edit and sign: real Word headings and paragraphs (not a picture of a page),
-tables whose header row repeats on every page, Times New Roman 13 pt, A4 with the
-margins of the print CSS. Unknown tags fall back to their text, so nothing is lost.
+What an official gets: real Word headings and paragraphs (Times New Roman 13 pt, A4 with
+the print CSS's margins, landscape for the plan report), tables with their column widths
+from the content (no column narrower than its longest word, reports/layout.py) written to
+the grid and to every cell, rows that never split, a header row repeated on every page,
+merged cells for colspan and rowspan, headings kept with the next paragraph, the closing
+block (last paragraph, note, signature, executor) kept together, the date line and the
+signature as tabbed paragraphs, numbered lists as text with a hanging indent, charts as
+PNG pictures 16 cm wide.
 
-The output is byte-stable for the same HTML (fixed core properties and zip timestamps),
-so an unchanged справка gives an unchanged object.
+The output is byte-stable for the same HTML (fixed properties and zip timestamps). About
+a hundredth of a second a справка, where python-docx's object model took half a second
+(docs/documents.md).
 """
 
 from __future__ import annotations
 
-import base64
 import io
-import re
+import struct
 import zipfile
-from datetime import datetime
+from xml.sax.saxutils import escape
 
-import lxml.html
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
-
-from reports import layout
-
-FIXED_TIME = datetime(2020, 1, 1)
-BLOCK_TAGS = {"p", "h1", "h2", "h3", "table", "ul", "ol", "div", "img", "figure", "section"}
-
-
-def _classes(el) -> set[str]:
-    return set((el.get("class") or "").split())
-
-
-def _inline(par, node, bold=False, italic=False, size=None, skip_text=False):
-    """Append node's text and inline children to a paragraph (b, i, span.weak, br, a, sup)."""
-    def run(text, b, i):
-        if not text:
-            return
-        r = par.add_run(" ".join(text.split("\n")) if "\n" in text else text)
-        if b:  # only what differs from the style: each setter walks the run's XML
-            r.bold = True
-        if i:
-            r.italic = True
-        if size:
-            r.font.size = size
-
-    if not skip_text:
-        run(_squash(node.text), bold, italic)
-    for child in node:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag == "br":
-            par.add_run().add_break()
-        elif tag == "img":
-            _picture(par, child)
-        else:
-            b = bold or tag in ("b", "strong", "th")
-            i = italic or tag in ("i", "em") or "weak" in _classes(child)
-            sup = tag == "sup"
-            if sup:
-                r = par.add_run(_squash(child.text_content()))
-                r.font.superscript = True
-            else:
-                _inline(par, child, b, i, size)
-        run(_squash(child.tail), bold, italic)
-
-
-_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
-
-
-def _squash(text):
-    """Collapse HTML whitespace; no-break spaces (after «№», before «%») are kept."""
-    if not text:
-        return ""
-    return _ASCII_SPACE.sub(" ", text)
-
-
-def _lead_trim(par):
-    if par.runs and par.runs[0].text.startswith(" "):
-        par.runs[0].text = par.runs[0].text.lstrip(" ")
-    if par.runs and par.runs[-1].text.endswith(" "):
-        par.runs[-1].text = par.runs[-1].text.rstrip(" ")
-
-
-def _picture(par, img, width=Cm(16)):
-    src = img.get("src", "")
-    if src.startswith("data:image/png;base64,"):
-        par.add_run().add_picture(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), width=width)
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-
-def _repeat_header(row):
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
-
-
-def _no_borders(table):
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        e = OxmlElement(f"w:{edge}")
-        e.set(qn("w:val"), "nil")
-        borders.append(e)
-    tbl_pr.append(borders)
-
-
-def _cell_shading(cell, fill="EEEEEE"):
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
-
-
-def _table(doc, el):
-    rows = []
-    for part in el:
-        if part.tag in ("thead", "tbody", "tfoot"):
-            rows += [(r, part.tag == "thead") for r in part if r.tag == "tr"]
-        elif part.tag == "tr":
-            rows.append((part, all(c.tag == "th" for c in part)))
-    if not rows:
-        return
-    ncols = max(sum(int(c.get("colspan", 1)) for c in r if c.tag in ("td", "th")) for r, _ in rows)
-    table = doc.add_table(rows=0, cols=ncols)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for r, is_head in rows:
-        row = table.add_row()
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        if is_head:
-            _repeat_header(row)
-        row_cells = row.cells
-        i = 0
-        for c in r:
-            if c.tag not in ("td", "th"):
-                continue
-            span = int(c.get("colspan", 1))
-            cell = row_cells[i]  # row.cells walks the whole grid on every call: read it once
-            if span > 1:
-                cell = cell.merge(row_cells[i + span - 1])
-            par = cell.paragraphs[0]
-            par.paragraph_format.first_line_indent = Cm(0)
-            par.alignment = (WD_ALIGN_PARAGRAPH.RIGHT if "num" in _classes(c)
-                             else WD_ALIGN_PARAGRAPH.CENTER if c.tag == "th" else WD_ALIGN_PARAGRAPH.LEFT)
-            _inline(par, c, bold=c.tag == "th", size=Pt(10.5))
-            _lead_trim(par)
-            if c.tag == "th":
-                _cell_shading(cell)
-            i += span
-    _column_widths(table, [[(c, int(c.get("colspan", 1))) for c in r if c.tag in ("td", "th")] for r, _ in rows],
-                   ncols)
-    doc.add_paragraph().paragraph_format.space_after = Pt(2)
-
+from reports import charts, layout
+from reports.document import BOLD, BR, ITALIC, SMALL, SUP, Block, Document, Run, Table, parse
 
 TEXT_WIDTH_CM = layout.TEXT_WIDTH_CM
-_text_width = [TEXT_WIDTH_CM["portrait"]]
+TWIPS_PER_CM = 1440 / 2.54
+EMU_PER_CM = 360000
+PICTURE_CM = 16.0
+CELL_PT = 10.5
+_ESC = {'"': "&quot;"}
 
 
-def _column_widths(table, rows, ncols, total_cm=None):
-    """Each column at least as wide as its longest word (reports/layout.py)."""
-    widths = layout.column_widths([[(c.text_content(), span) for c, span in r] for r in rows], ncols,
-                                  total_cm or _text_width[0])
-    table.autofit = False
-    grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
-    for i, col in enumerate(grid):  # the grid is what LibreOffice reads
-        col.set(qn("w:w"), str(int(Cm(widths[i]).twips)))
-    for tr in table._tbl.findall(qn("w:tr")):  # and each cell's own width, what Word reads
-        i = 0
-        for tc in tr.findall(qn("w:tc")):
-            span_el = tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan"))
-            span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
-            tc.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(int(Cm(sum(widths[i:i + span])).twips)))
-            tc.tcPr.get_or_add_tcW().set(qn("w:type"), "dxa")
-            i += span
+def _twips(cm: float) -> int:
+    return int(cm * TWIPS_PER_CM)
 
 
-def _block(doc, el):
-    tag = el.tag if isinstance(el.tag, str) else ""
-    cls = _classes(el)
-    if tag in ("script", "style", "title", "head"):
-        return
-    if "pagebreak" in cls:
-        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        return
-    if tag == "div" and "letterhead" in cls:
-        par = doc.add_paragraph()
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        par.paragraph_format.first_line_indent = Cm(0)
-        _inline(par, el, bold=True)
-        _lead_trim(par)
-        return
-    if tag == "div" and ("meta" in cls or "signature" in cls):
-        # left part, a right-aligned tab, the right part: one paragraph, so «keep with
-        # next» holds the signature to the text above it
-        parts = [c for c in el if isinstance(c.tag, str)]
-        par = doc.add_paragraph()
-        par.paragraph_format.first_line_indent = Cm(0)
-        par.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        par.paragraph_format.tab_stops.add_tab_stop(Cm(_text_width[0]), WD_TAB_ALIGNMENT.RIGHT)
-        if "signature" in cls:
-            par.paragraph_format.space_before = Pt(24)
-        for i, part in enumerate(parts):
-            if i:
-                par.add_run("\t")
-            _inline(par, part)
-        _lead_trim(par)
-        par.paragraph_format.space_after = Pt(12)
-        return
-    if tag == "div" and "cover" in cls:  # the covering letter: its own page
-        for child in el:
-            _block(doc, child)
-        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        return
-    if tag == "div" and "closing" in cls:
-        # the last paragraph of the text, the note, the signature and the executor stay on
-        # one page
-        if doc.paragraphs:
-            doc.paragraphs[-1].paragraph_format.keep_with_next = True
-        first = len(doc.paragraphs)
-        for child in el:
-            _block(doc, child)
-        for par in doc.paragraphs[first:-1]:
-            par.paragraph_format.keep_with_next = True
-        return
-    if tag in ("h1", "h2", "h3"):
-        par = doc.add_heading(level={"h1": 1, "h2": 2, "h3": 3}[tag])
-        _inline(par, el)
-        _lead_trim(par)
-        if tag == "h1":
-            par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        return
-    if tag == "p":
-        par = doc.add_paragraph()
-        if "note" in cls:
-            par.paragraph_format.first_line_indent = Cm(0)
-            _inline(par, el, size=Pt(10))
-        else:
-            _inline(par, el)
-        if "center" in cls:
-            par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _lead_trim(par)
-        return
-    if tag == "table":
-        _table(doc, el)
-        return
-    if tag in ("ul", "ol"):
-        # numbers and bullets as text with a hanging indent: Word's shared list numbering
-        # would continue one list's numbers in the next
-        items = [li for li in el if li.tag == "li"]
-        for n, li in enumerate(items, 1):
-            par = doc.add_paragraph()
-            par.paragraph_format.left_indent = Cm(0.75)
-            par.paragraph_format.first_line_indent = Cm(-0.75)
-            par.add_run(f"{n}.\t" if tag == "ol" else "•\t")
-            _inline(par, li)
-            if len(par.runs) > 1 and par.runs[1].text.startswith(" "):
-                par.runs[1].text = par.runs[1].text.lstrip(" ")
-            if par.runs and par.runs[-1].text.endswith(" "):
-                par.runs[-1].text = par.runs[-1].text.rstrip(" ")
-            par.paragraph_format.tab_stops.add_tab_stop(Cm(0.75))
-        return
-    if tag == "img":
-        _picture(doc.add_paragraph(), el)
-        return
-    if tag == "figure":
-        for child in el:
-            if child.tag == "img":
-                par = doc.add_paragraph()
-                par.paragraph_format.first_line_indent = Cm(0)
-                par.paragraph_format.keep_with_next = True
-                _picture(par, child)
-            elif child.tag == "figcaption":
-                par = doc.add_paragraph()
-                par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                _inline(par, child, italic=True, size=Pt(10))
-                _lead_trim(par)
-        return
-    # a container: its blocks in order; loose text becomes a paragraph
-    if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
-        if el.text and el.text.strip():
-            doc.add_paragraph(_squash(el.text).strip())
-        for child in el:
-            _block(doc, child)
-            if child.tail and child.tail.strip():
-                doc.add_paragraph(_squash(child.tail).strip())
-    elif el.text_content().strip():
-        par = doc.add_paragraph()
-        _inline(par, el)
-        _lead_trim(par)
+def _x(text: str) -> str:
+    return escape(text, _ESC)
 
 
-def _styles(doc):
-    normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.font.size = Pt(13)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
-    pf = normal.paragraph_format
-    pf.first_line_indent = Cm(1.25)
-    pf.space_after = Pt(3)
-    pf.line_spacing = 1.15
-    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    for name, size in (("Heading 1", 14), ("Heading 2", 13), ("Heading 3", 13)):
-        st = doc.styles[name]
-        st.font.name = "Times New Roman"
-        st.font.size = Pt(size)
-        st.font.bold = True
-        st.font.italic = False
-        st.font.color.rgb = None
-        rpr = st.element.get_or_add_rPr()
-        rfonts = rpr.find(qn("w:rFonts"))
-        if rfonts is None:
-            rfonts = OxmlElement("w:rFonts")
-            rpr.append(rfonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            rfonts.set(qn(attr), "Times New Roman")
-        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-            rfonts.attrib.pop(qn(attr), None)
-        st.paragraph_format.first_line_indent = Cm(0)
-        st.paragraph_format.space_before = Pt(10)
-        st.paragraph_format.space_after = Pt(4)
-        st.paragraph_format.keep_with_next = True
-    section = doc.sections[0]
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.paragraph_format.first_line_indent = Cm(0)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        run = footer.add_run()
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._r.append(fld)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(25), Mm(15)
+class _Writer:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.body: list[list] = []  # paragraphs as [pPr parts, runs xml]; tables as [None, xml]
+        self.media: list[bytes] = []
+
+    # runs ------------------------------------------------------------------------------
+    def runs(self, runs: list[Run], base_pt: float | None = None, flags: int = 0) -> str:
+        out = []
+        for r in runs:
+            f = r.flags | flags
+            if r.image is not None:
+                out.append(self.picture(r.image))
+                continue
+            props = []
+            if f & BOLD:
+                props.append("<w:b/>")
+            if f & ITALIC:
+                props.append("<w:i/>")
+            size = 10 if f & SMALL else base_pt
+            if size:
+                half = int(round(size * 2))
+                props.append(f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>')
+            if f & SUP:
+                props.append('<w:vertAlign w:val="superscript"/>')
+            rpr = f"<w:rPr>{''.join(props)}</w:rPr>" if props else ""
+            if r.text == BR:
+                out.append(f"<w:r>{rpr}<w:br/></w:r>")
+            elif r.text:
+                out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{_x(r.text)}</w:t></w:r>')
+        return "".join(out)
+
+    def picture(self, src: str) -> str:
+        png = charts.png_for(src)
+        if png is None:
+            return ""
+        self.media.append(png)
+        n = len(self.media)
+        w_px, h_px = struct.unpack(">II", png[16:24])
+        cx = int(PICTURE_CM * EMU_PER_CM)
+        cy = int(cx * h_px / max(w_px, 1))
+        return (f'<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+                f'<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{n}" name="Picture {n}"/>'
+                '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+                '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+                f'<pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="image{n}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+                f'<pic:blipFill><a:blip r:embed="rIdImage{n}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+                f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+                '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+                "</wp:inline></w:drawing></w:r>")
+
+    # paragraphs --------------------------------------------------------------------------
+    def para(self, runs_xml: str, style: str = "", keep: bool = False, tabs: str = "", spacing: str = "",
+             indent: str = "", jc: str = "") -> list:
+        p = [style, keep, tabs, spacing, indent, jc]
+        entry = [p, runs_xml]
+        self.body.append(entry)
+        return entry
+
+    @staticmethod
+    def ppr(p) -> str:
+        style, keep, tabs, spacing, indent, jc = p
+        parts = []
+        if style:
+            parts.append(f'<w:pStyle w:val="{style}"/>')
+        if keep:
+            parts.append("<w:keepNext/>")
+        if tabs:
+            parts.append(f"<w:tabs>{tabs}</w:tabs>")
+        if spacing:
+            parts.append(f"<w:spacing {spacing}/>")
+        if indent:
+            parts.append(f"<w:ind {indent}/>")
+        if jc:
+            parts.append(f'<w:jc w:val="{jc}"/>')
+        return f"<w:pPr>{''.join(parts)}</w:pPr>" if parts else ""
+
+    def block(self, b: Block) -> None:
+        k = b.kind
+        if k == "pagebreak":
+            self.para('<w:r><w:br w:type="page"/></w:r>')
+        elif k == "heading":
+            self.para(self.runs(b.runs), style=f"Heading{b.level}", jc="center" if b.level == 1 else "")
+        elif k == "para":
+            if b.style == "letterhead":
+                self.para(self.runs(b.runs, flags=BOLD), indent='w:firstLine="0"', jc="center")
+            elif b.style == "note":
+                self.para(self.runs(b.runs), indent='w:firstLine="0"')
+            elif b.style == "center":
+                self.para(self.runs(b.runs), indent='w:firstLine="0"', jc="center")
+            else:
+                self.para(self.runs(b.runs))
+        elif k == "tabbed":
+            # left part, a right-aligned tab, the right part: one paragraph, so «keep with
+            # next» holds the signature to the text above it
+            xml = '<w:r><w:tab/></w:r>'.join(self.runs(p) for p in b.parts)
+            before = 'w:before="480" ' if b.style == "signature" else ""
+            self.para(xml, tabs=f'<w:tab w:val="right" w:pos="{_twips(self.doc.width_cm)}"/>',
+                      spacing=f'{before}w:after="240"', indent='w:firstLine="0"', jc="left")
+        elif k == "list":
+            for n, item in enumerate(b.parts, 1):
+                mark = f"{n}." if b.level else "•"
+                self.para(f'<w:r><w:t xml:space="preserve">{mark}</w:t></w:r><w:r><w:tab/></w:r>{self.runs(item)}',
+                          tabs='<w:tab w:val="left" w:pos="425"/>', indent='w:left="425" w:hanging="425"')
+        elif k == "figure":
+            if b.image:
+                self.para(self.picture(b.image), keep=bool(b.caption), indent='w:firstLine="0"', jc="center")
+            if b.caption:
+                self.para(self.runs(b.caption), indent='w:firstLine="0"', jc="center")
+        elif k == "table":
+            self.table(b.table)
+            self.para("", spacing='w:after="40"')
+        elif k == "group":
+            if b.style == "closing":
+                # the last paragraph of the text, the note, the signature and the executor
+                # stay on one page
+                last = next((e for e in reversed(self.body) if e[0] is not None), None)
+                if last is not None:
+                    last[0][1] = True
+                first = len(self.body)
+                for child in b.blocks:
+                    self.block(child)
+                for e in self.body[first:-1]:
+                    if e[0] is not None:
+                        e[0][1] = True
+            else:  # the covering letter: its own page
+                for child in b.blocks:
+                    self.block(child)
+                self.para('<w:r><w:br w:type="page"/></w:r>')
+
+    def table(self, t: Table) -> None:
+        widths = [_twips(w) for w in t.widths]
+        out = ['<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
+               '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
+               'w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+        out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+        out.append("</w:tblGrid>")
+        for cells, is_head in t.rows:
+            out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if is_head else "") + "</w:trPr>")
+            col = 0
+            for c in cells:
+                w = sum(widths[col:col + c.colspan])
+                pr = [f'<w:tcW w:w="{w}" w:type="dxa"/>']
+                if c.colspan > 1:
+                    pr.append(f'<w:gridSpan w:val="{c.colspan}"/>')
+                if c.cont:
+                    pr.append("<w:vMerge/>")
+                elif c.rowspan > 1:
+                    pr.append('<w:vMerge w:val="restart"/>')
+                if c.head:
+                    pr.append('<w:shd w:val="clear" w:color="auto" w:fill="EEEEEE"/>')
+                jc = "right" if c.num else "center" if c.head else "left"
+                out.append(f'<w:tc><w:tcPr>{"".join(pr)}</w:tcPr><w:p><w:pPr><w:spacing w:after="0"/>'
+                           f'<w:ind w:firstLine="0"/><w:jc w:val="{jc}"/></w:pPr>'
+                           f"{self.runs(c.runs, CELL_PT)}</w:p></w:tc>")
+                col += c.colspan
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        self.body.append([None, "".join(out)])
+
+    def document_xml(self) -> str:
+        parts = []
+        for p, xml in self.body:
+            parts.append(xml if p is None else f"<w:p>{self.ppr(p)}{xml}</w:p>")
+        landscape = self.doc.landscape
+        w, h = (16838, 11906) if landscape else (11906, 16838)
+        orient = ' w:orient="landscape"' if landscape else ""
+        sect = (f'<w:sectPr><w:footerReference w:type="default" r:id="rIdFooter1"/><w:pgSz w:w="{w}" w:h="{h}"{orient}/>'
+                '<w:pgMar w:top="1134" w:right="850" w:bottom="1134" w:left="1417" w:header="708" w:footer="708" '
+                'w:gutter="0"/><w:cols w:space="708"/><w:docGrid w:linePitch="360"/></w:sectPr>')
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NAMESPACES}>'
+                f"<w:body>{''.join(parts)}{sect}</w:body></w:document>")
 
 
-def _stable_zip(data: bytes) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            zi.compress_type = zipfile.ZIP_DEFLATED
+NAMESPACES = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+              'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+              'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+              'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+              'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"')
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_FONT = ('<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="Times New Roman" '
+         'w:cs="Times New Roman"/>')
+
+
+def _heading_style(level: int, half_pt: int, italic: bool) -> str:
+    return (f'<w:style w:type="paragraph" w:styleId="Heading{level}"><w:name w:val="heading {level}"/>'
+            '<w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:uiPriority w:val="9"/><w:qFormat/>'
+            '<w:pPr><w:keepNext/><w:keepLines/><w:spacing w:before="200" w:after="80"/><w:ind w:firstLine="0"/>'
+            f'<w:jc w:val="left"/><w:outlineLvl w:val="{level - 1}"/></w:pPr>'
+            f'<w:rPr>{_FONT}<w:b/><w:bCs/>{"<w:i/>" if italic else ""}<w:sz w:val="{half_pt}"/>'
+            f'<w:szCs w:val="{half_pt}"/></w:rPr></w:style>')
+
+
+STYLES_XML = (
+    f'{_XML}<w:styles {_W}><w:docDefaults><w:rPrDefault><w:rPr>{_FONT}<w:sz w:val="26"/><w:szCs w:val="26"/>'
+    '<w:lang w:val="ru-RU" w:eastAsia="en-US" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
+    '<w:pPrDefault><w:pPr><w:spacing w:after="60" w:line="276" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+    '</w:docDefaults>'
+    '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/>'
+    '<w:pPr><w:spacing w:after="60" w:line="276" w:lineRule="auto"/><w:ind w:firstLine="709"/><w:jc w:val="both"/>'
+    f'</w:pPr><w:rPr>{_FONT}<w:sz w:val="26"/><w:szCs w:val="26"/></w:rPr></w:style>'
+    '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/>'
+    '<w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>'
+    + _heading_style(1, 28, False) + _heading_style(2, 26, False) + _heading_style(3, 26, True) +
+    '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+    '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
+    '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
+    '<w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>'
+    '<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:basedOn w:val="TableNormal"/>'
+    '<w:uiPriority w:val="59"/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
+    '<w:tblPr><w:tblBorders><w:top w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+    '<w:left w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:bottom w:val="single" w:sz="4" w:space="0" '
+    'w:color="auto"/><w:right w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:insideH w:val="single" '
+    'w:sz="4" w:space="0" w:color="auto"/><w:insideV w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+    '</w:tblBorders></w:tblPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/>'
+    '<w:pPr><w:tabs><w:tab w:val="center" w:pos="4677"/><w:tab w:val="right" w:pos="9355"/></w:tabs>'
+    '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:style>'
+    '</w:styles>')
+
+SETTINGS_XML = (f'{_XML}<w:settings {_W}><w:defaultTabStop w:val="708"/><w:characterSpacingControl '
+                'w:val="doNotCompress"/><w:compat><w:compatSetting w:name="compatibilityMode" '
+                'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>')
+
+FOOTER_XML = (f'{_XML}<w:ftr {_W}><w:p><w:pPr><w:pStyle w:val="Footer"/><w:ind w:firstLine="0"/>'
+              '<w:jc w:val="center"/></w:pPr><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r>'
+              '<w:instrText xml:space="preserve">PAGE</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/>'
+              "</w:r></w:p></w:ftr>")
+
+_CT = "application/vnd.openxmlformats-officedocument"
+CONTENT_TYPES_XML = (
+    f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/>'
+    f'<Override PartName="/word/document.xml" ContentType="{_CT}.wordprocessingml.document.main+xml"/>'
+    f'<Override PartName="/word/styles.xml" ContentType="{_CT}.wordprocessingml.styles+xml"/>'
+    f'<Override PartName="/word/settings.xml" ContentType="{_CT}.wordprocessingml.settings+xml"/>'
+    f'<Override PartName="/word/footer1.xml" ContentType="{_CT}.wordprocessingml.footer+xml"/>'
+    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    f'<Override PartName="/docProps/app.xml" ContentType="{_CT}.extended-properties+xml"/></Types>')
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+ROOT_RELS_XML = (
+    f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="word/document.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+    'core-properties" Target="docProps/core.xml"/>'
+    f'<Relationship Id="rId3" Type="{_REL}/extended-properties" Target="docProps/app.xml"/></Relationships>')
+
+APP_XML = (f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+           "<Application>edumon</Application></Properties>")
+
+
+def _document_rels(images: int) -> str:
+    rels = [f'<Relationship Id="rIdStyles" Type="{_REL}/styles" Target="styles.xml"/>',
+            f'<Relationship Id="rIdSettings" Type="{_REL}/settings" Target="settings.xml"/>',
+            f'<Relationship Id="rIdFooter1" Type="{_REL}/footer" Target="footer1.xml"/>']
+    rels += [f'<Relationship Id="rIdImage{n}" Type="{_REL}/image" Target="media/image{n}.png"/>'
+             for n in range(1, images + 1)]
+    return f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{"".join(rels)}</Relationships>'
+
+
+def _core(title: str, author: str) -> str:
+    return (f'{_XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+            'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{_x(title)}</dc:title><dc:creator>{_x(author)}</dc:creator>"
+            f"<cp:lastModifiedBy>{_x(author)}</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+            '<dcterms:created xsi:type="dcterms:W3CDTF">2020-01-01T00:00:00Z</dcterms:created>'
+            '<dcterms:modified xsi:type="dcterms:W3CDTF">2020-01-01T00:00:00Z</dcterms:modified>'
+            "</cp:coreProperties>")
+
+
+FIXED_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+def model_to_docx(doc: Document, title: str = "", author: str = "") -> bytes:
+    """The document model as a Word document (bytes)."""
+    w = _Writer(doc)
+    for b in doc.blocks:
+        w.block(b)
+    document = w.document_xml()
+    parts = [("[Content_Types].xml", CONTENT_TYPES_XML), ("_rels/.rels", ROOT_RELS_XML),
+             ("docProps/core.xml", _core(title, author)), ("docProps/app.xml", APP_XML),
+             ("word/document.xml", document), ("word/_rels/document.xml.rels", _document_rels(len(w.media))),
+             ("word/styles.xml", STYLES_XML), ("word/settings.xml", SETTINGS_XML), ("word/footer1.xml", FOOTER_XML)]
+    parts += [(f"word/media/image{n}.png", png) for n, png in enumerate(w.media, 1)]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            zi = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+            zi.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
+            z.writestr(zi, data.encode("utf-8") if isinstance(data, str) else data)
+    return buf.getvalue()
 
 
 def html_to_docx(html: str, title: str = "", author: str = "") -> bytes:
     """The справка's HTML as a Word document (bytes)."""
-    root = lxml.html.document_fromstring(html)
-    doc = Document()
-    _styles(doc)
-    cp = doc.core_properties
-    cp.title, cp.author, cp.last_modified_by = title, author, author
-    cp.created = cp.modified = FIXED_TIME
-    cp.revision = 1
-    body = root.find("body")
-    landscape = body is not None and "landscape" in _classes(body)
-    if landscape:  # wide tables (the plan of measures): A4 landscape, as officials print them
-        section = doc.sections[0]
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Mm(297), Mm(210)
-    _text_width[0] = TEXT_WIDTH_CM["landscape" if landscape else "portrait"]
-    for el in (body if body is not None else root):
-        _block(doc, el)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return _stable_zip(buf.getvalue())
+    return model_to_docx(parse(html), title=title, author=author)

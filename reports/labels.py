@@ -29,6 +29,14 @@ RISK_ITEMS = {
     "students_absent_systematic": "систематически пропускающие учебные занятия",
 }
 
+# the risk deficits of the addressed recommendations (sql/report_risk_deficits.sql codes)
+RISK_DEFICITS = {
+    "staff_load36": "доля учителей с нагрузкой 36 часов и более",
+    "staff_no_diploma": "доля учителей без диплома (переподготовки) по преподаваемому предмету",
+    "contingent": "доля обучающихся, состоящих на учёте, с ОВЗ, инофонов и систематически пропускающих занятия "
+                  "(в сумме)",
+    "failing": "доля неуспевающих",
+}
 LIST_CHANGES = {"entered": "вошла в перечень", "stayed": "остаётся в перечне", "left": "вышла из перечня"}
 OFFICIAL = {"both": "в обоих перечнях", "only_ours": "только в расчёте по методике",
             "only_official": "только в перечне ФИОКО"}

@@ -4,15 +4,14 @@ table column widths from their content, so no column is narrower than its longes
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
-import matplotlib
+from reports import fonts
 
 TEXT_WIDTH_CM = {"portrait": 17.0, "landscape": 25.7}  # A4 less the 25 mm and 15 mm margins
-# Words are measured in DejaVu Serif Bold (shipped with matplotlib), which is wider than
+# Words are measured in DejaVu Serif Bold (shipped with matplotlib, reports/fonts.py), which is wider than
 # Times New Roman and Liberation Serif: a column wide enough for a word in it is wide
 # enough in whichever serif font Word, LibreOffice or the PDF uses.
-_FONT_PATH = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif-Bold.ttf")
+_FONT_PATH = str(fonts.dejavu_serif_bold())
 CELL_PADDING_CM = 0.45  # left and right cell margins (0.19 cm each in Word) and borders
 TABLE_PT = 10.5
 

@@ -1,29 +1,26 @@
-"""PDF from the справка's own HTML through Typst (compiled in-process): the same document
-model as the DOCX writer walks (letterhead, meta line, h1–h3, paragraphs, tables with a
-header row, lists, charts as PNG data URIs, the closing block with the signature), written
-as Typst markup with every text run a string literal (no markup is ever read from data).
+"""PDF from the справка's document model (reports/document.py) through Typst, compiled
+in-process: the same model the DOCX writer walks, written as Typst markup with every text
+run a string literal (no markup is ever read from data).
 
-Typst lays out a справка in tens of milliseconds where WeasyPrint takes about a second
-(docs/documents.md). Tables get the same content-based column widths as the DOCX
-(reports/layout.py), their header repeats on every page, rows do not split, headings stay
-with what follows, the closing block (note, signature, executor) is never broken.
+Typst lays out a справка in hundredths of a second where WeasyPrint takes about a second
+(docs/documents.md). One compiler per process keeps the fonts loaded between documents;
+SVG charts are embedded as bytes in the source (no files). Tables get the same
+content-based column widths as the DOCX (reports/layout.py), their header repeats on every
+page, rows do not split, headings stay with what follows, the closing block (note,
+signature, executor) is never broken.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import tempfile
 from pathlib import Path
 
-import lxml.html
+from reports import fonts
+from reports.document import BOLD, BR, ITALIC, SMALL, SUP, Block, Document, Run, parse
 
-from reports import layout
-
-FONT_DIRS = [d for d in ("/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation",
-                         "/usr/share/fonts/truetype/msttcorefonts") if Path(d).is_dir()]
-_SPACE = re.compile(r"[ \t\r\n]+")
+FONT_DIRS = [str(d) for d in fonts.LIBERATION_DIRS] + [str(fonts.dejavu_dir())]
 
 PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #set page(paper: "a4", flipped: {flipped}, margin: (left: 25mm, right: 15mm, top: 20mm, bottom: 20mm),
@@ -47,185 +44,180 @@ def _s(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _classes(el) -> set[str]:
-    return set((el.get("class") or "").split())
-
-
 class _Writer:
-    def __init__(self, media: Path):
-        self.media = media
-        self.out: list[str] = []
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.files: dict[str, bytes] = {}  # PNG pictures (a legacy src) written beside main.typ
 
-    # inline content -> Typst content expression
-    def inline(self, node, skip_text=False) -> str:
+    def runs(self, runs: list[Run]) -> str:
         parts = []
-        if not skip_text and node.text:
-            parts.append(self.text(node.text))
-        for child in node:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            if tag == "br":
+        for r in runs:
+            if r.image is not None:
+                parts.append(self.image(r.image))
+                continue
+            if r.text == BR:
                 parts.append("#linebreak()")
-            elif tag == "img":
-                parts.append(self.image(child))
-            else:
-                inner = self.inline(child)
-                cls = _classes(child)
-                if tag in ("b", "strong"):
-                    inner = f"#strong[{inner}]"
-                if tag in ("i", "em") or "weak" in cls:
-                    inner = f"#emph[{inner}]"
-                if "note" in cls:
-                    inner = f"#text(size: 10pt)[{inner}]"
-                parts.append(inner)
-            if child.tail:
-                parts.append(self.text(child.tail))
+                continue
+            if not r.text:
+                continue
+            t = f"#{_s(r.text)}"
+            f = r.flags
+            if f & SUP:
+                t = f"#super[{t}]"
+            if f & BOLD:
+                t = f"#strong[{t}]"
+            if f & ITALIC:
+                t = f"#emph[{t}]"
+            if f & SMALL:
+                t = f"#text(size: 10pt)[{t}]"
+            parts.append(t)
         return "".join(parts)
 
-    @staticmethod
-    def text(raw: str) -> str:
-        t = _SPACE.sub(" ", raw)
-        return f"#{_s(t)}" if t else ""
-
-    def image(self, img, width="16cm") -> str:
-        src = img.get("src", "")
-        if not src.startswith("data:image/png;base64,"):
+    def image(self, src: str | None, width: str = "16cm") -> str:
+        if not src:
             return ""
-        data = base64.b64decode(src.split(",", 1)[1])
-        name = hashlib.sha256(data).hexdigest()[:16] + ".png"
-        (self.media / name).write_bytes(data)
-        return f'#image({_s(name)}, width: {width})'
+        if src.startswith("data:image/svg+xml;base64,"):
+            svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+            return f'#image(bytes({_s(svg)}), format: "svg", width: {width})'
+        if src.startswith("data:image/png;base64,"):
+            data = base64.b64decode(src.split(",", 1)[1])
+            name = hashlib.sha256(data).hexdigest()[:16] + ".png"
+            self.files[name] = data
+            return f"#image({_s(name)}, width: {width})"
+        return ""
 
-    def para(self, content: str, cls: set[str]):
+    def para(self, content: str, style: str, out: list[str]) -> None:
         if not content.strip():
             return
-        if "note" in cls:
-            content = f"#text(size: 10pt)[{content}]"
-            self.out.append(f"#par(first-line-indent: 0pt)[{content}]")
-        elif "center" in cls:
-            self.out.append(f"#align(center)[#par(first-line-indent: 0pt)[{content}]]")
+        if style == "note":
+            out.append(f"#par(first-line-indent: 0pt)[{content}]")
+        elif style == "center":
+            out.append(f"#align(center)[#par(first-line-indent: 0pt)[{content}]]")
+        elif style == "letterhead":
+            out.append(f"#align(center)[#par(first-line-indent: 0pt)[#strong[{content}]]]")
         else:
-            self.out.append(f"#par[{content}]")
+            out.append(f"#par[{content}]")
 
-    def table(self, el):
-        rows = []
-        for part in el:
-            if part.tag in ("thead", "tbody", "tfoot"):
-                rows += [(r, part.tag == "thead") for r in part if r.tag == "tr"]
-            elif part.tag == "tr":
-                rows.append((part, all(c.tag == "th" for c in part)))
-        if not rows:
-            return
-        cells = [[c for c in r if c.tag in ("td", "th")] for r, _ in rows]
-        ncols = max(sum(int(c.get("colspan", 1)) for c in r) for r in cells)
-        widths = layout.column_widths([[(c.text_content(), int(c.get("colspan", 1))) for c in r] for r in cells],
-                                      ncols, self.width)
+    def table(self, b: Block, out: list[str]) -> None:
+        t = b.table
         head, body = [], []
-        for (r, is_head), cs in zip(rows, cells):
-            for c in cs:
+        for cells, is_head in t.rows:
+            for c in cells:
+                if c.cont:
+                    continue
                 args = []
-                if int(c.get("colspan", 1)) > 1:
-                    args.append(f"colspan: {int(c.get('colspan'))}")
-                if int(c.get("rowspan", 1)) > 1:
-                    args.append(f"rowspan: {int(c.get('rowspan'))}")
-                if c.tag == "th":
-                    args.append('fill: luma(238)')
+                if c.colspan > 1:
+                    args.append(f"colspan: {c.colspan}")
+                if c.rowspan > 1:
+                    args.append(f"rowspan: {c.rowspan}")
+                if c.head:
+                    args.append("fill: luma(238)")
                     args.append("align: center")
-                elif "num" in _classes(c):
+                elif c.num:
                     args.append("align: right")
-                content = self.inline(c)
-                if c.tag == "th":
+                content = self.runs(c.runs)
+                if c.head:
                     content = f"#strong[{content}]"
                 cell = f"table.cell({', '.join(args)})[{content}]" if args else f"[{content}]"
                 (head if is_head else body).append(cell)
-        cols = ", ".join(f"{w:.2f}cm" for w in widths)
+        cols = ", ".join(f"{w:.2f}cm" for w in t.widths)
         header = f"table.header({', '.join(head)}), " if head else ""
-        self.out.append(f"#table(columns: ({cols},), {header}{', '.join(body)})")
+        out.append(f"#table(columns: ({cols},), {header}{', '.join(body)})")
 
-    def block(self, el):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        cls = _classes(el)
-        if tag in ("script", "style", "title", "head"):
-            return
-        if "pagebreak" in cls:
-            self.out.append("#pagebreak(weak: true)")
-            return
-        if tag == "div" and "letterhead" in cls:
-            self.out.append(f"#align(center)[#par(first-line-indent: 0pt)[#strong[{self.inline(el)}]]]")
-            return
-        if tag == "div" and ("meta" in cls or "signature" in cls):
-            parts = [self.inline(c) for c in el if isinstance(c.tag, str)]
-            above = "1.5em" if "signature" in cls else "0.8em"
+    def block(self, b: Block, out: list[str]) -> None:
+        k = b.kind
+        if k == "pagebreak":
+            out.append("#pagebreak(weak: true)")
+        elif k == "para":
+            self.para(self.runs(b.runs), b.style, out)
+        elif k == "tabbed":
+            parts = [self.runs(p) for p in b.parts]
+            above = "1.5em" if b.style == "signature" else "0.8em"
             grid = ", ".join(f"[{p}]" for p in parts)
             cols = "(1fr, auto)" if len(parts) == 2 else f"({', '.join(['1fr'] * len(parts))})"
-            self.out.append(f"#block(above: {above}, below: 0.8em)[#grid(columns: {cols}, {grid})]")
-            return
-        if tag == "div" and ("closing" in cls or "cover" in cls):
-            inner = _Writer(self.media)
-            inner.width = self.width
-            for child in el:
-                inner.block(child)
-            body = "\n\n".join(inner.out)
-            if "closing" in cls:
-                self.out.append(f"#block(breakable: false)[\n{body}\n]")
+            out.append(f"#block(above: {above}, below: 0.8em)[#grid(columns: {cols}, {grid})]")
+        elif k == "group":
+            inner: list[str] = []
+            for child in b.blocks:
+                self.block(child, inner)
+            body = "\n\n".join(inner)
+            if b.style == "closing":
+                out.append(f"#block(breakable: false)[\n{body}\n]")
             else:
-                self.out.append(f"{body}\n#pagebreak()")
-            return
-        if tag == "h1":
-            self.out.append(f"#align(center)[#par(first-line-indent: 0pt, justify: false)"
-                            f"[#text(size: 14pt, weight: \"bold\")[{self.inline(el)}]]]")
-            return
-        if tag in ("h2", "h3"):
-            self.out.append(f"#heading(level: {tag[1]})[{self.inline(el)}]")
-            return
-        if tag == "p":
-            self.para(self.inline(el), cls)
-            return
-        if tag == "table":
-            self.table(el)
-            return
-        if tag in ("ul", "ol"):
-            items = ", ".join(f"[{self.inline(li)}]" for li in el if li.tag == "li")
-            fn = "enum" if tag == "ol" else "list"
-            self.out.append(f"#{fn}({items})")
-            return
-        if tag == "img":
-            self.out.append(f"#align(center)[{self.image(el)}]")
-            return
-        if tag == "figure":
-            img = next((c for c in el if c.tag == "img"), None)
-            cap = next((c for c in el if c.tag == "figcaption"), None)
-            pic = self.image(img) if img is not None else ""
-            caption = f"#text(size: 10pt, style: \"italic\")[{self.inline(cap)}]" if cap is not None else ""
-            self.out.append(f"#block(breakable: false)[#align(center)[{pic}#linebreak(){caption}]]")
-            return
-        if any(isinstance(c.tag, str) for c in el):
-            if el.text and el.text.strip():
-                self.para(self.text(el.text), set())
-            for child in el:
-                self.block(child)
-                if child.tail and child.tail.strip():
-                    self.para(self.text(child.tail), set())
-        elif el.text_content().strip():
-            self.para(self.inline(el), set())
+                out.append(f"{body}\n#pagebreak()")
+        elif k == "heading":
+            if b.level == 1:
+                out.append(f"#align(center)[#par(first-line-indent: 0pt, justify: false)"
+                           f"[#text(size: 14pt, weight: \"bold\")[{self.runs(b.runs)}]]]")
+            else:
+                out.append(f"#heading(level: {b.level})[{self.runs(b.runs)}]")
+        elif k == "table":
+            self.table(b, out)
+        elif k == "list":
+            items = ", ".join(f"[{self.runs(item)}]" for item in b.parts)
+            out.append(f"#{'enum' if b.level else 'list'}({items})")
+        elif k == "figure":
+            pic = self.image(b.image)
+            caption = f"#text(size: 10pt, style: \"italic\")[{self.runs(b.caption)}]" if b.caption else ""
+            out.append(f"#block(breakable: false)[#align(center)[{pic}#linebreak(){caption}]]")
 
 
-def html_to_typst(html: str, media: Path, title: str = "", author: str = "") -> str:
-    root = lxml.html.document_fromstring(html)
-    body = root.find("body")
-    landscape = body is not None and "landscape" in _classes(body)
-    w = _Writer(media)
-    w.width = layout.TEXT_WIDTH_CM["landscape" if landscape else "portrait"]
-    for el in (body if body is not None else root):
-        w.block(el)
-    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if landscape else "false")
-    return head + "\n" + "\n\n".join(w.out) + "\n"
+def model_to_typst(doc: Document, title: str = "", author: str = "") -> tuple[str, dict[str, bytes]]:
+    """Typst source of the document model, and the picture files it reads (PNG only)."""
+    w = _Writer(doc)
+    out: list[str] = []
+    for b in doc.blocks:
+        w.block(b, out)
+    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if doc.landscape else "false")
+    return head + "\n" + "\n\n".join(out) + "\n", w.files
+
+
+def html_to_typst(html: str, media: Path | None = None, title: str = "", author: str = "") -> str:
+    src, files = model_to_typst(parse(html), title, author)
+    if media is not None:
+        for name, data in files.items():
+            (media / name).write_bytes(data)
+    return src
+
+
+_COMPILER = None
+
+
+def _compiler():
+    """One Typst compiler per process: fonts are loaded once, not per document."""
+    global _COMPILER
+    if _COMPILER is None:
+        import typst  # noqa: PLC0415
+
+        _COMPILER = typst.Compiler(font_paths=typst.Fonts(include_system_fonts=False, font_paths=FONT_DIRS),
+                                   ignore_system_fonts=True)
+    return _COMPILER
+
+
+def compile_source(src: str, files: dict[str, bytes] | None = None, fmt: str = "pdf", ppi: float | None = None):
+    if files:  # PNG pictures are files beside the source
+        with tempfile.TemporaryDirectory(prefix="edumon-typst-") as tmp:
+            for name, data in files.items():
+                (Path(tmp) / name).write_bytes(data)
+            (Path(tmp) / "main.typ").write_text(src, encoding="utf-8")
+            import typst  # noqa: PLC0415
+
+            return typst.compile(str(Path(tmp) / "main.typ"), root=tmp, font_paths=FONT_DIRS, format=fmt, ppi=ppi)
+    return _compiler().compile(input=src.encode("utf-8"), format=fmt, ppi=ppi)
+
+
+def model_to_pdf(doc: Document, title: str = "", author: str = "") -> bytes:
+    src, files = model_to_typst(doc, title, author)
+    return compile_source(src, files)
 
 
 def html_to_pdf(html: str, title: str = "", author: str = "") -> bytes:
     """The справка's HTML as PDF bytes, byte-stable for the same HTML (no timestamp)."""
-    import typst  # noqa: PLC0415
+    return model_to_pdf(parse(html), title, author)
 
-    with tempfile.TemporaryDirectory(prefix="edumon-typst-") as tmp:
-        media = Path(tmp)
-        (media / "main.typ").write_text(html_to_typst(html, media, title, author), encoding="utf-8")
-        return typst.compile(str(media / "main.typ"), root=str(media), font_paths=FONT_DIRS)
+
+def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
+    """An SVG (a chart) as PNG at `scale` pixels per SVG pixel, through the same renderer."""
+    src = ('#set page(width: auto, height: auto, margin: 0pt)\n'
+           f'#image(bytes({_s(svg)}), format: "svg")\n')
+    return _compiler().compile(input=src.encode("utf-8"), format="png", ppi=96 * scale)  # an SVG px is 1/96 in

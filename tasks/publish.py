@@ -34,17 +34,13 @@ import json
 import logging
 from pathlib import PurePosixPath
 
+from reports import labels
 from tasks import keys, progress
 from tasks.storage import content_type, sha256_bytes
 
 log = logging.getLogger("edumon.publish")
 
-DOCUMENT_TITLES = {
-    "spravka": "Аналитическая справка",
-    "recommendations": "Адресные рекомендации школам",
-    "plan": "Отчёт об исполнении плана мероприятий",
-    "technical": "Техническая страница (для специалистов)",
-}
+DOCUMENT_TITLES = labels.DOCUMENT_TITLES  # one place for the documents' titles (issue 10)
 DEFAULT_PUBLIC = ("reports/",)
 SHARED_TITLES = {"tables": "Таблица", "quality": "Проверки качества таблиц",
                  "validation": "Протокол проверки загруженных файлов"}

@@ -12,10 +12,12 @@ worker processes sized to the cores. Templates only format; docs/documents.md.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
 import re
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -24,7 +26,7 @@ import jinja2
 import yaml
 
 from edumon.config import ROOT, SQL_DIR, TEMPLATES_DIR, Config
-from reports import charts, labels, typography
+from reports import charts, document, docx, labels, pdf, typography, typst_pdf
 from tasks import assessments_report, ingest_log, progress
 
 DOCUMENT_TITLES = labels.DOCUMENT_TITLES
@@ -82,11 +84,20 @@ def _table_exists(con, name: str) -> bool:
 
 # -- the recommendation catalogue ---------------------------------------------------------
 
+_CATALOGUES: dict[tuple[str, int], dict] = {}
+
+
 def load_catalogue(cfg) -> dict:
+    """The recommendation catalogue, read once per process (and again when the file changes):
+    every municipality's documents use the same one."""
     path = Path(cfg["report"].get("recommendations", "config/recommendations.yaml"))
     path = path if path.is_absolute() else ROOT / path
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or {}
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _CATALOGUES:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with open(path, encoding="utf-8") as f:
+            _CATALOGUES[key] = yaml.load(f, Loader=loader) or {}  # noqa: S506 (a safe loader)
+    return _CATALOGUES[key]
 
 
 def key_chain(code: str) -> list[str]:
@@ -150,7 +161,8 @@ def _report(con, name: str, params: dict, needs: tuple[str, ...] = ()) -> dict[s
 def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]]:
     """What a cycle's documents show, for every municipality at once: {name: {municipality:
     rows}}. One read of each mart and each document query per cycle."""
-    params = {**Config.sql_params(cfg), "ay": ay}  # also for a plain dict of the configuration
+    params = {**Config.sql_params(cfg), "ay": ay,  # also for a plain dict of the configuration
+              "privacy_small_group_below": cfg["privacy"]["small_group_below"]}
     names = _by_municipality(_records(con, "SELECT municipality_code, school_code, short_name, school_name "
                                            "FROM stg_schools ORDER BY short_name", []))
     data = {"schools": names}
@@ -170,6 +182,7 @@ def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]
         data["objectivity"] = _mart(con, "mart_objectivity_flags", ay - 1,
                                     "ORDER BY municipality_code, short_name, subject, grade")
         data["objectivity_signs"] = _report(con, "objectivity_signs", params, ("mart_objectivity_flags",))
+        data["risk_deficits"] = _report(con, "risk_deficits", params, ("mart_risk_schools",))
     elif cycle in ("january", "june"):
         data["prevention"] = _mart(con, "mart_prevention_half1" if cycle == "january" else "mart_prevention",
                                    ay, ordered + ", half")
@@ -282,46 +295,29 @@ def september_context(data: dict, ay: int, mun: str, cfg) -> dict:
 
 # -- October: risk schools ----------------------------------------------------------------
 
-def _risk_deficits(s: dict, rules: dict) -> list[dict]:
+RISK_DEFICIT_KEYS = {"staff_load36": ["staff_load36", "staff"], "staff_no_diploma": ["staff_no_diploma", "staff"],
+                     "contingent": ["contingent"], "failing": ["failing", "results"]}
+
+
+def _risk_deficits(rows: list[dict]) -> list[dict]:
+    """A risk school's deficits as the recommendations word them, from the rows of
+    sql/report_risk_deficits.sql (which compares each figure with its threshold)."""
     out = []
-    if s["flag_material"]:
-        for item in s["material_no_items"]:
-            out.append({"keys": [item, "material"], "title": labels.RISK_ITEMS.get(item, item), "kind": "yesno",
-                        "value": "нет", "threshold": "да", "comparator": "требуется", "detail": "", "is_weak": False})
-    if s["flag_staff"] and s["teachers_total"]:
-        t = s["teachers_total"]
-        if 100.0 * s["teachers_load_36plus"] / t > rules["staff_load36_share_pct_above"]:
-            out.append({"keys": ["staff_load36", "staff"], "title": "доля учителей с нагрузкой 36 часов и более",
-                        "kind": "pct", "value": s["staff_load36_share_pct"], "comparator": ">",
-                        "threshold": rules["staff_load36_share_pct_above"],
-                        "detail": f"{s['teachers_load_36plus']} из {t}", "is_weak": False})
-        if 100.0 * s["teachers_no_subject_diploma"] / t > rules["staff_no_diploma_share_pct_above"]:
-            out.append({"keys": ["staff_no_diploma", "staff"], "kind": "pct",
-                        "title": "доля учителей без диплома (переподготовки) по преподаваемому предмету",
-                        "value": s["staff_no_diploma_share_pct"], "comparator": ">",
-                        "threshold": rules["staff_no_diploma_share_pct_above"],
-                        "detail": f"{s['teachers_no_subject_diploma']} из {t}", "is_weak": False})
-    if s["flag_contingent"]:
-        out.append({"keys": ["contingent"], "kind": "pct",
-                    "title": "доля обучающихся, состоящих на учёте, с ОВЗ, инофонов и систематически пропускающих занятия (в сумме)",
-                    "value": s["contingent_share_pct"], "comparator": ">",
-                    "threshold": rules["contingent_sum_share_pct_above"],
-                    "detail": f"{s['contingent_count']} из {s['students_total']}", "is_weak": False})
-    if s["flag_results"]:
-        for v in s["results_vpr_shares"] or []:
-            if v["procedure"] in s["results_vpr_high_procedures"]:
-                out.append({"keys": key_chain(v["procedure"]) + ["results"], "kind": "pct",
-                            "title": f"доля отметок «2», {labels.procedure_title(v['procedure'])}",
-                            "value": v["share2_pct"], "comparator": "≥",
-                            "threshold": rules["results_vpr_share2_pct_at_least"], "ay": s["vpr_ay"],
-                            "detail": f"{v['participants']} участников",
-                            "is_weak": v["participants"] < rules.get("_weak_below", 10)})
-        if s["students_total"] and s["students_failing"] is not None and \
-                100.0 * s["students_failing"] / s["students_total"] > rules["results_failing_share_pct_above"]:
-            out.append({"keys": ["failing", "results"], "kind": "pct", "title": "доля неуспевающих",
-                        "value": s["failing_share_pct"], "comparator": ">",
-                        "threshold": rules["results_failing_share_pct_above"],
-                        "detail": f"{s['students_failing']} из {s['students_total']}", "is_weak": False})
+    for d in rows:
+        code = d["deficit"]
+        if code == "material":
+            out.append({"keys": [d["item"], "material"], "title": labels.RISK_ITEMS.get(d["item"], d["item"]),
+                        "kind": "yesno", "value": "нет", "threshold": "да", "comparator": "требуется", "detail": "",
+                        "is_weak": False})
+        elif code == "results_vpr":
+            out.append({"keys": key_chain(d["item"]) + ["results"], "kind": "pct",
+                        "title": f"доля отметок «2», {labels.procedure_title(d['item'])}",
+                        "value": d["value_pct"], "comparator": "≥", "threshold": d["threshold_pct"], "ay": d["vpr_ay"],
+                        "detail": f"{d['denominator']} участников", "is_weak": d["is_weak"]})
+        else:
+            out.append({"keys": RISK_DEFICIT_KEYS[code], "kind": "pct", "title": labels.RISK_DEFICITS[code],
+                        "value": d["value_pct"], "comparator": ">", "threshold": d["threshold_pct"],
+                        "detail": f"{d['numerator']} из {d['denominator']}", "is_weak": False})
     return out
 
 
@@ -346,7 +342,11 @@ def october_context(data: dict, ay: int, mun: str, cfg) -> dict:
     prev_codes = {r["school_code"] for r in prev_risk}
     cur_codes = {r["school_code"] for r in risk}
     catalogue = load_catalogue(cfg)
-    recommendations = [_school_recommendations(s, _risk_deficits(s, rules), catalogue, []) for s in risk]
+    deficits: dict[str, list[dict]] = {}
+    for d in data.get("risk_deficits", {}).get(mun, []):
+        deficits.setdefault(d["school_code"], []).append(d)
+    recommendations = [_school_recommendations(s, _risk_deficits(deficits.get(s["school_code"], [])), catalogue, [])
+                       for s in risk]
     objectivity = objectivity_context(data, ay - 1, mun, cfg)
     return {
         "schools_total": len(rows),
@@ -651,19 +651,21 @@ MAIN = {"september": "shnor", "october": "risk", "january": "prevention", "june"
 
 def _formats(key_base: str, html: str, formats: list[str], title: str, author: str,
              pdf_engine: str = "typst") -> dict[str, bytes]:
+    """The published HTML, and DOCX and PDF from one document model of it (parsed once)."""
     out = {}
-    html = typography.tidy(html)
+    html = typography.tie(typography.tidy(html))  # «№» never parts from its number, nor a number from «%»
     if "html" in formats:
         out[f"{key_base}.html"] = html.encode("utf-8")
-    html = typography.tie(html)  # print and Word: «№» never parts from its number
+    if "docx" not in formats and "pdf" not in formats:
+        return out
+    model = document.parse(html)
     if "docx" in formats:
-        from reports.docx import html_to_docx  # noqa: PLC0415
-
-        out[f"{key_base}.docx"] = html_to_docx(html, title=title, author=author)
+        out[f"{key_base}.docx"] = docx.model_to_docx(model, title=title, author=author)
     if "pdf" in formats:
-        from reports.pdf import html_to_pdf  # noqa: PLC0415
-
-        out[f"{key_base}.pdf"] = html_to_pdf(html, pdf_engine, title=title, author=author)
+        if pdf_engine == "typst":
+            out[f"{key_base}.pdf"] = typst_pdf.model_to_pdf(model, title=title, author=author)
+        else:
+            out[f"{key_base}.pdf"] = pdf.html_to_pdf(html, pdf_engine, title=title, author=author)
     return out
 
 
@@ -744,11 +746,17 @@ def _workers(cfg, jobs: int) -> int:
     return max(1, min(n, jobs // 2 or 1))
 
 
-def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None) -> dict[str, bytes]:
+def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None = None,
+                   sink=None) -> dict[str, bytes]:
     """{object key: bytes} for every municipality of the cycle: the справка, the addressed
     recommendations and (in the configured cycles) the plan report, each in every configured
     format, and the technical page (quality checkpoint, run) beside them. Keys:
-    reports/<mun>/<AY>/<cycle>/<document>.<ext>."""
+    reports/<mun>/<AY>/<cycle>/<document>.<ext>.
+
+    With `sink` (a callable taking one municipality's {key: bytes}), each municipality's
+    documents go to it as soon as they are rendered and the dict returned is empty: at
+    country scale the documents (≈ 0.5 MB a municipality) then never sit in memory all at
+    once."""
     if cycle not in CONTEXTS:
         return {}
     report = cfg["report"]
@@ -758,8 +766,12 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     quality = quality_records(con, run, cycle)
     incomplete = ingest_log.inputs_incomplete(con, run.get("run_id", ""))  # files the run went without (issue 11)
     munis = {r["municipality_code"]: r["municipality_name"] for rows in data[MAIN[cycle]].values() for r in rows[:1]}
-    jobs = []
-    for mun in sorted(munis):
+
+    def jobs():  # made one by one as the workers take them: never all contexts at once
+        for mun in sorted(munis):
+            yield _job(mun)
+
+    def _job(mun):
         m = {"municipality_code": mun, "municipality_name": munis[mun]}
         common = dict(ay=ay, cycle=cycle, cycle_title=labels.CYCLES[cycle], municipality=m,
                       heading=labels.spravka_heading(cycle, ay),
@@ -776,19 +788,34 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
         about = json.dumps({"municipality_code": mun, "municipality_name": munis[mun], "ay": ay, "cycle": cycle,
                             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},
                            ensure_ascii=False, indent=2).encode("utf-8")
-        jobs.append({"common": common, "ctx": ctx, "plan": plan, "formats": formats, "about": about,
-                     "pdf_engine": report.get("pdf_engine", "typst"),
-                     "base": f"reports/{mun}/{ay}/{cycle}", "plan_basis": basis.get("plan", common["basis"]),
-                     "technical": {"run": run, "quality": quality}})
+        return {"common": common, "ctx": ctx, "plan": plan, "formats": formats, "about": about,
+                "pdf_engine": report.get("pdf_engine", "typst"),
+                "base": f"reports/{mun}/{ay}/{cycle}", "plan_basis": basis.get("plan", common["basis"]),
+                "technical": {"run": run, "quality": quality}}
+
     docs: dict[str, bytes] = {}
-    workers = _workers(cfg, len(jobs))
+    sink = sink or docs.update
+    workers = _workers(cfg, len(munis))
     if workers == 1:
-        for job in progress.track(jobs, what="справки муниципалитетов"):
-            docs.update(render_municipality(job))
+        for job in progress.track(jobs(), total=len(munis), what="справки муниципалитетов"):
+            sink(render_municipality(job))
         return docs
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        parts = pool.map(render_municipality, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        for part in progress.track(parts, total=len(jobs), what="справки муниципалитетов"):
-            docs.update(part)
+        # a window of jobs in flight, results handed on in order as they come
+        window: deque = deque()
+
+        def results():
+            while window:
+                yield window.popleft().result()
+
+        done = progress.track(results(), total=len(munis), what="справки муниципалитетов")
+        source = jobs()
+        for job in itertools.islice(source, workers * 4):
+            window.append(pool.submit(render_municipality, job))
+        for part in done:
+            sink(part)
+            nxt = next(source, None)
+            if nxt is not None:
+                window.append(pool.submit(render_municipality, nxt))
     return docs

@@ -73,7 +73,7 @@ def test_cover_letter_and_a_municipality_s_own_date_and_number_come_from_configu
                          "pages": "5"},
         "municipalities": {"mo1": {"dates": {"january": "2024-01-25"}, "numbers": {"january": "24-Исх-3168"}}}})
     t = text(docs[f"reports/mo1/{AY}/january/spravka.html"])
-    assert t.startswith("Управление образования 25 января 2024 г. № 24-Исх-3168 "
+    assert t.startswith("Управление образования 25 января 2024 г. №\u00a024-Исх-3168 "
                         "Руководителям общеобразовательных организаций Уважаемые руководители!")
     assert "Приложение: на 5 л. в 1 экз." in t
     assert t.count("25 января 2024 г.") == 2  # the letter and the справка it covers

@@ -50,7 +50,7 @@ def test_spravka_has_heading_block_basis_method_and_signature(september):
     t = text(docs[f"{SEP}/spravka.html"])
     assert t.startswith("Аналитическая справка о выявлении школ с низкими образовательными результатами (ШНОР) "
                         "на 2023/2024 учебный год")
-    assert "Управление образования, Город Первый 15 сентября 2023 г. № __________" in t
+    assert f"Управление образования, Город Первый 15 сентября 2023 г. №{NBSP}__________" in t  # «№» tied
     assert "В соответствии с муниципальной программой повышения качества образования" in t  # [report.basis]
     assert f"не менее 30{NBSP}% от общего числа участников получили отметку «2»" in t       # method, 30 %
     for heading in ("1. Методика", "2. Динамика результатов оценочных процедур", "3. Итоги выявления ШНОР",
@@ -59,6 +59,15 @@ def test_spravka_has_heading_block_basis_method_and_signature(september):
     # the run is on the technical page beside the справка, not in the signed text
     assert "Начальник Управления образования" in t and run["run_id"] not in t
     assert run["run_id"] in text(docs[f"{SEP}/technical.html"])
+
+
+def test_shnor_table_names_schools_without_their_codes(september):
+    _, _, _, docs, _ = september
+    root = lxml.html.document_fromstring(docs[f"{SEP}/spravka.html"].decode("utf-8"))
+    table = next(t for t in root.iter("table") if "Критерий" in t.text_content())
+    rows = [[re.sub(r"[ \t\r\n]+", " ", td.text_content()).strip() for td in tr.iter("td")] for tr in table.iter("tr")][1:]
+    assert rows and rows[0][1] == f"СОШ №{NBSP}1"  # the name only: the code a1 is for the XLSX
+    assert not any("a1" in cell.split() for row in rows for cell in row)
 
 
 def test_dynamics_table_shows_municipal_shares_with_weak_values_marked(september):
@@ -71,7 +80,7 @@ def test_dynamics_table_shows_municipal_shares_with_weak_values_marked(september
     assert f"ОГЭ, математика — 33,3{NBSP}% 4 из 12" in t
     # ВПР Russian 5: 3 of 8 = 37,5 %, 8 < 10 participants → weak: italic with an asterisk
     assert f'<span class="weak">37,5{NBSP}%*</span>' in html
-    assert 'src="data:image/png;base64,' in html  # the chart is inside the file
+    assert 'src="data:image/svg+xml;base64,' in html  # the chart (SVG) is inside the file
     assert "2021/2022: ВПР" not in t  # a1's 2021 share (10 %) is not low: not listed as a reason
     assert f"2022/2023: ВПР, математика, 5 класс — 40,0{NBSP}% (8 из 20)" in t
     assert "В перечень ШНОР на 2023/2024 учебный год по методике вошла 1 школа" in t  # the verb agrees
@@ -80,7 +89,7 @@ def test_dynamics_table_shows_municipal_shares_with_weak_values_marked(september
 def test_addressed_recommendations_take_measures_from_the_catalogue(september, october):
     _, _, _, docs, _ = september
     t = text(docs[f"{SEP}/recommendations.html"])
-    assert "1. МБОУ «СОШ № 1»" in t and "СОШ № 2" not in t     # only ШНОР schools
+    assert f"1. МБОУ «СОШ №{NBSP}1»" in t and "СОШ №{NBSP}2" not in t     # only ШНОР schools
     assert f"ОГЭ, математика (2022/2023) 33,3{NBSP}% 4 из 12 ≥ 30{NBSP}%" in t
     assert "Разработать и утвердить программу повышения качества образования" in t   # key shnor
     assert "Организовать консультации по математике для обучающихся 9-х классов" in t  # key oge_math
@@ -106,7 +115,7 @@ def test_plan_report_lists_measures_in_order_with_shares_by_section(september):
     # section 1: 2 measures, 1 done → 50,0 %; 1 overdue → 50,0 %; totals: 3, done 1 → 33,3 %
     assert f"Нормативно-правовое обеспечение 2 1 50,0{NBSP}% 0 0,0{NBSP}% 0 0,0{NBSP}% 1 50,0{NBSP}%" in t
     assert f"Итого 3 1 33,3{NBSP}%" in t
-    assert "Просрочены сроки исполнения 1 мероприятия: № 2 «Положение о конкурсе лучших практик»" in t
+    assert f"Просрочены сроки исполнения 1 мероприятия: №{NBSP}2 «Положение о конкурсе лучших практик»" in t
 
 
 def test_plan_report_is_skipped_when_the_table_is_absent(september):
