@@ -66,7 +66,7 @@ def run(inbox: Path, work: Path, ay: int, sampler) -> tuple[dict, list[str]]:
         try:
             indicators.load_reference(con, inbox)
             params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": run_id}
-            indicators.build_staging(con, params)
+            indicators.build_staging(con, params, marts)
             return indicators.build_marts(con, marts, params)
         finally:
             con.close()

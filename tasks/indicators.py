@@ -1,19 +1,23 @@
 """Compute indicators: reference data in, SQL models built in layer order, marts per AY.
 
-Staging and intermediate models are rebuilt over all AYs (cheap, and order-free: a
-year's list never depends on whether last year's cycle was run). Marts are replaced
-one AY at a time, so a re-run of a cycle gives the same rows, never duplicates.
+Staging and intermediate models are rebuilt over all AYs (order-free: a year's list
+never depends on whether last year's cycle was run). A cycle builds only the models its
+marts read, directly or through other models (`models_for`: the dependency graph is read
+from the SQL files themselves, docs/indicator-engine.md). Marts are replaced one AY at a
+time, so a re-run of a cycle gives the same rows, never duplicates.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from edumon.config import REFERENCE_DIR
+from edumon.config import REFERENCE_DIR, SQL_DIR
 from tasks import vpr_scales
-from tasks.warehouse import build_mart, build_model, ensure_mart_table, transaction
+from tasks.warehouse import build_mart, build_model, ensure_mart_table, model_sql, transaction
 
 STAGING_MODELS = [
     "stg_schools",
@@ -65,9 +69,50 @@ def load_indicator_titles(con) -> None:
     con.unregister("__titles")
 
 
-def build_staging(con, params: dict) -> None:
-    for name in STAGING_MODELS:
+# Models read by code outside the marts whatever the cycle (the school names of every
+# document and table, the quality checks): always built.
+ALWAYS_BUILT = ["stg_schools"]
+
+_COMMENT = re.compile(r"--[^\n]*")
+_NAME = re.compile(r"\b((?:stg|int|mart)_[a-z0-9_]+)\b")
+
+
+@lru_cache(maxsize=None)
+def model_reads(name: str) -> frozenset[str]:
+    """The models (`stg_`, `int_`, `mart_` files of sql/) a model's SQL names, comments
+    left out, fragments included. A name inside a string literal only adds a model to build."""
+    sql = _COMMENT.sub("", model_sql(name))
+    return frozenset(n for n in _NAME.findall(sql) if n != name and (SQL_DIR / f"{n}.sql").is_file())
+
+
+def models_for(marts) -> list[str]:
+    """The staging and intermediate models the marts read, directly or through other
+    models (and through marts they read, which may have to be created empty), in the build
+    order of STAGING_MODELS, plus ALWAYS_BUILT."""
+    needed, todo = set(ALWAYS_BUILT), [m if isinstance(m, str) else m[0] for m in marts]
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in model_reads(name) | set(MART_INPUTS.get(name, [])):
+            if not dep.startswith("mart_"):
+                needed.add(dep)
+            todo.append(dep)
+    unknown = sorted(needed - set(STAGING_MODELS))
+    if unknown:
+        raise ValueError(f"models read by the marts but not in STAGING_MODELS: {unknown}")
+    return [m for m in STAGING_MODELS if m in needed]
+
+
+def build_staging(con, params: dict, marts=None) -> list[str]:
+    """Build the staging and intermediate models: all of them, or (given the cycle's marts,
+    names or (name, AY) pairs) only those the marts read. Returns the names built."""
+    names = STAGING_MODELS if marts is None else models_for(marts)
+    for name in names:
         build_model(con, name, params)
+    return list(names)
 
 
 def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:
