@@ -132,9 +132,10 @@ def _bind(sql: str, params: dict) -> dict:
     return {k: params[k] for k in used}
 
 
-def build_model(con, name: str, params: dict) -> None:
-    """Materialise a model as a table of the same name (staging and intermediate layers)."""
-    sql = model_sql(name)
+def build_model(con, name: str, params: dict, sql: str | None = None) -> None:
+    """Materialise a model as a table of the same name (staging and intermediate layers);
+    `sql` is the model's text when the caller composed it (models inlined as CTEs)."""
+    sql = model_sql(name) if sql is None else sql
     con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", _bind(sql, params))
 
 
