@@ -8,6 +8,8 @@ check the three lists are equal before any figure is quoted.
 
     python -m bench.data_path --data var/bench/data/region-s7 --work var/bench/work/dp \
         --json /tmp/dp.json --shnor /tmp/dp.shnor
+    python -m bench.data_path ... --profile /tmp/dp.prof   # cProfile of the ingest stage;
+        # prints the top functions (own and cumulative time) and ingest seconds per source-year
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import uuid
 from pathlib import Path
 
 
-def run(inbox: Path, work: Path, ay: int, sampler) -> tuple[dict, list[str]]:
+def run(inbox: Path, work: Path, ay: int, sampler, profile: Path | None = None) -> tuple[dict, list[str]]:
     """The bodies of the flow's ingest, compute and export tasks (tasks/pipeline.py), called
     directly so that neither Prefect nor the document renderer is imported (≈ 13 s of
     imports on this machine, which the data path does not need)."""
@@ -48,15 +50,28 @@ def run(inbox: Path, work: Path, ay: int, sampler) -> tuple[dict, list[str]]:
 
     def ingest():
         loads = []
+        prof = None
+        if profile is not None:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
         con = connect(warehouse)
         try:
             for source, offsets in spec["sources"].items():
                 years = sorted(ay + o for o in offsets) if SOURCES[source].yearly else [None]
                 for y in years:
+                    t0, c0 = time.perf_counter(), time.process_time()
                     rep = ingest_source(con, inbox, source, y, run_id, cfg)
-                    loads.append({"rows_in": rep.rows_in, "rows_quarantined": rep.rows_quarantined})
+                    loads.append({"source": source, "ay": y, "rows_in": rep.rows_in,
+                                  "rows_quarantined": rep.rows_quarantined,
+                                  "seconds": round(time.perf_counter() - t0, 3),
+                                  "cpu_seconds": round(time.process_time() - c0, 3)})
         finally:
             con.close()
+            if prof is not None:
+                prof.disable()
+                prof.dump_stats(str(profile))
         return loads
 
     marts = [(name, ay + offset) for name, offset in spec["marts"]]
@@ -66,7 +81,7 @@ def run(inbox: Path, work: Path, ay: int, sampler) -> tuple[dict, list[str]]:
         try:
             indicators.load_reference(con, inbox)
             params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": run_id}
-            indicators.build_staging(con, params)
+            indicators.build_staging(con, params, marts)
             return indicators.build_marts(con, marts, params)
         finally:
             con.close()
@@ -92,7 +107,7 @@ def run(inbox: Path, work: Path, ay: int, sampler) -> tuple[dict, list[str]]:
     out = {"seconds": seconds, "cpu_seconds": cpu,
            "peak_rss_mb": {s: round(sampler.peaks.get(s, 0) / 2**20) for s in seconds},
            "rows_in": sum(x["rows_in"] for x in loads), "rows_quarantined": sum(x["rows_quarantined"] for x in loads),
-           "marts": counts, "parquet_bytes": sum(tables.values()), "shnor": len(shnor)}
+           "marts": counts, "parquet_bytes": sum(tables.values()), "shnor": len(shnor), "ingest_by_source": loads}
     return out, shnor
 
 
@@ -104,6 +119,7 @@ def main(argv=None):
     ap.add_argument("--shnor", type=Path, required=True, help="куда записать перечень ШНОР")
     ap.add_argument("--ay", type=int, default=None)
     ap.add_argument("--memory-limit-gb", type=float, default=12.0)
+    ap.add_argument("--profile", type=Path, default=None, help="cProfile загрузки в этот файл (pstats)")
     a = ap.parse_args(argv)
 
     from bench.memory import MemorySampler
@@ -114,7 +130,7 @@ def main(argv=None):
     a.work.mkdir(parents=True)
     with MemorySampler(limit_bytes=int(a.memory_limit_gb * 2**30)) as sampler:
         t0, c0 = time.perf_counter(), time.process_time()
-        out, shnor = run(a.data / "inbox", a.work, a.ay or CYCLE_AY, sampler)
+        out, shnor = run(a.data / "inbox", a.work, a.ay or CYCLE_AY, sampler, a.profile)
         out["wall_seconds"] = round(time.perf_counter() - t0, 3)
         out["cpu_seconds_total"] = round(time.process_time() - c0, 3)
     out["peak_rss_mb_total"] = round(sampler.peak / 2**20)
@@ -122,6 +138,14 @@ def main(argv=None):
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     a.shnor.write_text("".join(c + "\n" for c in shnor))
+    if a.profile is not None:
+        import pstats
+
+        for x in sorted(out["ingest_by_source"], key=lambda x: -x["cpu_seconds"]):
+            print(f"{x['source']:>18} {x['ay'] or '':>4}: {x['rows_in']:>9,} rows, {x['seconds']:6.2f} s, "
+                  f"CPU {x['cpu_seconds']:6.2f} s")
+        for key in ("tottime", "cumulative"):
+            pstats.Stats(str(a.profile)).sort_stats(key).print_stats(30)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
 """Compute indicators: reference data in, SQL models built in layer order, marts per AY.
 
-Staging and intermediate models are rebuilt over all AYs (cheap, and order-free: a
-year's list never depends on whether last year's cycle was run). Marts are replaced
-one AY at a time, so a re-run of a cycle gives the same rows, never duplicates.
+Staging and intermediate models are rebuilt over all AYs (order-free: a year's list
+never depends on whether last year's cycle was run). A cycle builds only the models its
+marts read, directly or through other models (`models_for`: the dependency graph is read
+from the SQL files themselves, docs/indicator-engine.md). Marts are replaced one AY at a
+time, so a re-run of a cycle gives the same rows, never duplicates.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from edumon.config import REFERENCE_DIR
+from edumon.config import REFERENCE_DIR, SQL_DIR
 from tasks import vpr_scales
-from tasks.warehouse import build_mart, build_model, ensure_mart_table, transaction
+from tasks.warehouse import build_mart, build_model, ensure_mart_table, expand_includes, model_sql, transaction
 
 STAGING_MODELS = [
     "stg_schools",
@@ -65,9 +69,105 @@ def load_indicator_titles(con) -> None:
     con.unregister("__titles")
 
 
-def build_staging(con, params: dict) -> None:
-    for name in STAGING_MODELS:
-        build_model(con, name, params)
+# Models read by code outside the marts whatever the cycle (the school names of every
+# document and table, the quality checks): always built and always materialised.
+ALWAYS_BUILT = ["stg_schools"]
+
+_COMMENT = re.compile(r"--[^\n]*")
+_NAME = re.compile(r"\b((?:stg|int|mart)_[a-z0-9_]+)\b")
+
+
+def _names_in(sql: str, own: str = "") -> frozenset[str]:
+    sql = _COMMENT.sub("", sql)
+    return frozenset(n for n in _NAME.findall(sql) if n != own and (SQL_DIR / f"{n}.sql").is_file())
+
+
+@lru_cache(maxsize=None)
+def model_reads(name: str) -> frozenset[str]:
+    """The models (`stg_`, `int_`, `mart_` files of sql/) a model's SQL names, comments
+    left out, fragments included. A name inside a string literal only adds a model to build."""
+    return _names_in(model_sql(name), name)
+
+
+@lru_cache(maxsize=None)
+def _read_by_documents() -> frozenset[str]:
+    """Models the documents' queries (sql/report_*.sql) read: those stay tables."""
+    out = set()
+    for path in sorted(SQL_DIR.glob("report_*.sql")):
+        out |= _names_in(expand_includes(path.read_text(encoding="utf-8")))
+    return frozenset(out)
+
+
+def models_for(marts) -> list[str]:
+    """The staging and intermediate models the marts read, directly or through other
+    models (and through marts they read, which may have to be created empty), in the build
+    order of STAGING_MODELS, plus ALWAYS_BUILT."""
+    needed, todo = set(ALWAYS_BUILT), [m if isinstance(m, str) else m[0] for m in marts]
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in model_reads(name) | set(MART_INPUTS.get(name, [])):
+            if not dep.startswith("mart_"):
+                needed.add(dep)
+            todo.append(dep)
+    unknown = sorted(needed - set(STAGING_MODELS))
+    if unknown:
+        raise ValueError(f"models read by the marts but not in STAGING_MODELS: {unknown}")
+    return [m for m in STAGING_MODELS if m in needed]
+
+
+def compute_plan(marts) -> tuple[list[str], dict[str, str]]:
+    """What a cycle builds: the models to materialise as tables (in build order), and the
+    models inlined as a CTE into their one reader ({model: reader}). A model is inlined
+    when, among this cycle's models and marts (and marts they read), exactly one other
+    staging model reads it and neither a mart, a document query nor ALWAYS_BUILT does —
+    e.g. the ГИА first attempts (participant level) in September, read only by the
+    procedure results: computing them inside that one query saves writing them."""
+    models = models_for(marts)
+    readers: dict[str, set[str]] = {m: set() for m in models}
+    mart_names = {m if isinstance(m, str) else m[0] for m in marts}
+    for mart in list(mart_names):
+        mart_names |= set(MART_INPUTS.get(mart, []))
+    for reader in [*models, *sorted(mart_names)]:
+        for dep in model_reads(reader):
+            if dep in readers:
+                readers[dep].add(reader)
+    inline = {}
+    for m in models:
+        r = readers[m]
+        if (m not in ALWAYS_BUILT and m not in _read_by_documents() and len(r) == 1
+                and next(iter(r)) in readers):
+            inline[m] = next(iter(r))
+    return [m for m in models if m not in inline], inline
+
+
+def _composed_sql(name: str, inline: dict[str, str]) -> str:
+    """A model's SQL with the models inlined into it as CTEs of the same name (which take
+    precedence over any table of that name), themselves composed the same way."""
+    sql = model_sql(name)
+    ctes = [f"{dep} AS (\n{_composed_sql(dep, inline)}\n)" for dep, reader in inline.items() if reader == name]
+    if not ctes:
+        return sql
+    return f"WITH {', '.join(ctes)}\nSELECT * FROM (\n{sql}\n)"
+
+
+def build_staging(con, params: dict, marts=None) -> list[str]:
+    """Build the staging and intermediate models: all of them as tables, or (given the
+    cycle's marts, names or (name, AY) pairs) only those the marts read, the ones read once
+    inlined into their reader (`compute_plan`; a table of theirs left by an earlier build
+    is dropped, so nothing stale stays). Returns the names materialised."""
+    if marts is None:
+        names, inline = list(STAGING_MODELS), {}
+    else:
+        names, inline = compute_plan(marts)
+    for name in inline:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    for name in names:
+        build_model(con, name, params, _composed_sql(name, inline))
+    return names
 
 
 def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:

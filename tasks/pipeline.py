@@ -110,7 +110,7 @@ def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]],
     try:
         indicators.load_reference(con, Path(inbox))
         params = {**cfg.sql_params(), "definitions_version": run["definitions_version"], "run_id": run["run_id"]}
-        indicators.build_staging(con, params)
+        indicators.build_staging(con, params, marts)
         return indicators.build_marts(con, marts, params)
     finally:
         con.close()

@@ -42,8 +42,8 @@ SETTING_ENV = {
 
 def warehouse_settings(path: Path, settings: dict | None = None) -> dict:
     """DuckDB settings from `[warehouse]` of the configuration, then the environment.
-    `threads = 0` and an empty `memory_limit` keep DuckDB's defaults (all cores, 80 % of
-    RAM); an empty `temp_directory` means `<warehouse>.tmp` beside the file."""
+    `threads = 0` means the cores the process may run on, an empty `memory_limit` DuckDB's
+    default (80 % of RAM); an empty `temp_directory` means `<warehouse>.tmp` beside the file."""
     if settings is None:
         from edumon.config import load_config
 
@@ -57,13 +57,22 @@ def warehouse_settings(path: Path, settings: dict | None = None) -> dict:
     return out
 
 
+def _threads(value) -> int:
+    """`threads = 0` (or empty): the cores this process may run on (its CPU affinity, which
+    a container or `taskset` may keep below the machine's core count DuckDB would use)."""
+    if value and int(value) > 0:
+        return int(value)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def connect(path: str | Path, settings: dict | None = None) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     cfg = warehouse_settings(path, settings)
-    config = {"temp_directory": str(cfg["temp_directory"])}
-    if cfg.get("threads") and int(cfg["threads"]) > 0:
-        config["threads"] = int(cfg["threads"])
+    config = {"temp_directory": str(cfg["temp_directory"]), "threads": _threads(cfg.get("threads"))}
     if cfg.get("memory_limit"):
         config["memory_limit"] = str(cfg["memory_limit"])
     con = duckdb.connect(str(path), config=config)
@@ -139,9 +148,10 @@ def _bind(sql: str, params: dict) -> dict:
     return {k: params[k] for k in used}
 
 
-def build_model(con, name: str, params: dict) -> None:
-    """Materialise a model as a table of the same name (staging and intermediate layers)."""
-    sql = model_sql(name)
+def build_model(con, name: str, params: dict, sql: str | None = None) -> None:
+    """Materialise a model as a table of the same name (staging and intermediate layers);
+    `sql` is the model's text when the caller composed it (models inlined as CTEs)."""
+    sql = model_sql(name) if sql is None else sql
     con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", _bind(sql, params))
 
 
