@@ -32,7 +32,8 @@ DOMAINS = ["Читательская грамотность", "Математи�
 STUDIES = [("TIMSS", 8), ("PIRLS", 4), ("Исследование по модели PISA", None)]
 
 
-def _xlsx(path: Path, title: str, header: list[str], rows: list[list]) -> None:
+def _xlsx(path: Path, title: str, header: list[str], rows: list[list]) -> int:
+    """Write the file; returns its data rows (the benchmark records them)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Лист1"
@@ -54,6 +55,7 @@ def _xlsx(path: Path, title: str, header: list[str], rows: list[list]) -> None:
             dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), data)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(out.getvalue())
+    return len(rows)
 
 
 def _ay(ay: int) -> str:
@@ -74,8 +76,9 @@ def _marks(n: int, q: float, rng) -> list[int]:
     return [m2, m3, m4, rest - m3 - m4]
 
 
-def write(inbox: Path, schools: pd.DataFrame, ays: list[int], rng: np.random.Generator) -> None:
+def write(inbox: Path, schools: pd.DataFrame, ays: list[int], rng: np.random.Generator) -> dict[str, int]:
     inbox = Path(inbox)
+    counts: dict[str, int] = {}
     # ШНСУ: the rural schools with the weakest baseline (two at least, so every AY names one)
     ranked = schools.assign(rural=schools["is_rural"].astype(bool)).sort_values(["rural", "quality"],
                                                                                  ascending=[False, False])
@@ -130,20 +133,20 @@ def write(inbox: Path, schools: pd.DataFrame, ays: list[int], rng: np.random.Gen
                     intl.append([s.school_code, study, sg, quota, quota - int(rng.binomial(quota, 0.05))])
         head = ["Код ОО", "Предмет", "Класс", "Количество участников", "Количество «2»", "Количество «3»",
                 "Количество «4»", "Количество «5»"]
-        _xlsx(d / "niko" / f"niko_{ay}.xlsx", f"НИКО: результаты по отметкам, {_ay(ay)}", head, niko)
-        _xlsx(d / "olympiad" / f"vsosh_{ay}.xlsx", f"Всероссийская олимпиада школьников, {_ay(ay)}",
+        counts[f"niko/{ay}"] = _xlsx(d / "niko" / f"niko_{ay}.xlsx", f"НИКО: результаты по отметкам, {_ay(ay)}", head, niko)
+        counts[f"olympiad/{ay}"] = _xlsx(d / "olympiad" / f"vsosh_{ay}.xlsx", f"Всероссийская олимпиада школьников, {_ay(ay)}",
               ["Код ОО", "Предмет", "Этап", "Количество участников", "Количество победителей",
                "Количество призёров"], olymp)
-        _xlsx(d / "interview" / f"interview_{ay}.xlsx",
+        counts[f"interview/{ay}"] = _xlsx(d / "interview" / f"interview_{ay}.xlsx",
               f"Итоговое собеседование по русскому языку в 9 классах, {_ay(ay)}",
               ["Код ОО", "Срок", "Класс", "Количество участников", "Получили «зачёт»"], interview)
-        _xlsx(d / "literacy" / f"literacy_{ay}.xlsx", f"Диагностика функциональной грамотности, {_ay(ay)}",
+        counts[f"literacy/{ay}"] = _xlsx(d / "literacy" / f"literacy_{ay}.xlsx", f"Диагностика функциональной грамотности, {_ay(ay)}",
               ["Код ОО", "Класс", "Направление", "Количество участников", "Недостаточный уровень",
                "Низкий уровень", "Средний уровень", "Повышенный уровень", "Высокий уровень"], literacy)
-        _xlsx(d / "intl_studies" / f"intl_{ay}.xlsx", f"Участие в сравнительных исследованиях, {_ay(ay)}",
+        counts[f"intl_studies/{ay}"] = _xlsx(d / "intl_studies" / f"intl_{ay}.xlsx", f"Участие в сравнительных исследованиях, {_ay(ay)}",
               ["Код ОО", "Исследование", "Класс", "Квота", "Приняли участие"], intl)
         listed = present[present["school_code"].isin(shnsu)]
-        _xlsx(d / "official_shnsu" / f"shnsu_{ay}.xlsx",
+        counts[f"official_shnsu/{ay}"] = _xlsx(d / "official_shnsu" / f"shnsu_{ay}.xlsx",
               f"Перечень школ, функционирующих в неблагоприятных социальных условиях, на {_ay(ay)}",
               ["Код ОО", "Наименование ОО"], [[s.school_code, s.short_name] for s in listed.itertuples(index=False)])
         pairs = []
@@ -160,5 +163,6 @@ def write(inbox: Path, schools: pd.DataFrame, ays: list[int], rng: np.random.Gen
             for i, s in enumerate(shnor[:-1] if len(shnor) > 1 else shnor):
                 c = curators.iloc[i % len(curators)]
                 pairs.append([s.school_code, s.short_name, c["school_code"], c["short_name"]])
-        _xlsx(d / "curators" / f"curators_{ay}.xlsx", f"Кураторы школ с низкими образовательными результатами, {_ay(ay)}",
+        counts[f"curators/{ay}"] = _xlsx(d / "curators" / f"curators_{ay}.xlsx", f"Кураторы школ с низкими образовательными результатами, {_ay(ay)}",
               ["Код ШНОР", "ШНОР", "Код школы-куратора", "Школа-куратор"], pairs)
+    return counts

@@ -176,7 +176,7 @@ def _official_counts(folder: Path, schools: pandas.DataFrame) -> dict[str, int]:
 
 
 def write_p500(path: Path, ay: int, schools: pandas.DataFrame, shnor: dict[str, int],
-               rng: numpy.random.Generator) -> None:
+               rng: numpy.random.Generator) -> int:
     wb, ws = _new_workbook("Форма 500+")
     ws.append([f"Показатели эффективности муниципального управленческого инструмента по работе со школами "
                f"проекта «500+» за {ay}/{ay + 1} учебный год"])
@@ -195,16 +195,19 @@ def write_p500(path: Path, ay: int, schools: pandas.DataFrame, shnor: dict[str, 
                    f"Опрос населения на сайте органа управления образованием, {ay + 1}",
                    int(numpy.ceil(n * rng.uniform(0.3, 1.0)))])
     _save(wb, path)
+    return len(muns)
 
 
-def write(inbox: Path, schools: pandas.DataFrame, ays: list[int], rng: numpy.random.Generator) -> None:
+def write(inbox: Path, schools: pandas.DataFrame, ays: list[int], rng: numpy.random.Generator) -> dict[str, int]:
     """The hook (COMMON.md): `schools` has the registry's columns code, municipality_code,
     municipality_name; the generator has already written every other file of the AYs."""
     inbox = Path(inbox)
-    for ay in ays:
+    counts: dict[str, int] = {}  # rows per "<source>/<AY>" of what this writer adds (the plan and
+    for ay in ays:                # prevention files keep their rows: only their layout changes)
         for f in sorted((inbox / str(ay) / "plan").glob("*.xlsx")):
             plan_in_seed000_layout(f)
         for f in sorted((inbox / str(ay) / "prevention").glob("*.xlsx")):
             prevention_with_measures(f, rng)
-        write_p500(inbox / str(ay) / "p500" / f"p500_{ay}.xlsx", ay, schools,
+        counts[f"p500/{ay}"] = write_p500(inbox / str(ay) / "p500" / f"p500_{ay}.xlsx", ay, schools,
                    _official_counts(inbox / str(ay) / "official_shnor", schools), rng)
+    return counts

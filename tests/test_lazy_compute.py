@@ -75,6 +75,9 @@ def _tables(con) -> set[str]:
                                       "WHERE table_schema = 'main'").fetchall()}
 
 
+NO_INPUT_IN_FIXTURE = {"mart_assessment_results", "mart_shnsu", "mart_curators", "mart_plan_checkpoint"}
+
+
 @pytest.mark.parametrize("cycle", CYCLES)
 def test_lazy_marts_equal_eager_marts_row_for_row(loaded, tmp_path, cycle):
     eager, marts, _ = _compute(loaded, tmp_path, cycle, lazy=False)
@@ -86,7 +89,9 @@ def test_lazy_marts_equal_eager_marts_row_for_row(loaded, tmp_path, cycle):
             a = eager.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
             b = lazy.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
             assert a == b, name
-            assert a or cycle == "october" and name == "mart_objectivity_flags", f"{name}: no rows to compare"
+            # the fixture sends none of the other assessments, ШНСУ or curator lists, nor a plan of the year before
+            assert a or name in NO_INPUT_IN_FIXTURE or cycle == "october" and name == "mart_objectivity_flags", \
+                f"{name}: no rows to compare"
     finally:
         eager.close()
         lazy.close()

@@ -51,7 +51,10 @@ def test_national_marts_are_the_union_of_the_regions(tmp_path):
             c = duckdb.connect(str(tmp_path / "work" / code / "warehouse.duckdb"), read_only=True)
             per_region += c.execute(f"SELECT count(*) FROM {name} WHERE ay = ?", [int(ay)]).fetchone()[0]
             c.close()
-        assert n == per_region > 0, key
+        assert n == per_region, key
+        # every mart has rows per municipality, except the plan checkpoint: it lists the measures
+        # of a loaded plan, and these regions sent none
+        assert per_region > 0 or name == "mart_plan_checkpoint", key
     con = duckdb.connect(str(national), read_only=True)
     rows = con.execute("SELECT school_code, municipality_code, is_shnor, criterion FROM mart_shnor "
                        "ORDER BY school_code").fetchall()
