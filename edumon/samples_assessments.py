@@ -14,15 +14,12 @@ the documents, as it should be).
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
+
+from edumon.sample.shapes import write_xlsx
 
 NIKO_ROTATION = [("Математика", 5), ("Русский язык", 6), ("История", 6), ("Биология", 8), ("Окружающий мир", 4)]
 OLYMPIAD_SUBJECTS = ["Математика", "Русский язык", "Физика", "Биология", "История", "Английский язык",
@@ -33,28 +30,9 @@ STUDIES = [("TIMSS", 8), ("PIRLS", 4), ("Исследование по моде�
 
 
 def _xlsx(path: Path, title: str, header: list[str], rows: list[list]) -> int:
-    """Write the file; returns its data rows (the benchmark records them)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Лист1"
-    ws.append([title])
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    fixed = datetime(2024, 1, 1)
-    wb.properties.created = wb.properties.modified = fixed
-    buf = io.BytesIO()
-    wb.save(buf)
-    # same seed, same bytes: the zip entries get a fixed time (openpyxl stamps the save time)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
+    """Write the file in the exports' shape (title line, header, rows); returns its data rows
+    (the benchmark records them)."""
+    write_xlsx(path, "Лист1", [title], header, rows)
     return len(rows)
 
 

@@ -18,9 +18,6 @@ seed gives the same bytes.
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from pathlib import Path
 
 import numpy
@@ -28,26 +25,7 @@ import openpyxl
 import pandas
 from openpyxl.styles import Alignment, Font
 
-ZIP_TIME = (2024, 1, 1, 0, 0, 0)
-FIXED_STAMP = "2024-01-01T00:00:00Z"
-_STAMP = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
-def _save(wb: openpyxl.Workbook, path: Path) -> None:
-    buf = io.BytesIO()
-    wb.save(buf)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _STAMP.sub(rf"\g<1>{FIXED_STAMP}\g<2>", body.decode("utf-8")).encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            dst.writestr(entry, body)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
+from edumon.sample.shapes import save_workbook
 
 
 def _new_workbook(sheet: str) -> tuple[openpyxl.Workbook, object]:
@@ -117,7 +95,7 @@ def plan_in_seed000_layout(path: Path) -> None:
         ws.append([f"{get(r, '№ п/п')}.", get(r, "Наименование мероприятия"), get(r, "Ответственные исполнители"),
                    get(r, "Сроки реализации"),
                    _result_cell(get(r, "Статус"), get(r, "Результат"), get(r, "Подтверждение"))])
-    _save(wb, path)
+    save_workbook(wb, path)
 
 
 # -- seed 003 §4.5 measures in the prevention report -------------------------------------
@@ -152,7 +130,7 @@ def prevention_with_measures(path: Path, rng: numpy.random.Generator) -> None:
             measures[code] = [m[0] + int(rng.integers(0, 3)), m[1] if m[1] == "да" else yn(0.5),
                               m[2] + int(rng.integers(0, 2)), m[3] if m[3] == "да" else yn(0.5), m[4]]
         ws.append(list(r[:len(rows[h])]) + measures[code])
-    _save(wb, path)
+    save_workbook(wb, path)
 
 
 # -- the «500+» form (seed 004 items 1.1–1.3) -----------------------------------------------
@@ -194,7 +172,7 @@ def write_p500(path: Path, ay: int, schools: pandas.DataFrame, shnor: dict[str, 
                    round(float(rng.uniform(55, 92)), 1),
                    f"Опрос населения на сайте органа управления образованием, {ay + 1}",
                    int(numpy.ceil(n * rng.uniform(0.3, 1.0)))])
-    _save(wb, path)
+    save_workbook(wb, path)
     return len(muns)
 
 

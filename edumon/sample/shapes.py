@@ -212,6 +212,12 @@ def write_xlsx(path: Path, sheet: str, title: Sequence[str], header: Sequence[st
     ws.append(heads)
     for row in rows:
         ws.append(list(row))
+    save_workbook(wb, path)
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    """Save an openpyxl workbook so that the same content gives the same bytes (fixed
+    document properties and zip timestamps): every sample writer saves through here."""
     wb.properties.creator = "edumon"
     wb.properties.created = FIXED_TIME
     buf = io.BytesIO()
