@@ -36,14 +36,14 @@ from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross
                                formula_like, formula_like_warning,
                                describe_check, parse_column, rule_for, sql_column_checks, sql_cross_condition,
                                sql_marks_counts)
-from schemas.sources import Source, alias_index, normalise_header
+from schemas.sources import Source
 from tasks.ingest_log import log_files as write_log
 from tasks.oo1_check import oo1_finding, oo1_participants_warning
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
 from tasks.pseudonym import HASH_SQL, pseudonymise_rejects
 from tasks.quarantine import quarantine_rows, write_quarantine
 from tasks.fisoko import FISOKO_SOURCES, FisokoReader
-from tasks.read import RawTable, ReadError, display_name, read_csv_arrow, read_table
+from tasks.read import RawTable, ReadError, display_name, parquet_columns, read_csv_arrow, read_table
 from tasks.registry_check import code_candidates, code_finding
 from tasks.header_repair import duplicate_header_problems
 from tasks.warehouse import raw_table
@@ -198,17 +198,7 @@ def _sheets_of(path: Path, name: str, source: Source, ing, readers: tuple = ()) 
         except (OSError, UnicodeEncodeError, pa.ArrowException):
             return [(t, None) for t in read_table(path, source, ing["header_search_rows"], ing["header_min_matches"],
                                                   limits=ing, readers=readers)]
-        idx = alias_index(source)
-        mapping, headers, unknown = {}, {}, []
-        for pos, col in enumerate(schema.names):
-            canon = idx.get(normalise_header(col))
-            if canon and canon not in mapping.values():
-                mapping[pos] = canon
-                headers[canon] = col
-            else:
-                unknown.append(col)
-        if not mapping:
-            raise ReadError(name, f"в файле нет столбцов источника «{source.title}».")
+        mapping, headers, unknown = parquet_columns(schema.names, source, name)
         n = pq.read_metadata(path).num_rows
         t = RawTable(name, "", 1, dict(enumerate(mapping.values())), headers, unknown, [], range(2, n + 2))
         t.frame = [schema.names[p] for p in mapping]  # the file's own names, in order

@@ -501,14 +501,12 @@ def _skipped_note(file, sheet, stop_row, first, last, repeat=False) -> str:
             f"в отдельный файл.")
 
 
-def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
-    """Parquet keeps its types: columns are renamed to canonical names and passed as a frame."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
+def parquet_columns(names: list[str], source: Source, file: str) -> tuple[dict[int, str], dict[str, str], list[str]]:
+    """A Parquet file's columns against the source: {position: canonical name}, {canonical:
+    the file's name}, and the names that are not the source's (a name met twice counts once)."""
     idx = alias_index(source)
     mapping, headers, unknown = {}, {}, []
-    for pos, name in enumerate(table.column_names):
+    for pos, name in enumerate(names):
         canon = idx.get(normalise_header(name))
         if canon and canon not in mapping.values():
             mapping[pos] = canon
@@ -517,6 +515,15 @@ def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
             unknown.append(name)
     if not mapping:
         raise ReadError(file, f"в файле нет столбцов источника «{source.title}».")
+    return mapping, headers, unknown
+
+
+def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
+    """Parquet keeps its types: columns are renamed to canonical names and passed as a frame."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    mapping, headers, unknown = parquet_columns(table.column_names, source, file)
     frame = table.select([table.column_names[p] for p in mapping]).rename_columns(list(mapping.values()))
     df = frame.to_pandas()
     n = len(df)
