@@ -167,6 +167,21 @@ def rasterise(svg: str) -> bytes:
     return typst_pdf.svg_to_png(svg, PNG_PPI_SCALE)
 
 
+def _count_axis(svg: _Svg, top_value: float, left: float, right: float, top: float, bottom: float) -> float:
+    """The horizontal axis of counts: integer ticks with grid lines up to a round maximum
+    above `top_value`; returns the pixels per unit."""
+    step = _nice_step(max(top_value, 1), 5, integer=True)
+    xmax = step * math.ceil((top_value + 0.5) / step) if top_value else step
+    scale = (right - left - 24) / xmax
+    tick = 0
+    while tick <= xmax:
+        x = left + tick * scale
+        svg.line(x, top, x, bottom, "#e0e0e0", 0.6)
+        svg.text(x, bottom + 14, number(tick), 9.5, "middle")
+        tick += step
+    return scale
+
+
 # -- the charts ---------------------------------------------------------------------------
 
 def grouped_shares(categories: list[str], series: dict[str, list[float | None]], title: str,
@@ -229,15 +244,7 @@ def counts_by_year(categories: list[str], series: dict[str, list[int]], title: s
     svg = _Svg(WIDTH, height)
     svg.text(WIDTH / 2, 16, title, 11.5, "middle", bold=True)
     top_value = max([v for vs in series.values() for v in vs if v is not None] or [1])
-    step = _nice_step(max(top_value, 1), 5, integer=True)
-    xmax = step * math.ceil((top_value + 0.5) / step) if top_value else step
-    scale = (right - left - 24) / xmax
-    tick = 0
-    while tick <= xmax:
-        x = left + tick * scale
-        svg.line(x, top, x, bottom, "#e0e0e0", 0.6)
-        svg.text(x, bottom + 14, number(tick), 9.5, "middle")
-        tick += step
+    scale = _count_axis(svg, top_value, left, right, top, bottom)
     svg.text((left + right) / 2, bottom + 32, xlabel, 10, "middle")
     bar = (row - 10) / n
     for j, lines in enumerate(label_lines):
@@ -275,16 +282,7 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
     svg = _Svg(WIDTH, height)
     svg.text(WIDTH / 2, 16, title, 11.5, "middle", bold=True)
     totals = [sum(vs[j] or 0 for vs in series.values()) for j in range(len(categories))]
-    top_value = max(totals or [1]) or 1
-    step = _nice_step(top_value, 5, integer=True)
-    xmax = step * math.ceil((top_value + 0.5) / step)
-    scale = (right - left - 24) / xmax
-    tick = 0
-    while tick <= xmax:
-        x = left + tick * scale
-        svg.line(x, top, x, bottom, "#e0e0e0", 0.6)
-        svg.text(x, bottom + 14, number(tick), 9.5, "middle")
-        tick += step
+    scale = _count_axis(svg, max(totals or [1]) or 1, left, right, top, bottom)
     svg.text((left + right) / 2, bottom + 30, xlabel, 10, "middle")
     colours = [STATUS_COLOURS.get(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(names)]
     for j, lines in enumerate(label_lines):
