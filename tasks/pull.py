@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tasks.read import sha256_file
 from tasks.storage import PermanentStoreError
 
 MANIFEST = ".edumon-pull.json"
@@ -74,7 +75,7 @@ def pull(url: str, cache_root: str | Path | None = None, store=None) -> PullRepo
         target = cache / key
         before = recorded.get(key)
         if (before and before["etag"] == meta["etag"] and before["size"] == meta["size"] and target.is_file()
-                and _sha256_file(target) == before["sha256"]):
+                and sha256_file(target) == before["sha256"]):
             current[key] = before
             report.unchanged += 1
             continue
@@ -97,10 +98,3 @@ def pull(url: str, cache_root: str | Path | None = None, store=None) -> PullRepo
     os.replace(tmp, manifest_path)
     return report
 
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
