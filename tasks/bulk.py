@@ -111,7 +111,7 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     st = Staged(source)
     con.execute(f"DROP TABLE IF EXISTS {STAGE}").fetchall()
     cols = ", ".join(f"{_q(c.name)} {DUCKDB_TYPES[c.type]}" for c in source.columns)
-    con.execute(f"CREATE TEMP TABLE {STAGE} (_tid INTEGER, _row INTEGER, {cols})").fetchall()
+    con.execute(f"CREATE TEMP TABLE {STAGE} (_tid INTEGER, _row INTEGER, {cols}, _f BOOLEAN)").fetchall()
     con.execute("CREATE OR REPLACE TEMP TABLE __bulk_bad (_tid INTEGER, _row INTEGER)").fetchall()
     parse_problems: list[tuple] = []  # (sort key, Problem): file by file, as the pandas path reports them
     contract: list[tuple] = []  # (sort key, Problem) of the row-local contract
@@ -258,16 +258,28 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
                  t: RawTable | None) -> list[tuple]:
     """Type and check sheets of one shape (one CSV/XLSX sheet, or all the Parquet files of a
     source-year with the same columns) in DuckDB; append the typed rows to the staging table.
-    Returns the parse problems with their sort keys (file, kind, column, row)."""
+    Returns the parse problems with their sort keys (file, kind, column, row).
+
+    The raw rows are scanned once for every column's distinct values and once for the
+    insert. A column whose typing, checked on its whole dictionary, is a plain SQL cast of
+    the raw value (a canonical Parquet column, a CSV column of plain numbers) is cast in
+    the insert; the other columns are joined to their typed dictionary. The insert marks
+    the rows that break something (`_f`); only those rows are read again, with the text of
+    their cells, to build the problems (none on a clean file)."""
     source = st.source
     columns = group[0].columns
     by_tid = {sh.tid: sh for sh in group}
+    tids = ", ".join(str(sh.tid) for sh in group)
     con.execute(f"CREATE OR REPLACE TEMP VIEW __bulk_r AS {rel}").fetchall()
-    joins, typed = [], []
+    # one scan of the raw rows: every column's distinct values
+    lists = ", ".join(f"list(DISTINCT {_q(c)}) AS l{i}" for i, c in enumerate(columns))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_dl AS SELECT {lists} FROM __bulk_r").fetchall()
+    joins, typed, fast, full = [], [], [], []
     for i, c in enumerate(columns):
         col = source.col(c)
+        kind = DUCKDB_TYPES[col.type]
         con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
-                    f"FROM (SELECT DISTINCT {_q(c)} AS v FROM __bulk_r)").fetchall()
+                    f"FROM (SELECT unnest(l{i}) AS v FROM __bulk_dl)").fetchall()
         d = con.execute(f"SELECT v FROM __bulk_d{i} ORDER BY k").df()["v"]
         if _is_text(d) and d.str.startswith(_FORMULA_MARK).fillna(False).astype(bool).any():
             d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
@@ -294,10 +306,19 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
                     f"FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k WHERE d.v IS NOT NULL").fetchall()
         con.unregister("__bulk_pf")
         con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
-        joins.append(f"LEFT JOIN __bulk_p{i} p{i} ON r.{_q(c)} = p{i}.v")
-        typed.append(f"CAST(p{i}.val AS {DUCKDB_TYPES[col.type]}) AS {_q(c)}, p{i}.txt AS {_q(c + '__t')}, "
+        # the typing is a cast when it is one on every distinct value (and none is bad)
+        cast = not any(b for b in rules) and con.execute(
+            f"SELECT coalesce(bool_and(TRY_CAST(v AS {kind}) IS NOT DISTINCT FROM CAST(val AS {kind})), true) "
+            f"FROM __bulk_p{i}").fetchall()[0][0]
+        if cast:
+            fast.append(f"TRY_CAST(r.{_q(c)} AS {kind}) AS {_q(c)}, CAST(NULL AS VARCHAR) AS {_q(c + '__r')}")
+        else:
+            joins.append(f"LEFT JOIN __bulk_p{i} p{i} ON r.{_q(c)} = p{i}.v")
+            fast.append(f"CAST(p{i}.val AS {kind}) AS {_q(c)}, p{i}.rule AS {_q(c + '__r')}")
+        full.append(f"LEFT JOIN __bulk_p{i} p{i} ON r.{_q(c)} = p{i}.v")
+        typed.append(f"CAST(p{i}.val AS {kind}) AS {_q(c)}, p{i}.txt AS {_q(c + '__t')}, "
                      f"p{i}.rule AS {_q(c + '__r')}")
-    joined = f"SELECT r._tid, r._row, {', '.join(typed)} FROM __bulk_r r {' '.join(joins)}"
+    con.execute("DROP TABLE __bulk_dl").fetchall()
     # the row-local contract (required values that are empty, not unreadable; ranges; cross rules)
     present = [c.name for c in source.columns if c.name in columns]
     checks = []
@@ -309,13 +330,35 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
     crosses = [x for x in crosses if x[2] is not None]
     flags = [f"{_q(c + '__r')} IS NOT NULL" for c in columns] + [f"({x[2]})" for x in checks] + \
         [f"({x[2]})" for x in crosses]
-    # one pass keeps the rows that break something (few), one pass loads the typed rows
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_t AS SELECT * FROM ({joined}) WHERE {' OR '.join(flags)}"
-                ).fetchall()
+    flag = " OR ".join(flags)
     cols = ", ".join(_q(c) for c in columns)
-    con.execute(f"INSERT INTO {STAGE} (_tid, _row, {cols}) SELECT _tid, _row, {cols} FROM ({joined})").fetchall()
+    # one pass loads the typed rows and marks the ones that break something
+    con.execute(f"INSERT INTO {STAGE} (_tid, _row, {cols}, _f) SELECT _tid, _row, {cols}, coalesce({flag}, false) "
+                f"FROM (SELECT r._tid, r._row, {', '.join(fast)} FROM __bulk_r r {' '.join(joins)})").fetchall()
+    problems: list[tuple] = []
+    if t is not None and t.duplicates:
+        sh = group[0]
+        problems += [((sh.tid, 1, 0, 0), p) for p in duplicate_header_problems(t, source, list(t.row_numbers))]
+    marked = con.execute(f"SELECT count(*) FROM {STAGE} WHERE _f AND _tid IN ({tids})").fetchall()[0][0]
+    if marked:
+        # the marked rows again, with every cell's text and rule (a few rows)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_k AS SELECT _tid, _row FROM {STAGE} "
+                    f"WHERE _f AND _tid IN ({tids})").fetchall()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_t AS SELECT * FROM (SELECT r._tid, r._row, "
+                    f"{', '.join(typed)} FROM (SELECT * FROM __bulk_r SEMI JOIN __bulk_k USING (_tid, _row)) r "
+                    f"{' '.join(full)}) WHERE {flag}").fetchall()
+        con.execute("DROP TABLE __bulk_k").fetchall()
+        problems += _marked_problems(con, source, columns, by_tid, checks, crosses, contract)
+        con.execute("DROP TABLE __bulk_t").fetchall()
     for i in range(len(columns)):
         con.execute(f"DROP TABLE __bulk_p{i}").fetchall()
+    return problems
+
+
+def _marked_problems(con, source: Source, columns: list[str], by_tid: dict, checks: list, crosses: list,
+                     contract: list) -> list[tuple]:
+    """The problems of a batch's marked rows (`__bulk_t`): unreadable cells (returned, with
+    their sort keys), column checks and cross-field rules (appended to `contract`)."""
     problems: list[tuple] = []
     pos = {c: i for i, c in enumerate(columns)}
     # cells that could not be read, column by column, as the pandas path reports them
@@ -327,9 +370,6 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
             problems.append(((tid, 0, pos[c], int(row)), Problem(
                 source.name, sh.file, sh.sheet, int(row), sh.headers[c], txt or "", rule,
                 code="formula" if rule == RULE_TEXT["formula"] else col.type)))
-    if t is not None and t.duplicates:
-        sh = group[0]
-        problems += [((sh.tid, 1, 0, 0), p) for p in duplicate_header_problems(t, source, list(t.row_numbers))]
     order = {c.name: i for i, c in enumerate(source.columns)}
     for c, check, cond in checks:
         k = _CHECK_RANK[check.split("(")[0]]
@@ -346,7 +386,6 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
             vals = pd.Series({c: r[c] for c in columns})
             p = cross_rule_problem(rule, vals, sh.headers, source, sh.file, sh.sheet, int(r["_row"]))
             contract.append(((0, k, 0, sh.tid, int(r["_row"])), p))
-    con.execute("DROP TABLE __bulk_t").fetchall()
     return problems
 
 
