@@ -624,8 +624,9 @@ def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], repl
     now = datetime.now()
     present = [c.name for c in source.columns if c.name in st.present]
     exprs = {c: _q(c) for c in present}
-    if source.participant_level and "participant_id" in exprs:
-        exprs["participant_id"] = HASH_SQL.format(col="s.participant_id")
+    hashed = source.participant_level and "participant_id" in exprs
+    if hashed:  # each distinct participant hashed once (a participant has several rows)
+        exprs["participant_id"] = "h.__code"
     if source.name == "vpr_stats" and "participants" in present:
         counts, _ = sql_marks_counts(present)
         for m in (2, 3, 4, 5):
@@ -634,18 +635,26 @@ def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], repl
     q_rows = quarantine_rows(run_id, source.name, ay, st.rejected if st.rejected is not None else pd.DataFrame(),
                              st.problems, now)
     con.register("__bulk_meta", _meta(st))
+    # the anti-join against the rejected rows only when there are some
+    good = "ANTI JOIN __bulk_bad b USING (_tid, _row)" if st.rows_bad else ""
     counts_sql = (f"SELECT m._file, count(*) AS n, count(b._tid) AS bad FROM {STAGE} s JOIN __bulk_meta m "
-                  f"USING (_tid) LEFT JOIN __bulk_bad b USING (_tid, _row) GROUP BY m._file")
+                  f"USING (_tid) LEFT JOIN __bulk_bad b USING (_tid, _row) GROUP BY m._file" if st.rows_bad else
+                  f"SELECT m._file, count(*) AS n, 0 AS bad FROM {STAGE} s JOIN __bulk_meta m USING (_tid) "
+                  f"GROUP BY m._file")
     per_file = {f: (n, bad) for f, n, bad in con.execute(counts_sql).fetchall()}
+    if hashed:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_ids AS SELECT __id, {HASH_SQL.format(col='__id')} AS __code "
+                    f"FROM (SELECT DISTINCT participant_id AS __id FROM {STAGE} WHERE participant_id IS NOT NULL)",
+                    {"salt": salt}).fetchall()
+    ids = "LEFT JOIN __bulk_ids h ON s.participant_id = h.__id" if hashed else ""
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         if replace:
             con.execute(f"DELETE FROM {table} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
             con.execute(f"INSERT INTO {table} BY NAME SELECT {sel}, CAST($ay AS INTEGER) AS ay, m._file, m._sheet, "
                         f"s._row, m._sha256, $run_id AS _run_id, CAST($now AS TIMESTAMP) AS _loaded_at "
-                        f"FROM {STAGE} s JOIN __bulk_meta m USING (_tid) ANTI JOIN __bulk_bad b USING (_tid, _row)",
-                        {"ay": ay, "run_id": run_id, "now": now,
-                         **({"salt": salt} if "$salt" in sel else {})}).fetchall()
+                        f"FROM {STAGE} s JOIN __bulk_meta m USING (_tid) {ids} {good}",
+                        {"ay": ay, "run_id": run_id, "now": now}).fetchall()
         write_quarantine(con, q_rows)
         if replace:
             write_log(con, run_id, source.name, ay, shas, {f: n - b for f, (n, b) in per_file.items()},
@@ -661,6 +670,7 @@ def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], repl
 def drop(con) -> None:
     con.execute(f"DROP TABLE IF EXISTS {STAGE}").fetchall()
     con.execute("DROP TABLE IF EXISTS __bulk_bad").fetchall()
+    con.execute("DROP TABLE IF EXISTS __bulk_ids").fetchall()
     con.execute("DROP VIEW IF EXISTS __bulk_r").fetchall()
 
 
