@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas.cells import Formula
 from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross_rule_problem, cross_rules,
@@ -240,12 +241,20 @@ def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:
 
 def _text_array(values: list, text_only: bool = False) -> pa.Array:
     """Raw cells as Arrow text: CSV cells are text already (kept as written, trimmed by the
-    typing); XLSX cells become the text a person sees (`_as_text`), formulas marked."""
+    typing); XLSX cells become the text a person sees (`_as_text`), formulas marked. A column
+    of text cells only, or of numbers only, stays in Arrow (`_as_text`'s rules for those
+    kinds, without a Python object per cell); a mixed column takes `_as_text` itself."""
     if text_only:
         try:
             return pa.array(values, pa.string())
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             pass
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds <= {str}:  # strings stripped, empty ones empty cells (as `_as_text` on text)
+        a = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+        return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+    if kinds == {float}:  # whole numbers without «.0» (as `_as_text` on numbers)
+        return pc.cast(pa.array(_as_text(pd.Series(values, dtype="Float64"))), pa.string())
     s = pd.Series(values, dtype=object)
     text = _as_text(s)
     formula = s.map(type).eq(Formula)
