@@ -101,6 +101,7 @@ def cell_text(v: object) -> str:
 
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+_SPACE_CHARS = "[ \u00a0\u202f\u2009]"  # the same characters, removed by one regex (in Arrow)
 # A formula typed as text (a CSV cell «=HYPERLINK(…)», «=A1+1»): never evaluated, and
 # never written back to XLSX as a formula either (CSV/formula injection).
 _FORMULA = r"^[=@]\s*[A-Za-zА-Яа-я_][\w.]*\s*\(|^=\s*[A-Za-z]{1,3}\$?\d|^=\s*[-+]?\d"
@@ -124,7 +125,7 @@ def formula_like_warning(file: str, sheet: str, header: str, value: str, rows: i
 
 
 def _numbers(text: pd.Series, pct: bool = False) -> pd.Series:
-    s = text.str.translate(_SPACES).str.replace(",", ".", regex=False)
+    s = text.str.replace(_SPACE_CHARS, "", regex=True).str.replace(",", ".", regex=False)
     if pct:
         s = s.str.rstrip("%")
     return pd.to_numeric(s, errors="coerce")
@@ -145,6 +146,14 @@ def _as_text(raw: pd.Series) -> pd.Series:
         out = f.astype("string")
         out[whole] = f[whole].astype("Int64").astype("string")
         return out
+    present = set(map(type, raw.array)) - {type(None)}
+    # one kind of cell in the whole column (the usual XLSX column): that kind's rule at once
+    if present <= {str}:
+        return raw.astype("string").str.strip().replace("", pd.NA)
+    if present == {float}:
+        return _as_text(raw.astype("Float64"))
+    if present == {int}:
+        return _as_text(raw.astype("Int64"))
     kinds = raw.map(type)
     out = pd.Series(pd.NA, index=raw.index, dtype="string")
     is_str = kinds.eq(str) | kinds.eq(Formula)

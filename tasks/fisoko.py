@@ -202,11 +202,16 @@ class FisokoReader:
     """The ФИС ОКО layouts as a reader given to `tasks.read.read_table` (which does not
     know this module). `max_scores`: the maximum primary score of a work, (ВПР year,
     subject, grade) → points, from the shipped and the inbox's scales; used when the task
-    headers do not give each task's maximum («1 (2б)»)."""
+    headers do not give each task's maximum («1 (2б)»). `scales`: a function giving them,
+    called the first time a participant file needs them (reading the scale files is a
+    fixed cost every other source would pay for nothing)."""
 
     max_scores: dict | None = None
+    scales: object | None = None
 
     def read(self, path: Path, source: Source, sheets, search_rows: int = 20):
+        if self.max_scores is None and self.scales is not None and source.name == "vpr_participants":
+            self.max_scores = self.scales()
         return read_fisoko(path, source, sheets, search_rows, self.max_scores)
 
     def label(self, path: Path, source: Source, tables: list) -> list:

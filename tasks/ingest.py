@@ -117,7 +117,7 @@ class CheckResult:
 def readers(inbox: Path | None = None) -> tuple:
     """The special readers given to tasks.read.read_table: the ФИС ОКО layouts, knowing the
     maximum score of every work whose scale is shipped or in the inbox."""
-    return (fisoko.FisokoReader(vpr_scales.max_scores(inbox)),)
+    return (fisoko.FisokoReader(scales=lambda: vpr_scales.max_scores(inbox)),)
 
 
 def check_files(files: list[Path], source: Source, cfg, registry: set[str] | None = None,
