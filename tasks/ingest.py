@@ -116,8 +116,8 @@ class CheckResult:
 
 def readers(inbox: Path | None = None) -> tuple:
     """The special readers given to tasks.read.read_table: the ФИС ОКО layouts, knowing the
-    maximum score of every work whose scale is shipped or in the inbox."""
-    return (fisoko.FisokoReader(scales=lambda: vpr_scales.max_scores(inbox)),)
+    maximum score of every work whose scale is shipped or in the inbox, and the plan's layouts."""
+    return (fisoko.FisokoReader(scales=lambda: vpr_scales.max_scores(inbox)), plan_layout.PlanReader())
 
 
 def check_files(files: list[Path], source: Source, cfg, registry: set[str] | None = None,
@@ -145,7 +145,6 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
             res.problems.append(Problem(source.name, name, "", None, "", "", bulk.damaged_reason(exc, f), code="damaged"))
             continue
         for t in tables:
-            t = plan_layout.normalise(t, f) if source.name == "plan" else t  # seeds' plan layouts
             w = unknown_header_warning(t)
             if w:
                 res.warnings.append(w)

@@ -108,3 +108,15 @@ def normalise(table: RawTable, path: Path | None = None) -> RawTable:
         numbers.append(number)
     t.rows, t.row_numbers = rows, numbers
     return t
+
+
+class PlanReader:
+    """The seeds' plan layouts as a reader given to `tasks.read.read_table` (as the ФИС ОКО
+    layouts are): it reads nothing itself and normalises the plan's sheets the generic
+    reader read (`normalise`)."""
+
+    def read(self, path: Path, source, sheets, search_rows: int = 20):
+        return None
+
+    def label(self, path: Path, source, tables: list) -> list:
+        return [normalise(t, path) for t in tables] if source.name == "plan" else tables
