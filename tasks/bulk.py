@@ -28,6 +28,7 @@ from datetime import datetime
 from itertools import zip_longest
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -233,9 +234,8 @@ def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:
     arrays.append(pa.array(list(t.row_numbers), pa.int32()))
     names.append("_row")
     sh.raw = f"__bulk_raw_{sh.tid}"
-    con.register("__bulk_arrow", pa.table(arrays, names=names))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {sh.raw} AS SELECT * FROM __bulk_arrow").fetchall()
-    con.unregister("__bulk_arrow")
+    # scanned where it is (no copy into DuckDB), kept registered until the rejected rows are read
+    con.register(sh.raw, pa.table(arrays, names=names))
     return f"SELECT {sh.tid} AS _tid, * FROM {sh.raw}"
 
 
@@ -304,7 +304,10 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
                 st.warnings.append(formula_like_warning(sh.file, sh.sheet, sh.headers[c], str(value).strip(), int(n)))
             con.unregister("__bulk_fl")
         text = _as_text(d) if len(d) else pd.Series([], dtype="string")
-        rules = [rule_for(rule, j) if b else None for j, b in zip(d.index, bad)]
+        bad_at = np.flatnonzero(np.asarray(bad, dtype=bool))  # a few, if any
+        rules = [None] * len(d)
+        for j in bad_at:
+            rules[j] = rule_for(rule, d.index[j])
         dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),
                             "txt": text.reset_index(drop=True).astype("string"),
                             "rule": pd.Series(rules, dtype="string")})
@@ -316,7 +319,7 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         con.unregister("__bulk_pf")
         con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
         # the typing is a cast when it is one on every distinct value (and none is bad)
-        cast = not any(b for b in rules) and con.execute(
+        cast = not len(bad_at) and con.execute(
             f"SELECT coalesce(bool_and(TRY_CAST(v AS {kind}) IS NOT DISTINCT FROM CAST(val AS {kind})), true) "
             f"FROM __bulk_p{i}").fetchall()[0][0]
         if cast:
@@ -404,7 +407,7 @@ def _is_text(s: pd.Series) -> bool:
 
 def _drop_raw(con, sh: _Sheet) -> None:
     if sh.raw:
-        con.execute(f"DROP TABLE IF EXISTS {sh.raw}").fetchall()
+        con.unregister(sh.raw)
 
 
 def _sheet_of(st: Staged, tid: int) -> _Sheet:
