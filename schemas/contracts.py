@@ -200,6 +200,9 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
             return num.where(~bad).round().astype("Int64"), bad, rules
         rules = _Rules(RULE_TEXT[col.type], pd.Series(False, index=raw.index), infinite=infinite)
         return num.where(~infinite), infinite, rules
+    fast = _float_cells(raw, col)
+    if fast is not None:
+        return fast
     text = _as_text(raw)
     empty = text.isna()
     # cheap vectorised prefilter (pyarrow), the regex only on the few cells starting with = or @
@@ -250,6 +253,27 @@ def parse_column(raw: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, str]:
         bad = bad & ~formula
         return values, bad | formula, _Rules(rule, formula, excel_error, infinite, large)
     return values, bad, rule
+
+
+def _float_cells(raw: pd.Series, col: Col):
+    """A number column whose cells are all Excel numbers (floats), finite and exact: what the
+    text rule gives them (their text read back as a number) without the text. None when
+    the column has anything else (text, ints, inf, a number past 2**53): the text rule."""
+    if col.type not in ("int", "float", "pct") or raw.dtype != object or not len(raw) \
+            or set(map(type, raw.array)) - {type(None)} != {float}:
+        return None
+    import numpy as np
+
+    f = raw.astype("Float64")
+    arr = f.to_numpy(dtype="float64", na_value=np.nan)
+    known = arr[~np.isnan(arr)]
+    if np.isinf(known).any() or (np.abs(known) > MAX_EXACT).any():
+        return None
+    f = f + 0.0  # −0.0 reads back as 0
+    if col.type == "int":
+        bad = (f.notna() & (f % 1 != 0)).fillna(False).astype(bool)
+        return f.where(~bad).round().astype("Int64"), bad, RULE_TEXT["int"]
+    return f, pd.Series(False, index=raw.index), RULE_TEXT[col.type]
 
 
 def _not_finite(num: pd.Series) -> pd.Series:
