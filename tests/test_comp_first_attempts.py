@@ -71,7 +71,8 @@ def test_a_key_written_twice_counts_its_earliest_period(inbox, tmp_path):
     assert procedure(con, 2022, "oge_math") == (11, 5, 45.45)
     # participant ids are pseudonymised: by period, 10 main first attempts (4 failed), p10's additional one
     by_period = rows(con, "SELECT period, count(*) AS n, count(*) FILTER (WHERE NOT passed_min) AS failed "
-                          "FROM int_gia_first_attempts WHERE ay = 2022 AND exam = 'oge' GROUP BY period ORDER BY period")
+                          "FROM int_gia_first_attempts WHERE ay = 2022 AND exam = 'oge' "
+                          "GROUP BY period ORDER BY period")
     assert by_period == [{"period": "additional", "n": 1, "failed": 1}, {"period": "main", "n": 10, "failed": 4}]
     con.close()
 
