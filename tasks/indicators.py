@@ -208,21 +208,34 @@ def _window_param(name: str, end: str) -> str:
     return f"window_{end}_{name}"
 
 
-def _composed_sql(name: str, inline: dict[str, str], windows: dict | None = None) -> str:
+def _composed_sql(name: str, inline: dict[str, str], shadowed: dict[str, list[str]] | None = None) -> str:
     """A model's SQL with the models inlined into it as CTEs of the same name (which take
-    precedence over any table of that name), themselves composed the same way; with
-    `windows`, the yearly raw tables it reads shadowed by CTEs restricted to its AYs
-    (bound as `$window_from_<model>`, `$window_to_<model>`)."""
+    precedence over any table of that name), themselves composed the same way; the raw
+    tables `shadowed[model]` replaced by CTEs restricted to the model's AYs (bound as
+    `$window_from_<model>`, `$window_to_<model>`)."""
     sql = model_sql(name)
-    ctes = []
-    if windows and name in windows:
-        lo, hi = _window_param(name, "from"), _window_param(name, "to")
-        ctes += [f"{t} AS (SELECT * FROM main.{t} WHERE ay BETWEEN ${lo} AND ${hi})" for t in _raw_read(name)]
-    ctes += [f"{dep} AS (\n{_composed_sql(dep, inline, windows)}\n)"
+    lo, hi = _window_param(name, "from"), _window_param(name, "to")
+    ctes = [f"{t} AS (SELECT * FROM main.{t} WHERE ay BETWEEN ${lo} AND ${hi})" for t in (shadowed or {}).get(name, [])]
+    ctes += [f"{dep} AS (\n{_composed_sql(dep, inline, shadowed)}\n)"
              for dep, reader in inline.items() if reader == name]
     if not ctes:
         return sql
     return f"WITH {', '.join(ctes)}\nSELECT * FROM (\n{sql}\n)"
+
+
+def _to_shadow(con, windows: dict[str, tuple[int, int]]) -> dict[str, list[str]]:
+    """For each windowed model, the yearly raw tables it reads that hold AYs outside its
+    window (a table holding only the window's AYs is read as it is: no filter to pay)."""
+    spans = {}
+    out = {}
+    for model, (lo, hi) in windows.items():
+        for t in _raw_read(model):
+            if t not in spans:
+                spans[t] = con.execute(f"SELECT min(ay), max(ay) FROM {t}").fetchone()
+            first, last = spans[t]
+            if first is not None and (first < lo or last > hi):
+                out.setdefault(model, []).append(t)
+    return out
 
 
 def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) -> list[str]:
@@ -231,19 +244,20 @@ def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) ->
     once inlined into their reader (`compute_plan`; a table of theirs left by an earlier
     build is dropped, so nothing stale stays), each over the AYs the cycle reads
     (`ay_windows`; marts given by name only: every AY). Returns the names materialised."""
-    windows = None
+    shadowed = None
     if marts is None:
         names, inline = list(STAGING_MODELS), {}
     else:
         names, inline = compute_plan(marts)
         if marts and all(not isinstance(m, str) for m in marts):
             windows = ay_windows(marts, params, cycle_ay)
-            params = {**params, **{_window_param(m, end): w[i] for m, w in windows.items()
+            shadowed = _to_shadow(con, {m: w for m, w in windows.items() if m in names or m in inline})
+            params = {**params, **{_window_param(m, end): windows[m][i] for m in shadowed
                                    for i, end in enumerate(("from", "to"))}}
     for name in inline:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     for name in names:
-        build_model(con, name, params, _composed_sql(name, inline, windows))
+        build_model(con, name, params, _composed_sql(name, inline, shadowed))
     return names
 
 
