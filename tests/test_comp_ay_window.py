@@ -4,7 +4,7 @@ the same, row for row, as those of a warehouse where every model was built over 
 
 The warehouse holds more history than any cycle declares: beside the documents' hand-made
 municipality (tests/report_fixture.py) and the sources every cycle reads, ВПР of AY 2014
-(nine years before 2023), 2019 and 2020 and ОГЭ of 2019. Figures worked by hand:
+(nine years before 2023), 2019 and 2020 and ОГЭ of 2014 and 2019. Figures worked by hand:
 - a1 ВПР maths 5: 9 of 20 «2» (45 %) in 2020 and 8 of 20 (40 %) in 2019 → low in both
   years, so a1 is on the ШНОР list of 2021 (criterion 2). The monitoring of AY 2022
   (a September mart) compares the lists of 2022 and 2021: the 2019 results matter to
@@ -27,7 +27,7 @@ from tests.helpers import write_csv
 from tests.report_fixture import AY, stats, write_inbox
 
 CYCLES = ("september", "october", "january", "june")
-EXTRA = {"vpr_stats": (2014, 2019, 2020), "gia": (2019,)}
+EXTRA = {"vpr_stats": (2014, 2019, 2020), "gia": (2014, 2019)}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,12 @@ def loaded(tmp_path_factory):
     write_csv(inbox / "2020" / "vpr_stats" / "s.csv", [stats("a1", 5, "math", 20, 9), stats("b2", 5, "math", 20, 1)])
     write_csv(inbox / "2019" / "vpr_stats" / "s.csv", [stats("a1", 5, "math", 20, 8), stats("b2", 5, "math", 20, 6)])
     write_csv(inbox / "2014" / "vpr_stats" / "s.csv", [stats("a1", 5, "math", 20, 10), stats("c3", 5, "math", 20, 7)])
+    # ОГЭ 2014: outside every window; in September the first attempts are inlined into the
+    # procedure results, so the shadowed raw table sits inside an inlined model
+    write_csv(inbox / "2014" / "gia" / "g.csv", [
+        {"participant_id": f"ANCIENT-{i:03d}", "school_code": "c3", "exam": "oge", "subject": "math",
+         "period": "main", "is_retake": "нет", "category": "current", "primary_score": 3, "mark": 2}
+        for i in range(10)])
     write_csv(inbox / "2019" / "gia" / "g.csv", [
         {"participant_id": f"OLD-{i:03d}", "school_code": "b2", "exam": "oge", "subject": "math",
          "period": "main", "is_retake": "нет", "category": "current", "primary_score": 3 if i < 5 else 12,
@@ -108,9 +114,13 @@ def test_september_holds_only_the_years_it_reads(loaded, tmp_path):
         # years two more back → 2017; ШВОР (two years) is within it
         assert windows["int_procedure_results"] == (2017, 2023)
         assert windows["int_shnor_list"] == (2019, 2023)
-        # only a raw table holding AYs outside a model's window is filtered (ВПР 2014 here);
-        # ВПР participants (none in the fixture) and ГИА (2019–2022) are read as they are
-        assert indicators._to_shadow(lazy, windows) == {"int_vpr_school_stats": ["raw_vpr_stats"]}
+        # only a raw table holding AYs outside a model's window is filtered (ВПР and ГИА 2014
+        # here); ВПР participants (none in the fixture) are read as they are
+        assert indicators._to_shadow(lazy, windows) == {"int_vpr_school_stats": ["raw_vpr_stats"],
+                                                        "int_gia_first_attempts": ["raw_gia"]}
+        assert _ays(eager, "int_gia_first_attempts") == [2014, 2019, 2022]
+        assert lazy.execute("SELECT count(*) FROM int_procedure_results WHERE school_code = 'c3' "
+                            "AND procedure = 'oge_math'").fetchone()[0] == 0
     finally:
         eager.close()
         lazy.close()
