@@ -10,6 +10,7 @@ writes edumon ÷ DuckDB and edumon ÷ pandas for wall time, CPU time and peak me
 docs/benchmarks.md.
 
     python -m bench.compare --scales region --repeats 3
+    python -m bench.compare --scales country --peers duckdb   # without the pandas peer (≈ 10 GB)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bench.generate import generate
 from bench.run import DOCS, RESULTS, ROOT, WORK, load, machine, update_docs
 
 RUNNERS = ("edumon", "duckdb", "pandas")
+PEERS = RUNNERS[1:]
 
 
 def _cmd(runner: str, data: Path, work: Path, rep: int) -> tuple[list[str], Path, Path]:
@@ -42,15 +44,23 @@ def _cmd(runner: str, data: Path, work: Path, rep: int) -> tuple[list[str], Path
     return cmd, out, shnor
 
 
-def bench_scale(scale: str, repeats: int, seed: int = 7, timeout: float = 3600, docs: bool = True) -> dict:
-    data = generate(scale, seed)
+def bench_scale(scale: str, repeats: int, seed: int = 7, timeout: float = 3600, docs: bool = True,
+                peers: tuple[str, ...] = PEERS, results_dir: Path = RESULTS, work: Path = WORK,
+                data_root: Path | None = None) -> dict:
+    """`peers`: the peers to run beside edumon (all by default; `("duckdb",)` leaves out the
+    pandas script, whose ≈ 10 GB at country scale is known, so the run is lighter)."""
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown or not peers:
+        raise SystemExit(f"unknown or no peers: {', '.join(unknown) or '(none)'}; choose from {', '.join(PEERS)}")
+    runners = ("edumon", *[p for p in PEERS if p in peers])
+    data = generate(scale, seed) if data_root is None else generate(scale, seed, root=data_root)
     info = json.loads((data / "generated.json").read_text())
-    work = WORK / f"compare-{scale}"
+    work = Path(work) / f"compare-{scale}"
     work.mkdir(parents=True, exist_ok=True)
-    runs = {r: [] for r in RUNNERS}
+    runs = {r: [] for r in runners}
     lists = {}
     for rep in range(repeats):
-        for runner in RUNNERS:
+        for runner in runners:
             cmd, out, shnor = _cmd(runner, data, work, rep)
             out.unlink(missing_ok=True)
             before = load()
@@ -72,22 +82,25 @@ def bench_scale(scale: str, repeats: int, seed: int = 7, timeout: float = 3600, 
         return round(statistics.median(r[key] for r in runs[runner]), 3)
 
     summary = {r: {"wall_seconds": med(r, "wall_seconds"), "cpu_seconds": med(r, "cpu_seconds_total"),
-                   "peak_rss_mb": med(r, "peak_rss_mb_total")} for r in RUNNERS}
+                   "peak_rss_mb": med(r, "peak_rss_mb_total")} for r in runners}
     ratios = {peer: {k: round(summary["edumon"][k] / summary[peer][k], 2) for k in summary["edumon"]}
-              for peer in ("duckdb", "pandas")}
+              for peer in runners[1:]}
     stages = {k: statistics.median(r["seconds"][k] for r in runs["edumon"]) for k in runs["edumon"][0]["seconds"]}
     stage_cpu = {k: statistics.median(r["cpu_seconds"][k] for r in runs["edumon"])
                  for k in runs["edumon"][0]["cpu_seconds"]}
     date = datetime.now().strftime("%Y-%m-%d")
-    results_file = RESULTS / f"compare-{scale}-{date}.json"
+    results_file = Path(results_dir) / f"compare-{scale}-{date}.json"
     result = {"scale": scale, "seed": seed, "date": datetime.now().isoformat(timespec="seconds"),
               "repeats": repeats, "machine": machine(), "data": info, "shnor_schools": len(first),
               "lists_equal": True, "summary": summary, "ratios": ratios, "edumon_stages_seconds": stages,
               "edumon_stages_cpu_seconds": stage_cpu, "runs": runs,
+              "peers": list(runners[1:]),
               "command": f"python -m bench.compare --scales {scale} "
-                         f"--{'country-repeats' if scale == 'country' else 'repeats'} {repeats}",
-              "results_file": str(results_file.relative_to(ROOT))}
-    RESULTS.mkdir(parents=True, exist_ok=True)
+                         f"--{'country-repeats' if scale == 'country' else 'repeats'} {repeats}"
+                         + ("" if runners[1:] == PEERS else f" --peers {','.join(runners[1:])}"),
+              "results_file": str(results_file.relative_to(ROOT) if results_file.is_relative_to(ROOT)
+                                  else results_file)}
+    results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     text = markdown(result)
     if docs and DOCS.is_file():
@@ -97,20 +110,22 @@ def bench_scale(scale: str, repeats: int, seed: int = 7, timeout: float = 3600, 
 
 def markdown(r: dict) -> str:
     m, s, q = r["machine"], r["summary"], r["ratios"]
-    loads = ", ".join(f"{x['load_before'][0]}" for runner in RUNNERS for x in r["runs"][runner])
+    runners = ("edumon", *r.get("peers", PEERS))
+    equal = "equal in all three" if len(runners) == 3 else f"equal in {' and '.join(runners)}"
+    loads = ", ".join(f"{x['load_before'][0]}" for runner in runners for x in r["runs"][runner])
     lines = [f"Measured {r['date']} on {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu']}; Python {m['python']}, "
              f"DuckDB {m['versions']['duckdb']}, pandas {m['versions']['pandas']}. Median of {r['repeats']} "
              f"(load average before each run: {loads}). Data: {r['data']['schools']:,} schools, "
              f"{r['data']['bytes'] / 2**20:,.0f} MiB of inputs. ШНОР list: **{r['shnor_schools']:,} schools, "
-             f"equal in all three** (every run). Command: `{r['command']}`; results: `{r['results_file']}`.", "",
+             f"{equal}** (every run). Command: `{r['command']}`; results: `{r['results_file']}`.", "",
              "| September data path | wall | CPU | peak RSS |", "|---|---:|---:|---:|"]
     names = {"edumon": "edumon: ingest + validate + compute + Parquet", "duckdb": "plain DuckDB SQL peer",
              "pandas": "pandas peer"}
-    for runner in RUNNERS:
+    for runner in runners:
         x = s[runner]
         lines.append(f"| {names[runner]} | {x['wall_seconds']:.2f} s | {x['cpu_seconds']:.2f} s | "
                      f"{x['peak_rss_mb']:,.0f} MB |")
-    for peer in ("duckdb", "pandas"):
+    for peer in runners[1:]:
         lines.append(f"| **edumon ÷ {peer}** | **{q[peer]['wall_seconds']}×** | **{q[peer]['cpu_seconds']}×** | "
                      f"**{q[peer]['peak_rss_mb']}×** |")
     st, sc = r["edumon_stages_seconds"], r["edumon_stages_cpu_seconds"]
@@ -127,10 +142,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--no-docs", action="store_true")
+    ap.add_argument("--peers", default=",".join(PEERS),
+                    help="сравнивать с этими (через запятую): duckdb, pandas; по умолчанию оба")
     a = ap.parse_args(argv)
+    peers = tuple(p.strip() for p in a.peers.split(",") if p.strip())
     for scale in a.scales.split(","):
         r = bench_scale(scale, a.country_repeats if scale == "country" else a.repeats, a.seed, a.timeout,
-                        not a.no_docs)
+                        not a.no_docs, peers)
         print(f"== {scale}")
         print(markdown(r))
 

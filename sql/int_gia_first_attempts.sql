@@ -11,21 +11,34 @@ WITH counted AS (
       AND list_contains($gia_count_periods, coalesce(g.period, 'main'))
       AND NOT ($gia_exclude_retakes AND coalesce(g.is_retake, false))
 ),
-first_attempt AS (
-    SELECT *
+-- Most participants write a subject once: only the keys that occur more than once (a main
+-- and a reserve day) are ordered; every other row is its own first attempt. The key columns
+-- are required by the contract (never NULL), so the anti and semi joins split the rows.
+keys_twice AS (
+    SELECT ay, participant_id, exam, subject
     FROM counted
+    GROUP BY ALL
+    HAVING count(*) > 1
+),
+first_attempt AS (
+    SELECT * FROM counted ANTI JOIN keys_twice USING (ay, participant_id, exam, subject)
+    UNION ALL
+    SELECT *
+    FROM (SELECT * FROM counted SEMI JOIN keys_twice USING (ay, participant_id, exam, subject))
     QUALIFY row_number() OVER (
         PARTITION BY ay, participant_id, exam, subject
         ORDER BY CASE coalesce(period, 'main') WHEN 'main' THEN 1 WHEN 'reserve' THEN 2 ELSE 3 END, _row
     ) = 1
 ),
+-- The ЕГЭ minimum in force in an AY depends on the AY and the subject only: looked up once
+-- per AY × subject, not per participant.
 thresholds AS (
-    SELECT f.ay, f.participant_id, f.exam, f.subject,
+    SELECT a.ay, a.subject,
            arg_max(r.min_test_score, r.valid_from_ay) AS min_test_score,
            arg_max(r.min_mark, r.valid_from_ay) AS min_mark
-    FROM first_attempt f
+    FROM (SELECT DISTINCT ay, subject FROM first_attempt WHERE exam = 'ege') a
     JOIN reference_ege_min_scores r
-      ON f.exam = 'ege' AND r.subject = f.subject AND r.valid_from_ay <= f.ay
+      ON r.subject = a.subject AND r.valid_from_ay <= a.ay
     GROUP BY ALL
 )
 SELECT
@@ -47,4 +60,4 @@ SELECT
         END
     ) AS passed_min
 FROM first_attempt f
-LEFT JOIN thresholds t USING (ay, participant_id, exam, subject)
+LEFT JOIN thresholds t ON f.exam = 'ege' AND t.ay = f.ay AND t.subject = f.subject

@@ -22,58 +22,48 @@ universe AS (
 source_hint AS (
     SELECT 'отчёт о профилактике учебной неуспешности не содержит значений показателя' AS hint
 ),
+-- one fact per school and indicator: (code, kind, has_data, hit, numerator, denominator);
+-- «persons» indicators are shares of pupils, «schools» ones of schools (the engine)
 facts AS (
-    SELECT ay, half, municipality_code, 'prevention_system' AS indicator_code, 'schools' AS kind, school_code,
-           has_prevention_system IS NOT NULL AS has_data, coalesce(has_prevention_system, false) AS hit,
-           NULL::DOUBLE AS num, NULL::DOUBLE AS den, NULL::DOUBLE AS prev_pct, NULL::DOUBLE AS cur_pct,
-           []::VARCHAR[] AS factors, (SELECT hint FROM source_hint) AS source_hint
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_iom', 'persons', school_code,
-           with_iom IS NOT NULL AND low_achieving IS NOT NULL AND failing IS NOT NULL, false,
-           with_iom, low_achieving + failing, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_extra_classes', 'persons', school_code,
-           failing_in_extra_classes IS NOT NULL AND failing IS NOT NULL, false,
-           failing_in_extra_classes, failing, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_failing_share', 'persons', school_code,
-           failing IS NOT NULL AND students_total IS NOT NULL, false, failing, students_total, NULL, NULL, [],
-           (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_low_achieving_share', 'persons', school_code,
-           low_achieving IS NOT NULL AND students_total IS NOT NULL, false, low_achieving, students_total,
-           NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    -- seed 003 §4.5 «Меры и мероприятия»: shares of schools that took each measure
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_mentoring', 'schools', school_code,
-           mentor_pairs IS NOT NULL, coalesce(mentor_pairs >= $monitoring_prevention_min_mentor_pairs, false),
-           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_antirisk_programme', 'schools', school_code,
-           antirisk_programme IS NOT NULL, coalesce(antirisk_programme, false),
-           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_parent_meetings', 'schools', school_code,
-           parent_meetings IS NOT NULL, coalesce(parent_meetings >= $monitoring_prevention_min_parent_meetings, false),
-           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_low_achievers_plan', 'schools', school_code,
-           low_achievers_plan IS NOT NULL, coalesce(low_achievers_plan, false),
-           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
-    UNION ALL
-    SELECT ay, half, municipality_code, 'prevention_psych_service', 'schools', school_code,
-           psych_service IS NOT NULL, coalesce(psych_service, false),
-           NULL, NULL, NULL, NULL, [], (SELECT hint FROM source_hint)
-    FROM universe
+    SELECT ay, half, municipality_code, f.indicator_code, f.kind, school_code, f.has_data, f.hit,
+           f.num, f.den, NULL::DOUBLE AS prev_pct, NULL::DOUBLE AS cur_pct, []::VARCHAR[] AS factors,
+           (SELECT hint FROM source_hint) AS source_hint
+    FROM (
+        SELECT *, unnest([
+            {'indicator_code': 'prevention_system', 'kind': 'schools',
+             'has_data': has_prevention_system IS NOT NULL, 'hit': coalesce(has_prevention_system, false),
+             'num': NULL::DOUBLE, 'den': NULL::DOUBLE},
+            {'indicator_code': 'prevention_iom', 'kind': 'persons',
+             'has_data': with_iom IS NOT NULL AND low_achieving IS NOT NULL AND failing IS NOT NULL, 'hit': false,
+             'num': with_iom::DOUBLE, 'den': (low_achieving + failing)::DOUBLE},
+            {'indicator_code': 'prevention_extra_classes', 'kind': 'persons',
+             'has_data': failing_in_extra_classes IS NOT NULL AND failing IS NOT NULL, 'hit': false,
+             'num': failing_in_extra_classes::DOUBLE, 'den': failing::DOUBLE},
+            {'indicator_code': 'prevention_failing_share', 'kind': 'persons',
+             'has_data': failing IS NOT NULL AND students_total IS NOT NULL, 'hit': false,
+             'num': failing::DOUBLE, 'den': students_total::DOUBLE},
+            {'indicator_code': 'prevention_low_achieving_share', 'kind': 'persons',
+             'has_data': low_achieving IS NOT NULL AND students_total IS NOT NULL, 'hit': false,
+             'num': low_achieving::DOUBLE, 'den': students_total::DOUBLE},
+            -- seed 003 §4.5 «Меры и мероприятия»: shares of schools that took each measure
+            {'indicator_code': 'prevention_mentoring', 'kind': 'schools', 'has_data': mentor_pairs IS NOT NULL,
+             'hit': coalesce(mentor_pairs >= $monitoring_prevention_min_mentor_pairs, false),
+             'num': NULL::DOUBLE, 'den': NULL::DOUBLE},
+            {'indicator_code': 'prevention_antirisk_programme', 'kind': 'schools',
+             'has_data': antirisk_programme IS NOT NULL, 'hit': coalesce(antirisk_programme, false),
+             'num': NULL::DOUBLE, 'den': NULL::DOUBLE},
+            {'indicator_code': 'prevention_parent_meetings', 'kind': 'schools', 'has_data': parent_meetings IS NOT NULL,
+             'hit': coalesce(parent_meetings >= $monitoring_prevention_min_parent_meetings, false),
+             'num': NULL::DOUBLE, 'den': NULL::DOUBLE},
+            {'indicator_code': 'prevention_low_achievers_plan', 'kind': 'schools',
+             'has_data': low_achievers_plan IS NOT NULL, 'hit': coalesce(low_achievers_plan, false),
+             'num': NULL::DOUBLE, 'den': NULL::DOUBLE},
+            {'indicator_code': 'prevention_psych_service', 'kind': 'schools',
+             'has_data': psych_service IS NOT NULL, 'hit': coalesce(psych_service, false),
+             'num': NULL::DOUBLE, 'den': NULL::DOUBLE}
+        ]) AS f
+        FROM universe
+    )
 ),
 -- every (AY, half, municipality, indicator) the reports give facts for
 frame AS (

@@ -12,12 +12,15 @@ WITH vpr AS (
     WHERE participants > 0
 ),
 gia AS (
-    SELECT ay, school_code, procedure, exam AS kind,
-           count(*)::BIGINT AS participants,
-           count(*) FILTER (WHERE NOT passed_min)::BIGINT AS low_count
-    FROM int_gia_first_attempts
-    WHERE passed_min IS NOT NULL
-    GROUP BY ALL
+    SELECT ay, school_code, exam || '_' || subject AS procedure, exam AS kind, participants, low_count
+    FROM (
+        SELECT ay, school_code, exam, subject,
+               count(*)::BIGINT AS participants,
+               count(*) FILTER (WHERE NOT passed_min)::BIGINT AS low_count
+        FROM int_gia_first_attempts
+        WHERE passed_min IS NOT NULL
+        GROUP BY ay, school_code, exam, subject
+    )
 ),
 results AS (
     SELECT * FROM vpr

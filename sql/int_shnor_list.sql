@@ -5,6 +5,7 @@
 -- participants than the minimum do not count. `mart_shnor` publishes it (with the official
 -- list and entries/exits); the monitoring marts read the list of the year they monitor,
 -- so nothing depends on whether that year's September cycle was run.
+-- @lookback 2
 WITH counted AS (
     SELECT *
     FROM int_procedure_results

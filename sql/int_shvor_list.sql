@@ -9,6 +9,7 @@
 --     share of the same procedures in that AY plus `margin_pp` percentage points.
 -- The shares are compared exactly (numerators and denominators cross-multiplied), so a
 -- school at exactly the municipality's share qualifies.
+-- @lookback $shvor_years
 WITH vpr AS (
     SELECT ay, school_code, 'vpr_' || subject || '_' || grade AS procedure,
            participants, mark4 + mark5 AS good

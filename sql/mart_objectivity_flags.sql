@@ -34,6 +34,7 @@
 --                in the same measure. A RISE of the «2» share is not a sign.
 --                `flag_share2_change` is kept as an alias of `flag_improvement` for readers
 --                of the old column (its old meaning, a rise of «2», is gone).
+-- @lookback 1
 WITH groups AS (
     SELECT v.ay, v.school_code, v.grade, v.subject, v.stats_source,
            round(v.participants)::BIGINT AS participants,

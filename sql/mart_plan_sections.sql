@@ -3,6 +3,7 @@
 -- section_order 0), counted from `mart_plan_status` (the same status as every other table).
 -- Every status has a row (a real zero is a count of measures); without a loaded plan every
 -- row of every municipality is 'no_data' with the reason.
+-- @lookback 0  (the AY + 1 below is a calendar date of the AY, not a read)
 WITH municipalities AS (
     SELECT DISTINCT municipality_code FROM stg_schools WHERE municipality_code IS NOT NULL
     UNION

@@ -3,6 +3,7 @@
 -- effectiveness analysis of June 1–10: the second half against the first, and each half
 -- against the same half of AY $ay − 1 (change in percentage points and whether it is
 -- better or worse, by the indicator's direction). Missing reports give 'no_data' rows.
+-- @lookback 1
 WITH municipalities AS (
     SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry
     UNION

@@ -14,6 +14,7 @@
 --     not on that of AY $ay), as a count (`value`) and a share of last year's ШНОР.
 -- This model only builds the facts and the frame; the assembly is the indicator engine
 -- (sql/fragments/indicator_engine.sql, docs/indicator-engine.md).
+-- @lookback 1
 WITH shnor AS (
     -- the working list of AY $ay (`int_shnor_working_list`, `[shnor] working_list`)
     SELECT l.school_code, s.municipality_code

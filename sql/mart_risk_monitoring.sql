@@ -12,6 +12,7 @@
 -- $ay − 1): without them the indicators say «нет данных», never zero.
 -- This model only builds the facts and the frame; the assembly is the indicator engine
 -- (sql/fragments/indicator_engine.sql, docs/indicator-engine.md).
+-- @lookback 1
 WITH schools AS (
     SELECT school_code, municipality_code FROM stg_schools WHERE in_registry
 ),

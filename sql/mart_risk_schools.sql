@@ -8,6 +8,7 @@
 --   3 contingent: registered + ОВЗ + инофоны + systematically absent, summed, > 10 %;
 --   4 results: ≥ 20 % «2» on at least two of ВПР maths 4, 8, Russian 4, 8; or
 --     неуспевающие > 10 %.
+-- @lookback 1
 WITH ctx AS (
     SELECT * FROM stg_context WHERE ay = $ay
 ),

@@ -2,6 +2,7 @@
 -- The rule is `int_shnor_list` (one place); this mart adds, for AY $ay, the list of AY−1
 -- (entries, stays and exits) and the official ФИОКО list of AY $ay when it is loaded, and
 -- the working list for addressed work (`int_shnor_working_list`).
+-- @lookback 1
 WITH listed AS (
     -- the rule itself is `int_shnor_list`; a year without any results behind it gives
     -- every school empty lists and no criterion (`no_data`)

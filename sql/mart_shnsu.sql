@@ -4,6 +4,7 @@
 -- a rule of our own for it. `is_shnsu` is NULL when no ШНСУ list of AY is loaded (unknown,
 -- not «no»). The row also says whether the school is on the ШНОР working list and the ШВОР
 -- list of AY, and whether it is an internship site in the staff monitoring of AY − 1.
+-- @lookback 1
 WITH listed AS (
     SELECT DISTINCT school_code FROM raw_official_shnsu WHERE ay = $ay AND school_code IS NOT NULL
 ),

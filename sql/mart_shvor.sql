@@ -3,6 +3,7 @@
 -- two years before $ay into columns (AY−1 and AY−2) with exact counts, so the analyst sees
 -- the school's and the municipality's share of «4»+«5» side by side, and adds the list of
 -- AY−1 for entries and exits.
+-- @lookback 1
 WITH cur AS (
     SELECT * FROM int_shvor_list WHERE ay = $ay
 ),

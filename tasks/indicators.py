@@ -16,8 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from edumon.config import REFERENCE_DIR, SQL_DIR
+from schemas.sources import SOURCES
 from tasks import vpr_scales
-from tasks.warehouse import build_mart, build_model, ensure_mart_table, expand_includes, model_sql, transaction
+from tasks.warehouse import (
+    build_mart, build_model, ensure_mart_table, expand_includes, model_sql, raw_table, transaction,
+)
 
 STAGING_MODELS = [
     "stg_schools",
@@ -144,29 +147,117 @@ def compute_plan(marts) -> tuple[list[str], dict[str, str]]:
     return [m for m in models if m not in inline], inline
 
 
-def _composed_sql(name: str, inline: dict[str, str]) -> str:
+# Per-AY laziness. A model's row of AY y reads its inputs of AYs y − lookback … y, where the
+# lookback is declared in the model's (or mart's) SQL by a line `-- @lookback <n>` or
+# `-- @lookback $<parameter>` (none: 0, the same AY only; tests/test_comp_ay_window.py fails
+# on a model that names an AY offset without declaring it). Walking down from the cycle's
+# (mart, AY) pairs gives each model the AYs it must hold; the raw tables it reads are then
+# shadowed by a CTE of the same name restricted to that window, so a warehouse with many
+# years of history computes only the years the cycle reads. Document queries
+# (sql/report_*.sql) read the models they name for up to DOCUMENT_LOOKBACK AYs before the
+# cycle's AY (report_procedure_dynamics: AY − 3 … AY − 1 and each year's previous one).
+DOCUMENT_LOOKBACK = 4
+_LOOKBACK = re.compile(r"^--\s*@lookback\s+(\d+|\$[a-z_][a-z0-9_]*)\b", re.MULTILINE)
+_RAW = {raw_table(src): src for src in SOURCES.values()}
+
+
+def lookback(name: str, params: dict) -> int:
+    """How many AYs before its own a model's (or mart's) row reads of its inputs."""
+    found = _LOOKBACK.findall(model_sql(name))
+    if not found:
+        return 0
+    values = [int(params[v[1:]]) if v.startswith("$") else int(v) for v in found]
+    return max(values)
+
+
+def ay_windows(marts, params: dict, cycle_ay: int | None = None) -> dict[str, tuple[int, int]]:
+    """The AYs (first, last) each staging model must hold for the cycle's (mart, AY) pairs
+    and for the documents of `cycle_ay` (by default the latest AY among the marts), its
+    lookbacks included. ALWAYS_BUILT models hold every AY (the school universe)."""
+    marts = [(m, a) for m, a in marts]
+    need: dict[str, set[int]] = {}
+
+    def add(name: str, ays) -> None:
+        new = set(ays) - need.setdefault(name, set())
+        if not new:
+            return
+        need[name] |= new
+        k = lookback(name, params)
+        wanted = {y - j for y in new for j in range(k + 1)}
+        for dep in model_reads(name):
+            if not dep.startswith("mart_") and dep not in ALWAYS_BUILT:
+                add(dep, wanted)
+
+    for mart, ay in marts:
+        add(mart, {ay})
+    if cycle_ay is None:
+        cycle_ay = max(a for _, a in marts)
+    documents = range(cycle_ay - DOCUMENT_LOOKBACK, cycle_ay + 1)
+    for model in _read_by_documents():
+        if not model.startswith("mart_") and model not in ALWAYS_BUILT and model in need:
+            add(model, documents)
+    return {m: (min(a), max(a)) for m, a in need.items() if not m.startswith("mart_") and a}
+
+
+def _raw_read(name: str) -> list[str]:
+    sql = _COMMENT.sub("", model_sql(name))
+    return sorted({t for t in re.findall(r"\b(raw_[a-z0-9_]+)\b", sql) if t in _RAW and _RAW[t].yearly})
+
+
+def _window_param(name: str, end: str) -> str:
+    return f"window_{end}_{name}"
+
+
+def _composed_sql(name: str, inline: dict[str, str], shadowed: dict[str, list[str]] | None = None) -> str:
     """A model's SQL with the models inlined into it as CTEs of the same name (which take
-    precedence over any table of that name), themselves composed the same way."""
+    precedence over any table of that name), themselves composed the same way; the raw
+    tables `shadowed[model]` replaced by CTEs restricted to the model's AYs (bound as
+    `$window_from_<model>`, `$window_to_<model>`)."""
     sql = model_sql(name)
-    ctes = [f"{dep} AS (\n{_composed_sql(dep, inline)}\n)" for dep, reader in inline.items() if reader == name]
+    lo, hi = _window_param(name, "from"), _window_param(name, "to")
+    ctes = [f"{t} AS (SELECT * FROM main.{t} WHERE ay BETWEEN ${lo} AND ${hi})" for t in (shadowed or {}).get(name, [])]
+    ctes += [f"{dep} AS (\n{_composed_sql(dep, inline, shadowed)}\n)"
+             for dep, reader in inline.items() if reader == name]
     if not ctes:
         return sql
     return f"WITH {', '.join(ctes)}\nSELECT * FROM (\n{sql}\n)"
 
 
-def build_staging(con, params: dict, marts=None) -> list[str]:
-    """Build the staging and intermediate models: all of them as tables, or (given the
-    cycle's marts, names or (name, AY) pairs) only those the marts read, the ones read once
-    inlined into their reader (`compute_plan`; a table of theirs left by an earlier build
-    is dropped, so nothing stale stays). Returns the names materialised."""
+def _to_shadow(con, windows: dict[str, tuple[int, int]]) -> dict[str, list[str]]:
+    """For each windowed model, the yearly raw tables it reads that hold AYs outside its
+    window (a table holding only the window's AYs is read as it is: no filter to pay)."""
+    spans = {}
+    out = {}
+    for model, (lo, hi) in windows.items():
+        for t in _raw_read(model):
+            if t not in spans:
+                spans[t] = con.execute(f"SELECT min(ay), max(ay) FROM {t}").fetchone()
+            first, last = spans[t]
+            if first is not None and (first < lo or last > hi):
+                out.setdefault(model, []).append(t)
+    return out
+
+
+def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) -> list[str]:
+    """Build the staging and intermediate models: all of them as tables, over every AY, or
+    (given the cycle's marts as (name, AY) pairs) only those the marts read, the ones read
+    once inlined into their reader (`compute_plan`; a table of theirs left by an earlier
+    build is dropped, so nothing stale stays), each over the AYs the cycle reads
+    (`ay_windows`; marts given by name only: every AY). Returns the names materialised."""
+    shadowed = None
     if marts is None:
         names, inline = list(STAGING_MODELS), {}
     else:
         names, inline = compute_plan(marts)
+        if marts and all(not isinstance(m, str) for m in marts):
+            windows = ay_windows(marts, params, cycle_ay)
+            shadowed = _to_shadow(con, {m: w for m, w in windows.items() if m in names or m in inline})
+            params = {**params, **{_window_param(m, end): windows[m][i] for m in shadowed
+                                   for i, end in enumerate(("from", "to"))}}
     for name in inline:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     for name in names:
-        build_model(con, name, params, _composed_sql(name, inline))
+        build_model(con, name, params, _composed_sql(name, inline, shadowed))
     return names
 
 

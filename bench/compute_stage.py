@@ -1,0 +1,61 @@
+"""The September compute stage alone (reference + lazy staging + marts), in a fresh
+process, on a copy of an already ingested warehouse — the same calls as
+`bench/data_path.py::compute`. `--tree` runs the code of another checkout of the project
+(e.g. `git archive <commit> | tar -x -C /tmp/before`) for a paired before/after.
+
+    python -m bench.compute_stage --warehouse var/bench/work/compare-region/edumon-warehouse/warehouse.duckdb \\
+        --inbox var/bench/data/region-s7/inbox [--tree /tmp/before]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Расчёт сентябрьского цикла отдельно, на копии загруженного хранилища.")
+    ap.add_argument("--warehouse", type=Path, required=True)
+    ap.add_argument("--inbox", type=Path, required=True)
+    ap.add_argument("--ay", type=int, default=2023)
+    ap.add_argument("--tree", type=Path, default=None, help="корень другой копии проекта (её код)")
+    a = ap.parse_args(argv)
+    warehouse, inbox = a.warehouse.resolve(), a.inbox.resolve()
+    if a.tree is not None:
+        sys.path.insert(0, str(a.tree.resolve()))
+        os.chdir(a.tree)
+    from edumon.config import load_config
+    from tasks import indicators
+    from tasks.warehouse import connect
+
+    cfg = load_config()
+    with tempfile.TemporaryDirectory() as tmp:
+        dst = Path(tmp) / "warehouse.duckdb"
+        shutil.copy(warehouse, dst)
+        con = connect(dst)
+        marts = [(n, a.ay + o) for n, o in cfg["cycles"]["september"]["marts"]]
+        params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": "bench"}
+        t0, c0 = time.perf_counter(), time.process_time()
+        indicators.load_reference(con, inbox)
+        c1 = time.process_time()
+        indicators.build_staging(con, params, marts)
+        c2 = time.process_time()
+        indicators.build_marts(con, marts, params)
+        c3, t3 = time.process_time(), time.perf_counter()
+        shnor = con.execute("SELECT count(*) FROM mart_shnor WHERE ay = ? AND is_shnor", [a.ay]).fetchone()[0]
+        con.close()
+    print(json.dumps({"tree": str(a.tree or "."), "cpu_seconds": {
+        "reference": round(c1 - c0, 3), "staging": round(c2 - c1, 3), "marts": round(c3 - c2, 3),
+        "total": round(c3 - c0, 3)}, "wall_seconds": round(t3 - t0, 3), "shnor": shnor,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "load": os.getloadavg()[0]}))
+
+
+if __name__ == "__main__":
+    main()
