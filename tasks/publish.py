@@ -29,6 +29,7 @@ completed: an object already there with the same sha256 is not uploaded again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -169,7 +170,11 @@ class Publication:
         """Each municipality's documents and manifest under its version prefix; every
         document of a municipality comes in one call (as `render_spravki` hands them on)."""
         table_keys = sorted(e["key"] for u in self.table_units.values() for e in u["files"])
-        table_entries = [e for _, u in self._tables_in_order() for e in u["files"]]
+        shared = [(k, u) for k, u in self._tables_in_order() if _workbook_of(k) is None]
+        own: dict[str, list[dict]] = {}
+        for k, u in self._tables_in_order():
+            if _workbook_of(k) is not None:
+                own.setdefault(_workbook_of(k), []).extend(u["files"])
         by_municipality: dict[str, dict[str, bytes]] = {}
         for key, data in documents.items():
             by_municipality.setdefault(keys.municipality_of(key), {})[key] = data
@@ -186,6 +191,8 @@ class Publication:
                 continue
             manifest_key = keys.report_manifest(mun, self.ay, self.cycle, version)
             doc_entries = _upload(self.store, {keys.versioned(k, version): v for k, v in docs.items()}, self.stats)
+            # the shared tables and this municipality's own workbooks — not the other 2,299's
+            table_entries = [e for _, u in shared for e in u["files"]] + own.get(mun, [])
             body = manifest(self.run, self.cycle, self.ay, mun, version, doc_entries + table_entries, self.inputs)
             _upload(self.store, {manifest_key: _dumps(body)}, self.stats)
             self.reports[mun] = {"version": version, "manifest": manifest_key, "run_id": self.run["run_id"]}
@@ -217,6 +224,12 @@ class Publication:
         log.info("publish %s %s: uploaded %s objects, switched %s pointers, %s unchanged units",
                  self.cycle, self.ay, stats["uploaded"], stats["pointers"], stats["skipped_units"])
         return [self.reports[m]["manifest"] for m in sorted(self.reports)]
+
+
+def _workbook_of(unit: str) -> str | None:
+    """`tables/<AY>/municipalities/<mun>/<name>` (a municipality's own workbook) → `<mun>`."""
+    parts = unit.split("/")
+    return parts[3] if len(parts) == 5 and parts[0] == "tables" and parts[2] == "municipalities" else None
 
 
 def publish_cycle(store, run: dict, cycle: str, ay: int, tables: dict[str, bytes],
@@ -315,12 +328,19 @@ def resolve(store, municipality: str, ay: int, cycle: str) -> dict | None:
     return json.loads(store.get(pointer["manifest"]))
 
 
+@functools.lru_cache(maxsize=1)
+def _index_template():
+    """Compiled once a process (0.1 s a compile; a country has 2,300 index pages)."""
+    from tasks.render import environment  # noqa: PLC0415
+
+    return environment().get_template("index.html.j2")
+
+
 def index_html(store, municipality: str, ay: int, public_prefixes=DEFAULT_PUBLIC) -> bytes:
     """The municipality's AY page: every document and table of every cycle, by pointer.
     Links are relative, so the page works wherever it is served from (a folder, a bucket's
     public prefix); a shared object outside the public prefixes is named, not linked."""
     from reports import labels  # noqa: PLC0415
-    from tasks.render import environment  # noqa: PLC0415
 
     base = keys.ay_prefix(municipality, ay)
     cycles, names = [], {}
@@ -354,6 +374,6 @@ def index_html(store, municipality: str, ay: int, public_prefixes=DEFAULT_PUBLIC
                                          for n, fs in sorted(docs.items(), key=lambda kv: list(DOCUMENT_TITLES).index(kv[0]) if kv[0] in DOCUMENT_TITLES else 99)],
                            "tables": tabs})
     cycles.sort(key=lambda c: c["order"])
-    html = environment().get_template("index.html.j2").render(
+    html = _index_template().render(
         municipality_code=municipality, municipality_name=names.get(municipality, municipality), ay=ay, cycles=cycles)
     return html.encode("utf-8")

@@ -61,10 +61,16 @@ class LocalStore:
             self.put(key, data)
 
     def list(self, prefix: str = "") -> list[str]:
+        """Keys under the prefix. Only the prefix's folder is walked: the index page of each
+        of a country's 2,300 municipalities lists its own folder, not the whole store."""
         base = self.root
         if not base.exists():
             return []
-        keys = [p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()]
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self._path(folder) if folder else base
+        if not start.is_dir():
+            return []
+        keys = [p.relative_to(base).as_posix() for p in start.rglob("*") if p.is_file()]
         return sorted(k for k in keys if k.startswith(prefix) and not Path(k).name.startswith("."))
 
     def get_json(self, key: str) -> dict:
