@@ -12,6 +12,8 @@ duckdb`) runs in the same session, interleaved, on the same generated inbox, and
     .venv/bin/python -m bench.generate --scale region          # once: var/bench/data/region-s7
     .venv/bin/python -m bench.cycle --scale region --repeats 2
     .venv/bin/python -m bench.cycle --scale country --repeats 1  # long: only on a quiet machine
+    .venv/bin/python -m bench.cycle --stages var/bench/work/cycle/region/edumon-1/warehouse.duckdb
+        # the CPU of each step after the data path, on the last run's warehouse
 
 Writes `bench/results/cycle-<scale>-<date>.json` (machine, load before each run, commands,
 every repetition, medians, ratios) and prints a Markdown table.
@@ -63,7 +65,8 @@ def shnor_list(store: Path, ay: int) -> list[str]:
     import duckdb
 
     path = store / "tables" / str(ay) / "shnor.parquet"
-    return [r[0] for r in duckdb.sql(f"SELECT school_code FROM read_parquet('{path}') ORDER BY 1").fetchall()]
+    return [r[0] for r in duckdb.sql(f"SELECT school_code FROM read_parquet('{path}') WHERE ay = {int(ay)} "
+                                     "AND is_shnor ORDER BY 1").fetchall()]
 
 
 def documents(store: Path) -> dict[str, int]:
@@ -74,6 +77,54 @@ def documents(store: Path) -> dict[str, int]:
     return out
 
 
+def _stage_child(warehouse: str, inbox: str, store: str, ay: int, out: str) -> None:
+    """In a fresh process, on a finished cycle's warehouse: the CPU (this process and its
+    render workers) of each step after the data path, called as the flow calls them (the
+    tasks' `.fn`), the export split into Parquet, whole-table XLSX and per-municipality
+    workbooks."""
+    import duckdb  # noqa: F401
+
+    from edumon.config import load_config
+    from tasks import export, pipeline, render
+    from tasks.warehouse import connect
+
+    cfg = load_config()
+    cycle = "september"
+    marts = [(m, ay + o) for m, o in cfg["cycles"][cycle]["marts"]]
+    run = {"run_id": "bench-stages", "definitions_version": cfg.definitions_version,
+           "small_group_below": cfg["privacy"]["small_group_below"], "template_version": render.template_version(cfg)}
+    cpu: dict[str, float] = {}
+
+    def clock():
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def timed(name, fn, *a):
+        c0 = clock()
+        r = fn(*a)
+        cpu[name] = round(clock() - c0, 2)
+        return r
+
+    quality = timed("quality checkpoint (Great Expectations)", pipeline.quality_checkpoint.fn,
+                    warehouse, cycle, ay, marts, run, cfg)
+    con = connect(warehouse)
+    try:
+        timed("export: Parquet (COPY)", lambda: [export.parquet_bytes(con, m, a) for m, a in marts])
+        timed("export: whole-table XLSX", lambda: [export.xlsx_bytes(export.table_query(con, m, a), m) for m, a in marts])
+        timed("export: per-municipality XLSX", lambda: [len(list(export.iter_municipality_xlsx(con, m, a)))
+                                                        for m, a in marts])
+    finally:
+        con.close()
+    inputs = [{"source": "bench", "ay": ay, "file": "x", "sha256": "0" * 64}]
+    states = timed("export to the store (all of the above + upload)", pipeline.export_to_store.fn,
+                   store, warehouse, run, cycle, ay, marts, quality, inputs, cfg["publish"])
+    states = timed("render + upload, every municipality (workers included)", pipeline.render_to_store.fn,
+                   store, warehouse, ay, cycle, run, cfg, states)
+    timed("publish: pointer, followers, index pages", pipeline.publish_pointer.fn,
+          store, run, cycle, ay, states, cfg["publish"])
+    Path(out).write_text(json.dumps(cpu, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Весь цикл «сентябрь», как его запускает пользователь, и пир DuckDB.")
     ap.add_argument("--scale", default="region")
@@ -81,7 +132,16 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "work" / "cycle")
+    ap.add_argument("--stages", type=Path, default=None,
+                    help="only the CPU of each step after the data path, on this finished warehouse")
     args = ap.parse_args(argv)
+    if args.stages:
+        store = args.work / "stages-store"
+        shutil.rmtree(store, ignore_errors=True)
+        out = args.work / "stages.json"
+        _stage_child(str(args.stages), "", str(store), args.ay, str(out))
+        print(out.read_text(encoding="utf-8"))
+        return 0
 
     data = ROOT / "var" / "bench" / "data" / f"{args.scale}-s{args.seed}"
     if not (data / "inbox").is_dir():
