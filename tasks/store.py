@@ -6,7 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tasks.storage import (CONTENT_TYPES, PermanentStoreError, PointerConflict, StoreError,  # noqa: F401
                            content_type, sha256_bytes)
@@ -67,7 +67,9 @@ class LocalStore:
         if not base.exists():
             return []
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        start = self._path(folder) if folder else base
+        start = base / folder if folder else base   # not resolved: keys are relative to `base` as given
+        if folder and (".." in PurePosixPath(folder).parts or PurePosixPath(folder).is_absolute()):
+            raise ValueError(f"prefix outside the store: {prefix}")
         if not start.is_dir():
             return []
         keys = [p.relative_to(base).as_posix() for p in start.rglob("*") if p.is_file()]

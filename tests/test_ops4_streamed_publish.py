@@ -156,3 +156,19 @@ def test_s3_streamed_publication_matches_the_folder_and_copies_stable_names_on_t
 
 def store_get(pub, key: str) -> bytes:
     return pub.store.get(key)
+
+
+def test_the_folder_store_lists_a_prefix_from_a_relative_root(tmp_path, monkeypatch):
+    """`--store var/store` is relative: listing walks only the prefix's folder and gives keys."""
+    monkeypatch.chdir(tmp_path)
+    store = LocalStore("var/store")
+    for key in ("tables/2023/shnor.parquet", "tables/2023/municipalities/mo1/shnor.xlsx",
+                "reports/mo1/2023/index.html", "reports/mo10/2023/index.html", "tables.txt"):
+        store.put(key, b"1")
+    assert store.list("tables/") == ["tables/2023/municipalities/mo1/shnor.xlsx", "tables/2023/shnor.parquet"]
+    assert store.list("reports/mo1/2023/") == ["reports/mo1/2023/index.html"]
+    assert store.list("reports/mo1") == ["reports/mo1/2023/index.html", "reports/mo10/2023/index.html"]
+    assert store.list("tables") == ["tables.txt", "tables/2023/municipalities/mo1/shnor.xlsx",
+                                    "tables/2023/shnor.parquet"]
+    assert store.list("nothing/") == []
+    assert len(store.list("")) == 5
