@@ -58,13 +58,15 @@ def main() -> None:
     ap.add_argument("--target", type=Path, default=Path("var/bench/stream_publish.duckdb"))
     ap.add_argument("--store", type=Path, default=Path("var/bench/stream_publish_store"))
     ap.add_argument("--in-memory", action="store_true", help="the former way: one dict, then publish_cycle")
+    ap.add_argument("--reuse", action="store_true", help="use --target as it is (made by an earlier run)")
     a = ap.parse_args()
     a.target.parent.mkdir(parents=True, exist_ok=True)
-    proc = multiprocessing.get_context("spawn").Process(target=replicate, args=(a.source, a.target, a.copies))
-    proc.start()
-    proc.join()
-    if proc.exitcode:
-        raise SystemExit(f"replicate failed: {proc.exitcode}")
+    if not (a.reuse and a.target.exists()):
+        proc = multiprocessing.get_context("spawn").Process(target=replicate, args=(a.source, a.target, a.copies))
+        proc.start()
+        proc.join()
+        if proc.exitcode:
+            raise SystemExit(f"replicate failed: {proc.exitcode}")
 
     from edumon.config import load_config
     from tasks import export, keys, pipeline, render
