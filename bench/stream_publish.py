@@ -108,7 +108,7 @@ def main() -> None:
     print(json.dumps({"mode": "in-memory" if a.in_memory else "streamed", "cycle": a.cycle,
                       "municipalities": munis, "documents": n_docs, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                       "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),
-                      "peak_rss_mb_tree": round(mem.peak / 2**20), "load_before": os.getloadavg()[0],
+                      "peak_rss_mb_tree": round(mem.peak / 2**20), "load_at_end": round(os.getloadavg()[0], 1),
                       "command": f"python -m bench.stream_publish --source {a.source} --copies {a.copies}"
                                  + (" --in-memory" if a.in_memory else "")}, ensure_ascii=False, indent=2))
 
