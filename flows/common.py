@@ -252,24 +252,31 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
     # municipality's index page of the AY is the stable address that follows it.
     # Up to [publish] link_artifacts_max municipalities get a link artifact each; a region
     # or the country (27 … 2,300 of them, one API call each) gets one table of every link.
-    links_max = int(cfg["publish"].get("link_artifacts_max", 50))
-    if len(published["links"]) > links_max:
-        create_table_artifact(
-            key=f"{cycle}-{ay}-spravki",
-            table=[{"Муниципалитет": mun, "Справки": link} for mun, links in sorted(published["links"].items())
-                   for link in links],
-            description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}: "
-                        f"{len(published['links'])} муниципалитетов")
+    for kind, kw in link_artifacts(published["links"], cycle, ay, int(cfg["publish"].get("link_artifacts_max", 50))):
+        (create_link_artifact if kind == "link" else create_table_artifact)(**kw)
     for mun, links in sorted(published["links"].items()):   # one address per store
-        for i, link in enumerate(links):
-            if len(published["links"]) <= links_max:
-                create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
-                                     link=link, link_text=f"Справки {mun}, {ay}/{ay + 1}",
-                                     description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}")
+        for link in links:
             log.info(f"Справки: {link}")
     for m in manifests:
         log.info(f"Опубликовано: {m}")
     return summary
+
+
+def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int) -> list[tuple[str, dict]]:
+    """The artifacts that point the operator to the published documents: one link
+    artifact per municipality and store (`<cycle>-<AY>-spravka-<mun>[-<n>]`) for up to
+    `links_max` municipalities, else one table artifact `<cycle>-<AY>-spravki` of every
+    address. ("link" | "table", the create_*_artifact keywords)."""
+    title = labels.CYCLES.get(cycle, cycle)
+    if len(links) > links_max:
+        return [("table", {"key": f"{cycle}-{ay}-spravki",
+                           "table": [{"Муниципалитет": mun, "Справки": link}
+                                     for mun, ls in sorted(links.items()) for link in ls],
+                           "description": f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"})]
+    return [("link", {"key": artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
+                      "link": link, "link_text": f"Справки {mun}, {ay}/{ay + 1}",
+                      "description": f"Опубликованные справки, {title}"})
+            for mun, ls in sorted(links.items()) for i, link in enumerate(ls)]
 
 
 def artifact_key(text: str) -> str:
