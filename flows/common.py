@@ -219,20 +219,23 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         stage("compute", bar)
         counts = pipeline.compute_indicators(warehouse, inbox, marts, run, cfg)
         quality_objects = pipeline.quality_checkpoint(warehouse, cycle, ay, marts, run, cfg)
-        stage("export", bar)
-        tables = {**pipeline.export_tables(warehouse, marts), **quality_objects,
-                  **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
-        stage("render", bar)
-        documents = pipeline.render_documents(warehouse, ay, cycle, run, cfg)
         inputs = [{"source": x["source"], "ay": x["ay"], **f} for x in loads for f in x["files"]]
+        # Streamed to the store(s) as they are made, each step handing on only the small
+        # publication state (docs/publication.md, «Streamed publication»); readers see
+        # nothing of this run until `publish_pointer` switches the one cycle pointer.
+        stage("export", bar)
+        shared = {**quality_objects, **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
+        states = pipeline.export_to_store(store, warehouse, run, cycle, ay, marts, shared, inputs, cfg["publish"])
+        stage("render", bar)
+        states = pipeline.render_to_store(store, warehouse, ay, cycle, run, cfg, states)
         stage("publish", bar)
-        published = pipeline.publish(store, run, cycle, ay, tables, documents, inputs, cfg["publish"])
+        published = pipeline.publish_pointer(store, run, cycle, ay, states, cfg["publish"])
         manifests = published["manifests"]
         bar.done()
     digest = cycle_digest(warehouse, cycle, ay, marts)
 
-    summary = {"cycle": cycle, "ay": ay, "run": run, "rows": counts, "documents": sorted(documents),
-               "tables": sorted(tables), "manifests": manifests, "store": store,
+    summary = {"cycle": cycle, "ay": ay, "run": run, "rows": counts, "documents": published["documents"],
+               "tables": published["tables"], "manifests": manifests, "store": store,
                "quarantined": sum(x["rows_quarantined"] for x in loads),
                "flagged": len(digest["flagged"]), "no_data": len(digest["no_data"]),
                "published": published["keys"], "links": published["links"]}
@@ -247,15 +250,33 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
             description=f"{digest['flagged_title']}, {ay}/{ay + 1}")
     # Documents live under a version prefix behind a pointer (tasks/publish.py); the
     # municipality's index page of the AY is the stable address that follows it.
+    # Up to [publish] link_artifacts_max municipalities get a link artifact each; a region
+    # or the country (27 … 2,300 of them, one API call each) gets one table of every link.
+    for kind, kw in link_artifacts(published["links"], cycle, ay, int(cfg["publish"].get("link_artifacts_max", 50))):
+        (create_link_artifact if kind == "link" else create_table_artifact)(**kw)
     for mun, links in sorted(published["links"].items()):   # one address per store
-        for i, link in enumerate(links):
-            create_link_artifact(key=artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
-                                 link=link, link_text=f"Справки {mun}, {ay}/{ay + 1}",
-                                 description=f"Опубликованные справки, {labels.CYCLES.get(cycle, cycle)}")
+        for link in links:
             log.info(f"Справки: {link}")
     for m in manifests:
         log.info(f"Опубликовано: {m}")
     return summary
+
+
+def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int) -> list[tuple[str, dict]]:
+    """The artifacts that point the operator to the published documents: one link
+    artifact per municipality and store (`<cycle>-<AY>-spravka-<mun>[-<n>]`) for up to
+    `links_max` municipalities, else one table artifact `<cycle>-<AY>-spravki` of every
+    address. ("link" | "table", the create_*_artifact keywords)."""
+    title = labels.CYCLES.get(cycle, cycle)
+    if len(links) > links_max:
+        return [("table", {"key": f"{cycle}-{ay}-spravki",
+                           "table": [{"Муниципалитет": mun, "Справки": link}
+                                     for mun, ls in sorted(links.items()) for link in ls],
+                           "description": f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"})]
+    return [("link", {"key": artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
+                      "link": link, "link_text": f"Справки {mun}, {ay}/{ay + 1}",
+                      "description": f"Опубликованные справки, {title}"})
+            for mun, ls in sorted(links.items()) for i, link in enumerate(ls)]
 
 
 def artifact_key(text: str) -> str:

@@ -487,18 +487,24 @@ def xlsx_bytes(source, sheet: str | None = None, titles: dict[str, str] | None =
 
 
 def municipality_xlsx(con, mart: str, ay: int) -> dict[str, bytes]:
-    """Each municipality's own workbook of the table, {municipality_code: bytes}, when the
-    table spans more than one municipality (a region or the country); {} otherwise (the whole
-    table is then the municipality's). One ordered pass over the table, not one per
-    municipality."""
+    """Each municipality's own workbook of the table, {municipality_code: bytes} (see
+    `iter_municipality_xlsx`, which hands them on one at a time)."""
+    return dict(iter_municipality_xlsx(con, mart, ay))
+
+
+def iter_municipality_xlsx(con, mart: str, ay: int):
+    """Each municipality's own workbook of the table, (municipality_code, bytes) one at a
+    time, when the table spans more than one municipality (a region or the country);
+    nothing otherwise (the whole table is then the municipality's). One ordered pass over
+    the table, not one per municipality."""
     name, order = OUTPUT_TABLES[mart]
     described = dict(_columns(con, mart))
     if "municipality_code" not in described:
-        return {}
+        return
     sizes = dict(con.execute(f"SELECT municipality_code, count(*) FROM {mart} WHERE ay = ? GROUP BY 1",
                              [ay]).fetchall())
     if len(sizes) <= 1:
-        return {}
+        return
     where, params = "ay = ?", [ay]
     names = dict(con.execute(
         f"SELECT municipality_code, any_value(municipality_name) FROM {mart} WHERE ay = ? GROUP BY 1", [ay]).fetchall()
@@ -508,7 +514,6 @@ def municipality_xlsx(con, mart: str, ay: int) -> dict[str, bytes]:
     layout = _layout(con, mart, name, where, params)
     sql, p = _data_sql(layout, mart, where, order, True)
     data_cur, school_cur = con.cursor(), con.cursor()
-    out = {}
     try:
         data = _stream(data_cur.execute(sql, p + params))
         schools = iter(())
@@ -522,8 +527,7 @@ def municipality_xlsx(con, mart: str, ay: int) -> dict[str, bytes]:
                 if pending[0] == mun:
                     own.append(pending)
                 pending = next(schools, None)
-            out[mun] = _write_table(layout, ay, names.get(mun) or mun, rows, own, sizes[mun], skip=1)
+            yield mun, _write_table(layout, ay, names.get(mun) or mun, rows, own, sizes[mun], skip=1)
     finally:
         data_cur.close()
         school_cur.close()
-    return out

@@ -17,7 +17,7 @@ from prefect.runtime import task_run
 from edumon.config import Config
 from schemas.sources import SOURCES
 from tasks import export, indicators, ingest, keys, pull, redact, render
-from tasks.publish import DEFAULT_PUBLIC, current_cycle, publish_cycle
+from tasks.publish import DEFAULT_PUBLIC, Publication, current_cycle, publish_cycle
 from tasks.storage import StoreError
 from tasks.stores import locations, open_store
 from tasks.warehouse import connect
@@ -42,10 +42,10 @@ def ingest_run_name() -> str:
     return f"ingest-{source}-{_ays(ays)}" if SOURCES[source].yearly and ays else f"ingest-{source}"
 
 
-def _marts_run_name(step: str):
+def _marts_run_name(step: str, by_marts: bool = False):
     def name() -> str:
         p = task_run.parameters
-        if p.get("cycle") is not None:
+        if p.get("cycle") is not None and not by_marts:
             return f"{step}-{p['cycle']}-{p['ay']}"
         return f"{step}-{_ays(ay for _, ay in p.get('marts') or [])}"
     return name
@@ -148,7 +148,7 @@ def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[st
             keys.quality(ay, cycle, "json"): quality.to_json(results, run, cycle, ay)}
 
 
-@task(name="export-tables", task_run_name=_marts_run_name("export"), cache_policy=NO_CACHE)
+@task(name="export-tables-in-memory", task_run_name=_marts_run_name("export"), cache_policy=NO_CACHE)
 @redact.scrubbed_errors
 def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, bytes]:
     con = connect(warehouse)
@@ -166,7 +166,7 @@ def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, byt
         con.close()
 
 
-@task(name="render-spravki", task_run_name=_marts_run_name("render"), cache_policy=NO_CACHE)
+@task(name="render-spravki-in-memory", task_run_name=_marts_run_name("render"), cache_policy=NO_CACHE)
 @redact.scrubbed_errors
 def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config) -> dict[str, bytes]:
     con = connect(warehouse)
@@ -174,6 +174,110 @@ def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config
         return render.render_spravki(con, ay, cycle, cfg, run)
     finally:
         con.close()
+
+
+# -- the streamed publication (issue 10): tables and each municipality's documents go to
+# the store(s) as they are made; the tasks hand on only `Publication.state()` (versions,
+# keys, sha256), never object bytes. Nothing is visible before `publish_pointer`.
+
+def _targets(store: str, settings: dict | None):
+    settings = settings or {}
+    return {loc: open_store(loc, public_url=settings.get("public_url") or None) for loc in locations(store)}
+
+
+def table_units(con, marts: list[tuple[str, int]]):
+    """Every output table's publication units, one at a time: {parquet key: bytes, xlsx key:
+    bytes}, then (region and country) each municipality's workbook as its own unit."""
+    for mart, ay in marts:
+        name, _ = export.OUTPUT_TABLES[mart]
+        yield {keys.table(ay, name, "parquet"): export.parquet_bytes(con, mart, ay),
+               keys.table(ay, name, "xlsx"): export.xlsx_bytes(export.table_query(con, mart, ay), name)}
+        for mun, data in export.iter_municipality_xlsx(con, mart, ay):
+            yield {keys.municipality_table(ay, mun, name): data}
+
+
+@task(name="export-tables", task_run_name=_marts_run_name("export", by_marts=True), retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient, cache_policy=NO_CACHE)
+@redact.scrubbed_errors
+def export_to_store(store: str, warehouse: str, run: dict, cycle: str, ay: int, marts: list[tuple[str, int]],
+                    objects: dict[str, bytes], inputs: list[dict], settings: dict | None = None) -> dict[str, dict]:
+    """Export every output table (Parquet, XLSX, each municipality's workbook) and upload
+    each unit into a new version folder of every store as soon as it is written, then the
+    cycle's small shared `objects` (quality checkpoint, validation report). Returns each
+    store's publication state."""
+    pubs = {loc: Publication(target, run, cycle, ay, inputs) for loc, target in _targets(store, settings).items()}
+    con = connect(warehouse)
+    try:
+        for unit in table_units(con, marts):
+            for pub in pubs.values():
+                pub.add_tables(unit)
+    finally:
+        con.close()
+    for pub in pubs.values():
+        pub.add_tables(objects)
+    return {loc: pub.state() for loc, pub in pubs.items()}
+
+
+@task(name="render-spravki", task_run_name=_marts_run_name("render"), retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient, cache_policy=NO_CACHE)
+@redact.scrubbed_errors
+def render_to_store(store: str, warehouse: str, ay: int, cycle: str, run: dict, cfg: Config,
+                    states: dict[str, dict]) -> dict[str, dict]:
+    """Render every municipality's documents (tasks/render.py, worker processes) and upload
+    each municipality's documents and manifest into its new version folder as they arrive:
+    at country scale they never sit in memory all at once (`render_spravki(sink=…)`)."""
+    targets = _targets(store, cfg["publish"])
+    pubs = [Publication.resume(targets[loc], state) for loc, state in states.items()]
+
+    def sink(documents: dict[str, bytes]) -> None:
+        for pub in pubs:
+            pub.add_documents(documents)
+
+    con = connect(warehouse)
+    try:
+        render.render_spravki(con, ay, cycle, cfg, run, sink=sink)
+    finally:
+        con.close()
+    return {loc: pub.state() for loc, pub in zip(states, pubs)}
+
+
+@task(name="publish", task_run_name=_marts_run_name("publish"), retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient, cache_policy=NO_CACHE)
+@redact.scrubbed_errors
+def publish_pointer(store: str, run: dict, cycle: str, ay: int, states: dict[str, dict],
+                    settings: dict | None = None) -> dict:
+    """Switch each store's cycle pointer to what the earlier steps uploaded (its manifest
+    first), then the followers. Returns what `publish` returns."""
+    settings = settings or {}
+    public = tuple(settings.get("public_prefixes", DEFAULT_PUBLIC))
+    targets = _targets(store, settings)
+    out = {"manifests": [], "keys": [], "links": {}}
+    for loc, state in states.items():
+        target = targets[loc]
+        if settings.get("public_read_policy") and hasattr(target, "allow_public_read"):
+            if target.allow_public_read(list(public)):
+                _logger().info(f"Политика доступа {loc}: чтение без ключа для {', '.join(public)}")
+        pub = Publication.resume(target, state)
+        out["manifests"] = pub.finish(public)
+        run.setdefault("publish_stats", {}).update(pub.stats)
+        _logger().info(f"Публикация в {loc}: загружено объектов {pub.stats['uploaded']}, "
+                       f"без изменений {pub.stats['skipped_units']}")
+        _published(target, ay, cycle, out)
+    out["documents"] = sorted(next(iter(states.values()))["documents"]) if states else []
+    out["tables"] = sorted({keys.unversioned(f["key"]) for u in (next(iter(states.values()))["table_units"]
+                                                                   if states else {}).values() for f in u["files"]})
+    return out
+
+
+def _published(target, ay: int, cycle: str, out: dict) -> None:
+    """The keys the cycle pointer now names and each municipality's index address."""
+    m = current_cycle(target, ay, cycle)
+    published = {f["key"] for t in m["tables"].values() for f in t["files"]} | {u["manifest"] for u in m["reports"].values()}
+    docs = [f["key"] for u in m["reports"].values() for f in target.get_json(u["manifest"])["files"]
+            if f["key"].startswith("reports/")]
+    out["keys"] = sorted(published | set(docs))
+    for mun in sorted(m["reports"]):
+        out["links"].setdefault(mun, []).append(target.url(keys.index(mun, ay)))
 
 
 @task(name="pull-inbox", task_run_name="pull-inbox", cache_policy=NO_CACHE)

@@ -29,6 +29,7 @@ completed: an object already there with the same sha256 is not uploaded again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -92,81 +93,157 @@ def _sync(store, key: str, data: bytes, stats: dict) -> None:
         stats["uploaded"] += 1
 
 
+class Publication:
+    """One cycle's publication to one store, step by step, in the order of `publish_cycle`:
+    `add_tables` (every table unit, complete), then `add_documents` as each municipality's
+    documents are rendered (streamed: they never sit in memory all at once), then `finish`
+    (the cycle's manifest, the one pointer, the followers). Nothing is visible to a reader
+    before `finish` switches the pointer.
+
+    `state()` is a small plain dict (versions, keys, sha256: no object bytes) and
+    `Publication.resume(store, state)` continues from it, so the steps can be separate
+    Prefect tasks without large task results."""
+
+    def __init__(self, store, run: dict, cycle: str, ay: int, inputs: list[dict], _state: dict | None = None):
+        self.store = store
+        if _state is not None:
+            self.__dict__.update(_state)
+            return
+        self.run, self.cycle, self.ay, self.inputs = dict(run), cycle, ay, inputs
+        self.stats = {"uploaded": 0, "pointers": 0, "skipped_units": 0}
+        self.base = {"cycle": cycle, "ay": ay, "definitions_version": run["definitions_version"],
+                     "template_version": run.get("template_version", ""),
+                     "inputs": sorted({(i.get("source"), i.get("ay"), i.get("sha256")) for i in inputs}, key=str)}
+        current, _ = _read_pointer(store, keys.cycle_pointer(ay, cycle))
+        previous = json.loads(store.get(current["manifest"])) if current else {}
+        # only what the steps compare against: the previous units, not the whole manifest
+        self.previous_tables = previous.get("tables", {})
+        self.previous_reports = previous.get("reports", {})
+        self.table_units: dict[str, dict] = {}
+        self.reports: dict[str, dict] = {}
+        self.documents: list[str] = []
+
+    _FIELDS = ("run", "cycle", "ay", "inputs", "stats", "base", "previous_tables", "previous_reports",
+               "table_units", "reports", "documents")
+
+    def state(self) -> dict:
+        return {k: getattr(self, k) for k in self._FIELDS}
+
+    @classmethod
+    def resume(cls, store, state: dict) -> "Publication":
+        return cls(store, state["run"], state["cycle"], state["ay"], state["inputs"],
+                   _state=json.loads(json.dumps(state)))   # a copy: the caller's dict stays as it was
+
+    def _tables_in_order(self) -> list[tuple[str, dict]]:
+        """By folder, then name: the order `publish_cycle` has always written them in."""
+        return sorted(self.table_units.items(), key=lambda kv: tuple(kv[0].rsplit("/", 1)))
+
+    def _known(self) -> dict[str, str]:
+        return {f["key"]: f["sha256"] for t in self.previous_tables.values() for f in t["files"]}
+
+    def add_tables(self, tables: dict[str, bytes]) -> None:
+        """Tables and the cycle's other shared objects (quality checkpoints, validation
+        reports): one version per folder and name, tables/2023/shnor.{parquet,xlsx} →
+        tables/2023/<version>/shnor.*. Each unit's objects (e.g. a table's Parquet and
+        XLSX) come in one call."""
+        if self.reports:
+            raise RuntimeError("tables after documents: a municipality's version names every table")
+        by_table: dict[tuple[str, str], dict[str, bytes]] = {}
+        for key, data in tables.items():
+            p = PurePosixPath(key)
+            by_table.setdefault((str(p.parent), p.stem), {})[key] = data
+        known = None
+        for (folder, name), objs in sorted(by_table.items()):
+            version = identity(kind="table", table=name, folder=folder, formats=sorted(objs), **self.base)
+            unit = self.previous_tables.get(f"{folder}/{name}")
+            if unit and unit["version"] == version:
+                self.stats["skipped_units"] += 1
+                entries, run_id = unit["files"], unit["run_id"]
+            else:
+                known = self._known() if known is None else known
+                entries = _upload(self.store, {keys.versioned(k, version): v for k, v in objs.items()},
+                                  self.stats, known)
+                run_id = self.run["run_id"]
+            self.table_units[f"{folder}/{name}"] = {"version": version, "run_id": run_id, "files": entries}
+
+    def add_documents(self, documents: dict[str, bytes]) -> None:
+        """Each municipality's documents and manifest under its version prefix; every
+        document of a municipality comes in one call (as `render_spravki` hands them on)."""
+        table_keys = sorted(e["key"] for u in self.table_units.values() for e in u["files"])
+        shared = [(k, u) for k, u in self._tables_in_order() if _workbook_of(k) is None]
+        own: dict[str, list[dict]] = {}
+        for k, u in self._tables_in_order():
+            if _workbook_of(k) is not None:
+                own.setdefault(_workbook_of(k), []).extend(u["files"])
+        by_municipality: dict[str, dict[str, bytes]] = {}
+        for key, data in documents.items():
+            by_municipality.setdefault(keys.municipality_of(key), {})[key] = data
+        for mun, docs in sorted(by_municipality.items()):
+            if mun in self.reports:
+                raise RuntimeError(f"the documents of {mun} came in two parts")
+            self.documents += sorted(docs)
+            version = identity(kind="reports", municipality=mun, documents=sorted(docs), tables=table_keys,
+                               **self.base)
+            unit = self.previous_reports.get(mun)
+            if unit and unit["version"] == version:
+                self.stats["skipped_units"] += 1
+                self.reports[mun] = unit
+                continue
+            manifest_key = keys.report_manifest(mun, self.ay, self.cycle, version)
+            doc_entries = _upload(self.store, {keys.versioned(k, version): v for k, v in docs.items()}, self.stats)
+            # the shared tables and this municipality's own workbooks — not the other 2,299's
+            table_entries = [e for _, u in shared for e in u["files"]] + own.get(mun, [])
+            body = manifest(self.run, self.cycle, self.ay, mun, version, doc_entries + table_entries, self.inputs)
+            _upload(self.store, {manifest_key: _dumps(body)}, self.stats)
+            self.reports[mun] = {"version": version, "manifest": manifest_key, "run_id": self.run["run_id"]}
+
+    def finish(self, public_prefixes: tuple[str, ...] | list[str] = DEFAULT_PUBLIC,
+               objects: dict[str, bytes] | None = None) -> list[str]:
+        """The cycle's manifest, then — with every object in place — the one pointer, then
+        the followers. Returns the keys of the current municipality manifests. The pointer
+        is read again here: its conditional write is what two racing publishers meet at."""
+        stats = self.stats
+        pointer_key = keys.cycle_pointer(self.ay, self.cycle)
+        current, etag = _read_pointer(self.store, pointer_key)
+        version = identity(kind="cycle", tables={k: u["version"] for k, u in self.table_units.items()},
+                           reports={m: u["version"] for m, u in self.reports.items()}, **self.base)
+        if current and current.get("version") == version:
+            stats["skipped_units"] += 1
+        else:
+            cycle_key = keys.cycle_manifest(self.ay, self.cycle, version)
+            body = {"version": version, "run_id": self.run["run_id"], "cycle": self.cycle, "ay": self.ay,
+                    "definitions_version": self.run["definitions_version"],
+                    "template_version": self.run.get("template_version", ""),
+                    "tables": dict(self._tables_in_order()), "reports": dict(sorted(self.reports.items())),
+                    "inputs": self.inputs}
+            _upload(self.store, {cycle_key: _dumps(body)}, stats)
+            self.store.put_if(pointer_key, _dumps({"version": version, "manifest": cycle_key,
+                                                   "run_id": self.run["run_id"]}), etag)
+            stats["pointers"] += 1
+        sync_followers(self.store, self.ay, self.cycle, objects, public_prefixes, stats)
+        log.info("publish %s %s: uploaded %s objects, switched %s pointers, %s unchanged units",
+                 self.cycle, self.ay, stats["uploaded"], stats["pointers"], stats["skipped_units"])
+        return [self.reports[m]["manifest"] for m in sorted(self.reports)]
+
+
+def _workbook_of(unit: str) -> str | None:
+    """`tables/<AY>/municipalities/<mun>/<name>` (a municipality's own workbook) → `<mun>`."""
+    parts = unit.split("/")
+    return parts[3] if len(parts) == 5 and parts[0] == "tables" and parts[2] == "municipalities" else None
+
+
 def publish_cycle(store, run: dict, cycle: str, ay: int, tables: dict[str, bytes],
                   documents: dict[str, bytes], inputs: list[dict],
                   public_prefixes: tuple[str, ...] | list[str] = DEFAULT_PUBLIC) -> list[str]:
     """Tables, then each municipality's documents and manifest, then the cycle's manifest,
-    then the one cycle pointer, then the followers. Returns the keys of the current
-    municipality manifests."""
-    stats = {"uploaded": 0, "pointers": 0, "skipped_units": 0}
-    base = {"cycle": cycle, "ay": ay, "definitions_version": run["definitions_version"],
-            "template_version": run.get("template_version", ""),
-            "inputs": sorted({(i.get("source"), i.get("ay"), i.get("sha256")) for i in inputs}, key=str)}
-    pointer_key = keys.cycle_pointer(ay, cycle)
-    current, etag = _read_pointer(store, pointer_key)
-    previous = json.loads(store.get(current["manifest"])) if current else {}
-    known = {f["key"]: f["sha256"] for t in previous.get("tables", {}).values() for f in t["files"]}
-
-    # 1. tables and the cycle's other shared objects (quality checkpoints, validation
-    #    reports): one version per folder and name, tables/2023/shnor.{parquet,xlsx}
-    #    → tables/2023/<version>/shnor.*
-    by_table: dict[tuple[str, str], dict[str, bytes]] = {}
-    for key, data in tables.items():
-        p = PurePosixPath(key)
-        by_table.setdefault((str(p.parent), p.stem), {})[key] = data
-    table_units, table_entries = {}, []
-    for (folder, name), objs in sorted(by_table.items()):
-        version = identity(kind="table", table=name, folder=folder, formats=sorted(objs), **base)
-        unit = previous.get("tables", {}).get(f"{folder}/{name}")
-        if unit and unit["version"] == version:
-            stats["skipped_units"] += 1
-            entries, run_id = unit["files"], unit["run_id"]
-        else:
-            entries = _upload(store, {keys.versioned(k, version): v for k, v in objs.items()}, stats, known)
-            run_id = run["run_id"]
-        table_units[f"{folder}/{name}"] = {"version": version, "run_id": run_id, "files": entries}
-        table_entries += entries
-
-    # 2. each municipality's documents and manifest under its version prefix
-    by_municipality: dict[str, dict[str, bytes]] = {}
-    for key, data in documents.items():
-        by_municipality.setdefault(keys.municipality_of(key), {})[key] = data
-    reports = {}
-    for mun, docs in sorted(by_municipality.items()):
-        version = identity(kind="reports", municipality=mun, documents=sorted(docs),
-                           tables=sorted(e["key"] for e in table_entries), **base)
-        unit = previous.get("reports", {}).get(mun)
-        manifest_key = keys.report_manifest(mun, ay, cycle, version)
-        if unit and unit["version"] == version:
-            stats["skipped_units"] += 1
-            reports[mun] = unit
-            continue
-        doc_entries = _upload(store, {keys.versioned(k, version): v for k, v in docs.items()}, stats)
-        body = manifest(run, cycle, ay, mun, version, doc_entries + table_entries, inputs)
-        _upload(store, {manifest_key: _dumps(body)}, stats)
-        reports[mun] = {"version": version, "manifest": manifest_key, "run_id": run["run_id"]}
-
-    # 3. the cycle's manifest, then — with every object in place — the one pointer
-    version = identity(kind="cycle", tables={k: u["version"] for k, u in table_units.items()},
-                       reports={m: u["version"] for m, u in reports.items()}, **base)
-    if current and current.get("version") == version:
-        stats["skipped_units"] += 1
-    else:
-        cycle_key = keys.cycle_manifest(ay, cycle, version)
-        body = {"version": version, "run_id": run["run_id"], "cycle": cycle, "ay": ay,
-                "definitions_version": run["definitions_version"],
-                "template_version": run.get("template_version", ""),
-                "tables": table_units, "reports": reports, "inputs": inputs}
-        _upload(store, {cycle_key: _dumps(body)}, stats)
-        store.put_if(pointer_key, _dumps({"version": version, "manifest": cycle_key, "run_id": run["run_id"]}), etag)
-        stats["pointers"] += 1
-
-    # 4. the followers, from what the pointer now names
-    sync_followers(store, ay, cycle, tables, public_prefixes, stats)
-    log.info("publish %s %s: uploaded %s objects, switched %s pointers, %s unchanged units",
-             cycle, ay, stats["uploaded"], stats["pointers"], stats["skipped_units"])
-    run.setdefault("publish_stats", {}).update(stats)
-    return [reports[m]["manifest"] for m in sorted(reports)]
+    then the one cycle pointer, then the followers, all at once (`Publication` does the
+    same step by step). Returns the keys of the current municipality manifests."""
+    pub = Publication(store, run, cycle, ay, inputs)
+    pub.add_tables(tables)
+    pub.add_documents(documents)
+    manifests = pub.finish(public_prefixes, objects=tables)
+    run.setdefault("publish_stats", {}).update(pub.stats)
+    return manifests
 
 
 def current_cycle(store, ay: int, cycle: str) -> dict | None:
@@ -192,8 +269,12 @@ def sync_followers(store, ay: int, cycle: str, objects: dict[str, bytes] | None 
             stable = keys.unversioned(f["key"])
             head = store.head(stable)
             if head is None or head.get("sha256") != f["sha256"]:
-                data = by_sha.get(f["sha256"]) or store.get(f["key"])
-                store.put(stable, data, metadata={"sha256": f["sha256"]})
+                data = by_sha.get(f["sha256"])
+                if data is None and hasattr(store, "copy"):   # S3: a server-side copy, no download
+                    store.copy(f["key"], stable)
+                else:
+                    store.put(stable, data if data is not None else store.get(f["key"]),
+                              metadata={"sha256": f["sha256"]})
                 stats["uploaded"] += 1
     for mun, unit in sorted(m["reports"].items()):
         _sync(store, keys.report_pointer(mun, ay, cycle), _dumps(unit), stats)
@@ -247,12 +328,19 @@ def resolve(store, municipality: str, ay: int, cycle: str) -> dict | None:
     return json.loads(store.get(pointer["manifest"]))
 
 
+@functools.lru_cache(maxsize=1)
+def _index_template():
+    """Compiled once a process (0.1 s a compile; a country has 2,300 index pages)."""
+    from tasks.render import environment  # noqa: PLC0415
+
+    return environment().get_template("index.html.j2")
+
+
 def index_html(store, municipality: str, ay: int, public_prefixes=DEFAULT_PUBLIC) -> bytes:
     """The municipality's AY page: every document and table of every cycle, by pointer.
     Links are relative, so the page works wherever it is served from (a folder, a bucket's
     public prefix); a shared object outside the public prefixes is named, not linked."""
     from reports import labels  # noqa: PLC0415
-    from tasks.render import environment  # noqa: PLC0415
 
     base = keys.ay_prefix(municipality, ay)
     cycles, names = [], {}
@@ -286,6 +374,6 @@ def index_html(store, municipality: str, ay: int, public_prefixes=DEFAULT_PUBLIC
                                          for n, fs in sorted(docs.items(), key=lambda kv: list(DOCUMENT_TITLES).index(kv[0]) if kv[0] in DOCUMENT_TITLES else 99)],
                            "tables": tabs})
     cycles.sort(key=lambda c: c["order"])
-    html = environment().get_template("index.html.j2").render(
+    html = _index_template().render(
         municipality_code=municipality, municipality_name=names.get(municipality, municipality), ay=ay, cycles=cycles)
     return html.encode("utf-8")

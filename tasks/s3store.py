@@ -249,6 +249,13 @@ class S3Store:
                                    ContentType=content_type(key),
                                    Metadata={"sha256": sha256_bytes(data)}, **cond)
 
+    def copy(self, source: str, key: str) -> None:
+        """A server-side copy (content type and metadata, the sha256 included, go with it):
+        the stable names of large tables are not downloaded and sent again."""
+        with self._errors("скопировать объект", key):
+            self.client.copy_object(Bucket=self.bucket, Key=self.prefix + key, MetadataDirective="COPY",
+                                    CopySource={"Bucket": self.bucket, "Key": self.prefix + source})
+
     def get(self, key: str) -> bytes:
         with self._errors("прочитать объект", key):
             return self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tasks.storage import (CONTENT_TYPES, PermanentStoreError, PointerConflict, StoreError,  # noqa: F401
                            content_type, sha256_bytes)
@@ -61,10 +61,18 @@ class LocalStore:
             self.put(key, data)
 
     def list(self, prefix: str = "") -> list[str]:
+        """Keys under the prefix. Only the prefix's folder is walked: the index page of each
+        of a country's 2,300 municipalities lists its own folder, not the whole store."""
         base = self.root
         if not base.exists():
             return []
-        keys = [p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()]
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = base / folder if folder else base   # not resolved: keys are relative to `base` as given
+        if folder and (".." in PurePosixPath(folder).parts or PurePosixPath(folder).is_absolute()):
+            raise ValueError(f"prefix outside the store: {prefix}")
+        if not start.is_dir():
+            return []
+        keys = [p.relative_to(base).as_posix() for p in start.rglob("*") if p.is_file()]
         return sorted(k for k in keys if k.startswith(prefix) and not Path(k).name.startswith("."))
 
     def get_json(self, key: str) -> dict:

@@ -1,0 +1,117 @@
+"""Render and publish every municipality's documents of a cycle at a scale of many
+municipalities, the way the flow does it: streamed (each municipality's documents go to
+the store as they arrive, `tasks/pipeline.py::render_to_store`) or, for the comparison, the
+former way (every document collected in one dict, then `publish_cycle`).
+
+    .venv/bin/python -m bench.stream_publish --source WAREHOUSE --copies 9 [--in-memory]
+
+The warehouse is a cycle's warehouse (e.g. the region's, 27 municipalities, left by
+`bench.cycle --keep`); every table the documents read (the marts, `stg_*`, the quality
+results and the ingest log; no participant-level table) is copied `--copies` times with the
+municipality and school codes suffixed, so 27 × 85 ≈ the country's 2,300 municipalities.
+The tables are published first (as the `export-tables` task leaves them: here the
+cycle's Parquet only), then the documents, then the pointer. Prints wall, CPU (this
+process and its render workers) and the peak resident memory of the whole tree (sampled
+every 0.5 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from bench.memory import MemorySampler
+
+
+def replicate(source: Path, target: Path, n: int) -> None:
+    if target.exists():
+        target.unlink()
+    con = duckdb.connect(str(target))
+    con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+    tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'src'").fetchall()
+              if not t.startswith(("raw_", "quarantine", "int_"))]
+    for t in tables:
+        cols = {r[0] for r in con.execute(f"DESCRIBE src.{t}").fetchall()}
+        repl = [f"{c} || '~' || _copy AS {c}" for c in ("school_code", "municipality_code") if c in cols]
+        if not repl:
+            con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
+            continue
+        con.execute(f"CREATE TABLE {t} AS SELECT * REPLACE ({', '.join(repl)}) FROM src.{t}, range({n}) r(_copy)")
+    con.execute("DETACH src")
+    con.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--source", type=Path, required=True)
+    ap.add_argument("--copies", type=int, default=9)
+    ap.add_argument("--cycle", default="september")
+    ap.add_argument("--ay", type=int, default=2023)
+    ap.add_argument("--target", type=Path, default=Path("var/bench/stream_publish.duckdb"))
+    ap.add_argument("--store", type=Path, default=Path("var/bench/stream_publish_store"))
+    ap.add_argument("--in-memory", action="store_true", help="the former way: one dict, then publish_cycle")
+    ap.add_argument("--reuse", action="store_true", help="use --target as it is (made by an earlier run)")
+    a = ap.parse_args()
+    a.target.parent.mkdir(parents=True, exist_ok=True)
+    if not (a.reuse and a.target.exists()):
+        proc = multiprocessing.get_context("spawn").Process(target=replicate, args=(a.source, a.target, a.copies))
+        proc.start()
+        proc.join()
+        if proc.exitcode:
+            raise SystemExit(f"replicate failed: {proc.exitcode}")
+
+    from edumon.config import load_config
+    from tasks import export, keys, pipeline, render
+    from tasks.publish import Publication, publish_cycle
+    from tasks.store import LocalStore
+
+    cfg = load_config()
+    run = {"run_id": "bench", "definitions_version": cfg.definitions_version,
+           "template_version": render.template_version(cfg)}
+    marts = [(m, a.ay + o) for m, o in cfg["cycles"][a.cycle]["marts"]]
+    shutil.rmtree(a.store, ignore_errors=True)
+    store = LocalStore(a.store)
+    inputs = [{"source": "bench", "ay": a.ay, "file": "x", "sha256": "0" * 64}]
+    con = duckdb.connect(str(a.target), read_only=True)
+    tables = {keys.table(ay, export.OUTPUT_TABLES[m][0], "parquet"): export.parquet_bytes(con, m, ay)
+              for m, ay in marts if pipeline.export.OUTPUT_TABLES.get(m) and
+              con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [m]).fetchone()[0]}
+    con.close()
+
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w0, c0 = time.perf_counter(), time.process_time()
+    with MemorySampler(interval=0.5) as mem:
+        if a.in_memory:
+            documents = pipeline.render_documents.fn(str(a.target), a.ay, a.cycle, run, cfg)
+            publish_cycle(store, dict(run), a.cycle, a.ay, tables, documents, inputs)
+            n_docs = len(documents)
+            del documents
+        else:
+            pub = Publication(store, run, a.cycle, a.ay, inputs)
+            pub.add_tables(tables)
+            states = pipeline.render_to_store.fn(str(a.store), str(a.target), a.ay, a.cycle, run, cfg,
+                                                 {str(a.store): pub.state()})
+            Publication.resume(store, states[str(a.store)]).finish()
+            n_docs = len(states[str(a.store)]["documents"])
+    wall, own = time.perf_counter() - w0, time.process_time() - c0
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own + kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
+    munis = len([p for p in (a.store / "reports").iterdir() if p.is_dir()])
+    print(json.dumps({"mode": "in-memory" if a.in_memory else "streamed", "cycle": a.cycle,
+                      "municipalities": munis, "documents": n_docs, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                      "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),
+                      "peak_rss_mb_tree": round(mem.peak / 2**20), "load_at_end": round(os.getloadavg()[0], 1),
+                      "command": f"python -m bench.stream_publish --source {a.source} --copies {a.copies}"
+                                 + (" --in-memory" if a.in_memory else "")}, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
