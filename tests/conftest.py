@@ -74,8 +74,7 @@ def _group_of(item) -> str | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """On an xdist worker: every unmarked test joins its file's group, and the groups are
-    ordered heaviest first. Order inside a group is kept. Runs before xdist's own hook,
-    which reads the group marks."""
+    ordered heaviest first. Order inside a group is kept."""
     if not _worker:
         return
     weights = _weights()
@@ -94,6 +93,23 @@ def pytest_collection_modifyitems(config, items):
         return (-seconds, first_seen[group], i)
 
     items[:] = [item for _, item in sorted(enumerate(items), key=key)]
+    # The scheduler reads a test's group from the `@group` suffix of its node id. xdist 3.8
+    # writes it to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`, a
+    # NodeId): without this every test would be scheduled on its own, and a file's module
+    # fixtures built again on each worker.
+    if config.getvalue("loadgroup"):
+        for item in items:
+            if "@" not in item.nodeid[item.nodeid.rfind("]") + 1:]:
+                _set_nodeid(item, f"{item.nodeid}@{_group_of(item)}")
+
+
+def _set_nodeid(item, nodeid: str) -> None:
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:   # pytest < 9: the id is a plain string
+        item._nodeid = nodeid
+    else:
+        item._id = NodeId.parse(nodeid)
 
 
 # -- measuring ---------------------------------------------------------------------------
@@ -104,7 +120,7 @@ _worker_seconds: dict[str, float] = defaultdict(float)
 
 def pytest_runtest_logreport(report):
     nodeid, _, group = report.nodeid.partition("@")
-    _group_seconds[group or _file_of(nodeid)] += report.duration
+    _group_seconds[group.split("@")[-1] or _file_of(nodeid)] += report.duration
     node = getattr(report, "node", None)
     if node is not None:
         _worker_seconds[node.gateway.id] += report.duration
