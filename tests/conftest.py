@@ -97,7 +97,7 @@ def pytest_collection_modifyitems(config, items):
     # writes it to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`, a
     # NodeId): without this every test would be scheduled on its own, and a file's module
     # fixtures built again on each worker.
-    if config.getvalue("loadgroup"):
+    if getattr(config.option, "loadgroup", False):
         for item in items:
             if "@" not in item.nodeid[item.nodeid.rfind("]") + 1:]:
                 _set_nodeid(item, f"{item.nodeid}@{_group_of(item)}")
