@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup setup-test setup-bench office browser demo test bench clean
+.PHONY: setup setup-test setup-bench office browser demo test test-durations bench clean
 
 # runtime only (what `make demo` and a worker need); tests and benchmarks add their extras
 setup: $(VENV)/.installed
@@ -57,10 +57,19 @@ browser:
 	  else echo "Нет Chromium (нужен root для apt): тесты в браузере будут пропущены"; fi; }
 
 # Test files run on three workers (most of the time is spent waiting for real servers and
-# `edumon` processes); each worker has its own PREFECT_HOME (tests/conftest.py).
+# `edumon` processes); each worker has its own PREFECT_HOME. A file's tests stay together
+# (their xdist group) and the heaviest groups start first (tests/conftest.py, docs/testing.md).
+TEST_WORKERS ?= 3
+TEST_ARGS := -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 test: setup-test office browser
 	mkdir -p $(PREFECT_HOME)
-	$(BIN)/python -m pytest -q -n 3 --dist loadfile
+	$(BIN)/python -m pytest $(TEST_ARGS)
+
+# The same run, writing each group's seconds to tests/durations.json (the weights the
+# scheduling uses); commit the file when the suite's shape changed.
+test-durations: setup-test office browser
+	mkdir -p $(PREFECT_HOME)
+	EDUMON_TEST_DURATIONS=tests/durations.json $(BIN)/python -m pytest $(TEST_ARGS)
 
 # Long (see docs/benchmarks.md). First edumon's September data path against its pandas and
 # plain-DuckDB peers (the three ШНОР lists must be equal; ratios per scale), then the stages.
