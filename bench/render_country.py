@@ -4,7 +4,7 @@ municipalities, in parallel processes sized to the cores (tasks/render.py).
 
     .venv/bin/python -m bench.render_country --cycle september --municipalities 2300 \\
         [--source var/warehouse.duckdb] [--workers 0] [--formats html,docx,pdf] [--keep-in-memory] [--identical] \\
-        [--schools country|30]
+        [--schools country|30] [--reuse]
 
 The warehouse is made from the demo's (`make demo`): every table that has a school or a
 municipality column is copied N times with the codes suffixed. Each copy is a subset of
@@ -116,7 +116,20 @@ def replicate(source: Path, target: Path, n: int, identical: bool = False, schoo
         con.execute(f"CREATE TABLE {t} AS SELECT * EXCLUDE (_copy{', _codes' if '_lists' in frm else ''}) "
                     f"REPLACE ({', '.join(repl)}) FROM {frm}")
     con.execute("DETACH src")
+    con.execute("CREATE TABLE _bench_copies AS SELECT ? AS copies, ? AS identical, ? AS schools",
+                [n, identical, schools])
     con.close()
+
+
+def built(target: Path, n: int, identical: bool, schools: str) -> bool:
+    """Is `target` a warehouse replicate() made with these settings (--reuse)?"""
+    if not target.is_file():
+        return False
+    try:
+        with duckdb.connect(str(target), read_only=True) as con:
+            return con.execute("SELECT copies, identical, schools FROM _bench_copies").fetchone() == (n, identical, schools)
+    except duckdb.Error:
+        return False
 
 
 def main() -> None:
@@ -133,18 +146,21 @@ def main() -> None:
                          "municipality's to --out as it arrives")
     ap.add_argument("--out", type=Path, default=Path("var/bench/render_country_out"))
     ap.add_argument("--identical", action="store_true", help="copies identical to the demo municipality")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep --target when it was built with the same copies (another cycle of the same warehouse)")
     ap.add_argument("--schools", default="country", choices=("country", "30"),
                     help="country: copies' sizes follow the country's (≈ 17.4 schools each); 30: all the demo's")
     a = ap.parse_args()
     a.target.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     # in a process of its own: DuckDB's memory for building the copies is not the rendering's
-    proc = multiprocessing.get_context("spawn").Process(
-        target=replicate, args=(a.source, a.target, a.municipalities, a.identical, a.schools))
-    proc.start()
-    proc.join()
-    if proc.exitcode:
-        raise SystemExit(f"replicate failed: {proc.exitcode}")
+    if not (a.reuse and built(a.target, a.municipalities, a.identical, a.schools)):
+        proc = multiprocessing.get_context("spawn").Process(
+            target=replicate, args=(a.source, a.target, a.municipalities, a.identical, a.schools))
+        proc.start()
+        proc.join()
+        if proc.exitcode:
+            raise SystemExit(f"replicate failed: {proc.exitcode}")
     build_s = time.perf_counter() - t0
 
     from edumon.config import load_config
