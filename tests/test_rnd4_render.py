@@ -91,3 +91,39 @@ def test_september_other_assessments_after_the_target_groups(tmp_path):
     groups, other = t.index("Перечень школ для адресной работы"), t.index("Результаты других оценочных процедур")
     effect = t.index("4. Анализ эффективности принятых мер")
     assert dynamics < shnor < groups < other < effect
+
+
+def test_replicate_copies_are_subsets_of_the_demo_schools(tmp_path):
+    """Each copy holds the number of schools municipality_sizes gives it, all of them the
+    source's schools with the copy's suffix; municipality rows keep one row per copy with
+    their lists of schools cut to the copy's; tables without codes are copied once."""
+    import duckdb
+
+    from bench.render_country import built, replicate
+
+    src, dst = tmp_path / "src.duckdb", tmp_path / "dst.duckdb"
+    con = duckdb.connect(str(src))
+    codes = [f"s{i:02d}" for i in range(30)]
+    con.execute("CREATE TABLE stg_schools AS SELECT unnest(?::VARCHAR[]) AS school_code, "
+                "'mo01' AS municipality_code, 'Школа' AS short_name", [codes])
+    con.execute("CREATE TABLE mart_x AS SELECT 'mo01' AS municipality_code, 2023 AS ay, ?::VARCHAR[] AS schools",
+                [codes[:12]])
+    con.execute("CREATE TABLE reference_y AS SELECT 1 AS k")
+    con.close()
+    replicate(src, dst, 46, identical=True)
+    sizes = municipality_sizes(46, 30)
+    assert sum(sizes) == 800  # 40,000 / 2,300 × 46
+    assert len(set(sizes)) > 5
+    con = duckdb.connect(str(dst), read_only=True)
+    got = dict(con.execute("SELECT municipality_code, count(*) FROM stg_schools GROUP BY 1").fetchall())
+    assert got == {f"mo01~{i}": n for i, n in enumerate(sizes)}
+    for mun, members, listed in con.execute(
+            "SELECT x.municipality_code, (SELECT list(school_code ORDER BY school_code) FROM stg_schools s "
+            "WHERE s.municipality_code = x.municipality_code), list_sort(x.schools) FROM mart_x x").fetchall():
+        copy = mun.split("~")[1]
+        assert all(c.endswith("~" + copy) and c.split("~")[0] in codes for c in members)
+        assert listed == [c for c in members if c.split("~")[0] in codes[:12]]
+    assert con.execute("SELECT count(*) FROM mart_x").fetchone()[0] == 46
+    assert con.execute("SELECT count(*) FROM reference_y").fetchone()[0] == 1
+    con.close()
+    assert built(dst, 46, True, "country") and not built(dst, 47, True, "country")
