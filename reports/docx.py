@@ -36,6 +36,7 @@ SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 CELL_PT = 10.5
 _ESC = {'"': "&quot;"}
+SHY = "\u00ad"
 
 
 def _twips(cm: float) -> int:
@@ -76,7 +77,9 @@ class _Writer:
             if r.text == BR:
                 out.append(f"<w:r>{rpr}<w:br/></w:r>")
             elif r.text:
-                out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{_x(r.text)}</w:t></w:r>')
+                # a soft hyphen (U+00AD: «&shy;» in a template) is Word's optional hyphen
+                text = _x(r.text).replace(SHY, '</w:t><w:softHyphen/><w:t xml:space="preserve">')
+                out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>')
         return "".join(out)
 
     def picture(self, src: str) -> str:

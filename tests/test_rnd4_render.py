@@ -127,3 +127,47 @@ def test_replicate_copies_are_subsets_of_the_demo_schools(tmp_path):
     assert con.execute("SELECT count(*) FROM reference_y").fetchone()[0] == 1
     con.close()
     assert built(dst, 46, True, "country") and not built(dst, 47, True, "country")
+
+
+def test_a_table_too_wide_for_its_words_is_hyphenated_and_fits_the_page(tmp_path):
+    """Six columns whose longest words need 18,6 cm of a 17 cm page (June's effectiveness
+    table): the long words get soft hyphens, the DOCX grid fits the page, every part
+    between hyphens fits its column, and the PDF's words stay inside the margins."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from reports import document, layout
+    from reports.typst_pdf import html_to_pdf
+
+    head = ["Показатель", "I полугодие", "II полугодие", "Изменение к I полугодию", "II полугодие 2022/2023",
+            "Изменение к прошлому году"]
+    row = ["Доля слабоуспевающих и неуспевающих обучающихся, для которых разработан ИОМ", "64,3 %", "62,1 %",
+           "снижение на 2,2 п. п., ухудшение", "67,2 %", "снижение на 5,1 п. п., ухудшение"]
+    html = ("<html><body><table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
+            + "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" * 1 + "</tbody></table></body></html>")
+    whole = [max(layout.word_cm(w) for c in col for w in c.split()) + layout.CELL_PADDING_CM
+             for col in zip(head, row)]
+    assert sum(whole) > 17.0  # unhyphenated, the longest words alone do not fit
+    model = document.parse(html)
+    table = model.blocks[0].table
+    assert abs(sum(table.widths) - 17.0) < 0.01
+    for cells, _ in table.rows:
+        for c, width in zip(cells, table.widths):
+            for w in document.plain(c.runs).split():
+                assert all(layout.word_cm(p) + layout.CELL_PADDING_CM <= width + 0.01 for p in layout.pieces(w))
+    z = zipfile.ZipFile(io.BytesIO(html_to_docx(html)))
+    xml = z.read("word/document.xml").decode("utf-8")
+    grid = [int(g) for g in re.findall(r'<w:gridCol w:w="(\d+)"', xml)]
+    assert sum(grid) <= 9639  # 17 cm in twips
+    assert "<w:softHyphen/>" in xml and "\u00ad" not in xml
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils не установлены")
+    (tmp_path / "t.pdf").write_bytes(html_to_pdf(html))
+    subprocess.run(["pdftotext", "-bbox", str(tmp_path / "t.pdf"), str(tmp_path / "t.html")], check=True)
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"',
+                       (tmp_path / "t.html").read_text(encoding="utf-8"))
+    assert words
+    left, right = 25 / 25.4 * 72, 595.28 - 15 / 25.4 * 72
+    assert all(float(x0) >= left - 1 and float(x1) <= right + 1 for x0, x1 in words)
