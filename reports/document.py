@@ -166,6 +166,14 @@ def _table(el, width_cm: float) -> Table | None:
     ncols = max(sum(c.colspan for c in cells) for cells, _ in out)
     widths = layout.column_widths([[(plain(c.runs), c.colspan) for c in cells] for cells, _ in out],
                                   ncols, width_cm)
+    if sum(widths) > width_cm + 0.01:  # too wide even at its longest words: hyphenate them
+        for cells, _ in out:
+            for c in cells:
+                for r in c.runs:
+                    if r.text and r.text != BR:
+                        r.text = layout.hyphenate(r.text)
+        widths = layout.column_widths([[(plain(c.runs), c.colspan) for c in cells] for cells, _ in out],
+                                      ncols, width_cm)
     return Table(out, ncols, widths)
 
 

@@ -30,8 +30,13 @@ TEXT_WIDTH_CM = layout.TEXT_WIDTH_CM
 TWIPS_PER_CM = 1440 / 2.54
 EMU_PER_CM = 360000
 PICTURE_CM = 16.0
+# a chart is embedded as SVG (Office 2016's svgBlip extension, read by Word 2016+ and
+# LibreOffice) with its PNG as the fallback every DOCX reader shows when it cannot
+SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 CELL_PT = 10.5
 _ESC = {'"': "&quot;"}
+SHY = "\u00ad"
 
 
 def _twips(cm: float) -> int:
@@ -47,6 +52,7 @@ class _Writer:
         self.doc = doc
         self.body: list[list] = []  # paragraphs as [pPr parts, runs xml]; tables as [None, xml]
         self.media: list[bytes] = []
+        self.svgs: dict[int, str] = {}  # picture number → the chart's SVG, beside its PNG
 
     # runs ------------------------------------------------------------------------------
     def runs(self, runs: list[Run], base_pt: float | None = None, flags: int = 0) -> str:
@@ -71,7 +77,9 @@ class _Writer:
             if r.text == BR:
                 out.append(f"<w:r>{rpr}<w:br/></w:r>")
             elif r.text:
-                out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{_x(r.text)}</w:t></w:r>')
+                # a soft hyphen (U+00AD: «&shy;» in a template) is Word's optional hyphen
+                text = _x(r.text).replace(SHY, '</w:t><w:softHyphen/><w:t xml:space="preserve">')
+                out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>')
         return "".join(out)
 
     def picture(self, src: str) -> str:
@@ -80,6 +88,13 @@ class _Writer:
             return ""
         self.media.append(png)
         n = len(self.media)
+        svg = charts.svg_for(src)
+        if svg is not None:  # the chart itself (Word 2016+, LibreOffice); the PNG is the fallback
+            self.svgs[n] = svg
+            ext = (f'<a:extLst><a:ext uri="{SVG_EXT}"><asvg:svgBlip xmlns:asvg="{SVG_NS}" r:embed="rIdSvg{n}"/>'
+                   '</a:ext></a:extLst>')
+        else:
+            ext = ""
         w_px, h_px = struct.unpack(">II", png[16:24])
         cx = int(PICTURE_CM * EMU_PER_CM)
         cy = int(cx * h_px / max(w_px, 1))
@@ -88,7 +103,7 @@ class _Writer:
                 '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
                 '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
                 f'<pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="image{n}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
-                f'<pic:blipFill><a:blip r:embed="rIdImage{n}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+                f'<pic:blipFill><a:blip r:embed="rIdImage{n}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
                 f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
                 '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
                 "</wp:inline></w:drawing></w:r>")
@@ -277,6 +292,7 @@ CONTENT_TYPES_XML = (
     f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/>'
+    '<Default Extension="svg" ContentType="image/svg+xml"/>'
     f'<Override PartName="/word/document.xml" ContentType="{_CT}.wordprocessingml.document.main+xml"/>'
     f'<Override PartName="/word/styles.xml" ContentType="{_CT}.wordprocessingml.styles+xml"/>'
     f'<Override PartName="/word/settings.xml" ContentType="{_CT}.wordprocessingml.settings+xml"/>'
@@ -296,12 +312,13 @@ APP_XML = (f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDo
            "<Application>edumon</Application></Properties>")
 
 
-def _document_rels(images: int) -> str:
+def _document_rels(images: int, svgs=()) -> str:
     rels = [f'<Relationship Id="rIdStyles" Type="{_REL}/styles" Target="styles.xml"/>',
             f'<Relationship Id="rIdSettings" Type="{_REL}/settings" Target="settings.xml"/>',
             f'<Relationship Id="rIdFooter1" Type="{_REL}/footer" Target="footer1.xml"/>']
     rels += [f'<Relationship Id="rIdImage{n}" Type="{_REL}/image" Target="media/image{n}.png"/>'
              for n in range(1, images + 1)]
+    rels += [f'<Relationship Id="rIdSvg{n}" Type="{_REL}/image" Target="media/image{n}.svg"/>' for n in svgs]
     return f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{"".join(rels)}</Relationships>'
 
 
@@ -327,9 +344,10 @@ def model_to_docx(doc: Document, title: str = "", author: str = "") -> bytes:
     document = w.document_xml()
     parts = [("[Content_Types].xml", CONTENT_TYPES_XML), ("_rels/.rels", ROOT_RELS_XML),
              ("docProps/core.xml", _core(title, author)), ("docProps/app.xml", APP_XML),
-             ("word/document.xml", document), ("word/_rels/document.xml.rels", _document_rels(len(w.media))),
+             ("word/document.xml", document), ("word/_rels/document.xml.rels", _document_rels(len(w.media), sorted(w.svgs))),
              ("word/styles.xml", STYLES_XML), ("word/settings.xml", SETTINGS_XML), ("word/footer1.xml", FOOTER_XML)]
     parts += [(f"word/media/image{n}.png", png) for n, png in enumerate(w.media, 1)]
+    parts += [(f"word/media/image{n}.svg", svg) for n, svg in sorted(w.svgs.items())]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts:

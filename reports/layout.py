@@ -23,6 +23,45 @@ def _font():
     return ImageFont.truetype(_FONT_PATH, 100)
 
 
+def pieces(word: str) -> list[str]:
+    """The parts of a word a line may break between: after a hyphen, and at a soft hyphen
+    (U+00AD, «&shy;» in a template; printed as «-» where the line breaks). Word,
+    LibreOffice and Typst all break there, so a column needs only its longest part."""
+    out, cur = [], ""
+    for ch in word:
+        if ch == SHY:
+            out.append(cur + "-")
+            cur = ""
+        else:
+            cur += ch
+            if ch == "-" and len(cur) > 1:
+                out.append(cur)
+                cur = ""
+    if cur:
+        out.append(cur)
+    return out or [word]
+
+
+SHY = "\u00ad"
+HYPHENATE_FROM = 8  # letters: shorter words are never hyphenated
+
+
+@functools.lru_cache(maxsize=1)
+def _hyphenator():
+    import pyphen  # noqa: PLC0415
+
+    return pyphen.Pyphen(lang="ru_RU")
+
+
+@functools.lru_cache(maxsize=65536)
+def hyphenate(text: str) -> str:
+    """Soft hyphens (U+00AD) at the Russian hyphenation points of the long words of a
+    text: for a table that does not fit the page even at its longest words."""
+    words = text.split(" ")
+    return " ".join(_hyphenator().inserted(w, hyphen=SHY) if sum(ch.isalpha() for ch in w) >= HYPHENATE_FROM
+                    and SHY not in w else w for w in words)
+
+
 @functools.lru_cache(maxsize=65536)
 def word_cm(word: str, pt: float = TABLE_PT) -> float:
     """The printed width of a word in cm at `pt` points (measured at 100 px = 100 pt)."""
@@ -31,7 +70,7 @@ def word_cm(word: str, pt: float = TABLE_PT) -> float:
 
 def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float) -> list[float]:
     """rows: each row's cells as (text, colspan). Each column at least as wide as its
-    longest word; the rest of the width shared by how much text each column holds."""
+    longest word (its longest part between hyphens: `pieces`); the rest of the width shared by how much text each column holds."""
     longest, amount = [0.6] * ncols, [0.0] * ncols
     for r in rows:
         i = 0
@@ -39,8 +78,8 @@ def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float
             if span == 1 and i < ncols:
                 words = text.split()
                 if words:
-                    longest[i] = max(longest[i], max(word_cm(w) for w in words) + CELL_PADDING_CM)
-                    amount[i] += min(sum(word_cm(w) for w in words), 40.0)
+                    longest[i] = max(longest[i], max(word_cm(p) for w in words for p in pieces(w)) + CELL_PADDING_CM)
+                    amount[i] += min(sum(word_cm(w.replace(SHY, "")) for w in words), 40.0)
             i += span
     need = sum(longest)
     if need >= total_cm:

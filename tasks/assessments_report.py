@@ -7,7 +7,7 @@ its basis (`mart_shnor.in_working_list`, `working_list_basis`), ШВОР with it
 
 SQL computes every figure; this module only reads the rows and puts Russian words on codes
 (templates `_assessments.html.j2`, `_target_groups.html.j2`). It reads the warehouse on
-its own (it cannot import tasks/render.py, which imports it).
+its own (tasks/report_queries.py and tasks/report_contexts.py import it, not the other way).
 """
 
 from __future__ import annotations

@@ -139,11 +139,15 @@ def test_docx_columns_are_no_narrower_than_their_longest_word_and_fit_the_page(d
                     span_el = tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan"))
                     span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
                     if span == 1:
-                        words = "".join(t.text or "" for t in tc.iter(qn("w:t"))).split()
-                        for w in words:
-                            need = _word_cm(font, w, 10.5) + margins_cm
-                            assert grid[col] >= need - 0.01, (key, w, round(grid[col], 2), round(need, 2))
-                            checked += 1
+                        words = "".join((t.text or "") if t.tag == qn("w:t") else "\u00ad"
+                                        for t in tc.iter(qn("w:t"), qn("w:softHyphen"))).split()
+                        for word in words:
+                            # a line may break after a hyphen and at a soft hyphen (printed «-»), never elsewhere
+                            for w in re.findall(r"[^\u00ad-]+[\u00ad-]?|[\u00ad-]", word):
+                                w = w.replace("\u00ad", "-")
+                                need = _word_cm(font, w, 10.5) + margins_cm
+                                assert grid[col] >= need - 0.01, (key, w, round(grid[col], 2), round(need, 2))
+                                checked += 1
                     col += span
             assert sum(grid) <= text_cm + 0.01, (key, sum(grid), text_cm)
     assert checked > 100

@@ -1,0 +1,120 @@
+"""The queries the documents read: each mart and each sql/report_*.sql query read once
+per cycle for every municipality (`cycle_data`), the plan rows and the run's quality
+checkpoint. SQL computes (exact numerators and denominators); the contexts
+(tasks/report_contexts.py) word, the templates format. docs/documents.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from edumon.config import SQL_DIR, Config
+from tasks import assessments_report
+
+
+def _records(con, sql: str, args: list) -> list[dict]:
+    cur = con.execute(sql, args)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def _table_exists(con, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [name]).fetchone()[0] > 0
+
+
+# -- the document queries: each mart and sql/report_*.sql read once per cycle ----------
+
+def report_sql(name: str) -> str:
+    """The text of sql/report_<name>.sql (the queries the documents read)."""
+    return (SQL_DIR / f"report_{name}.sql").read_text(encoding="utf-8")
+
+
+def _query(con, sql: str, params: dict) -> list[dict]:
+    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    cur = con.execute(sql, {k: params[k] for k in used})
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def _by_municipality(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["municipality_code"], []).append(r)
+    return out
+
+
+def _mart(con, mart: str, ay: int, order: str = "") -> dict[str, list[dict]]:
+    """Every municipality's rows of a mart for AY, in one read."""
+    if not _table_exists(con, mart):
+        return {}
+    return _by_municipality(_records(con, f"SELECT * FROM {mart} WHERE ay = ? {order}", [ay]))
+
+
+def _report(con, name: str, params: dict, needs: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    if any(not _table_exists(con, t) for t in needs):
+        return {}
+    return _by_municipality(_query(con, report_sql(name), params))
+
+
+def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]]:
+    """What a cycle's documents show, for every municipality at once: {name: {municipality:
+    rows}}. One read of each mart and each document query per cycle."""
+    params = {**Config.sql_params(cfg), "ay": ay,  # also for a plain dict of the configuration
+              "privacy_small_group_below": cfg["privacy"]["small_group_below"]}
+    names = _by_municipality(_records(con, "SELECT municipality_code, school_code, short_name, school_name "
+                                           "FROM stg_schools ORDER BY short_name", []))
+    data = {"schools": names}
+    ordered = "ORDER BY municipality_code, sort_order"
+    if cycle == "september":
+        data["shnor"] = _mart(con, "mart_shnor", ay, "ORDER BY municipality_code, short_name")
+        data["lows"] = _report(con, "school_lows", params, ("int_procedure_results",))
+        data["dynamics"] = _report(con, "procedure_dynamics", params, ("int_procedure_results",))
+        data["effect"] = _report(con, "shnor_effect", params, ("int_shnor_list", "int_procedure_results"))
+        data["shnor_monitoring"] = _mart(con, "mart_shnor_monitoring", ay - 1, ordered)
+        data["risk_monitoring"] = _mart(con, "mart_risk_monitoring", ay - 1, ordered)
+        data["project_500plus"] = _mart(con, "mart_project_500plus", ay - 1, ordered)
+        data.update(assessments_report.september_data(con, ay, params))  # issue 14: other assessments, groups
+    elif cycle == "october":
+        data["risk"] = _mart(con, "mart_risk_schools", ay, "ORDER BY municipality_code, short_name")
+        data["risk_prev"] = _mart(con, "mart_risk_schools", ay - 1, "ORDER BY municipality_code, short_name")
+        data["objectivity"] = _mart(con, "mart_objectivity_flags", ay - 1,
+                                    "ORDER BY municipality_code, short_name, subject, grade")
+        data["objectivity_signs"] = _report(con, "objectivity_signs", params, ("mart_objectivity_flags",))
+        data["risk_deficits"] = _report(con, "risk_deficits", params, ("mart_risk_schools",))
+    elif cycle in ("january", "june"):
+        data["prevention"] = _mart(con, "mart_prevention_half1" if cycle == "january" else "mart_prevention",
+                                   ay, ordered + ", half")
+        data["prevention_schools"] = _report(con, "prevention_schools", params, ("raw_prevention",))
+    if cycle == "june":
+        data["plan"] = data["plan_effect"] = _plan_rows(con, ay)
+    elif cycle == "september":
+        # the year that ended, at its September checkpoint (mart_plan_checkpoint, issue 14)
+        data["plan"] = data["plan_effect"] = _plan_rows(con, ay - 1, "mart_plan_checkpoint")
+    return data
+
+
+def _plan_rows(con, ay: int, table: str = "mart_plan_status") -> dict[str, list[dict]]:
+    """Plan rows of AY by municipality; a regional plan (no municipality
+    column, or NULL) is under the key None and applies to every municipality."""
+    if not _table_exists(con, table):
+        return {}
+    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = ?", [table]).fetchall()}
+    rows = _records(con, f"SELECT * FROM {table} WHERE ay = ?", [ay])
+    out: dict = {}
+    for r in rows:
+        out.setdefault(r.get("municipality_code") if "municipality_code" in cols else None, []).append(r)
+    return out
+
+
+def quality_records(con, run: dict, cycle: str) -> list[dict]:
+    """This run's quality checkpoint results (schemas/quality.py), for the technical page."""
+    if not _table_exists(con, "quality_results") or not run.get("run_id"):
+        return []
+    from schemas.quality import TABLE_TITLES
+
+    rows = _records(con, """
+        SELECT * FROM quality_results WHERE run_id = ? AND cycle = ?
+        ORDER BY severity, success NULLS LAST, table_name, ay, check_text""", [run["run_id"], cycle])
+    return [dict(r, table_title=TABLE_TITLES.get(r["table_name"], r["table_name"])) for r in rows]
