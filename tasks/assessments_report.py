@@ -5,57 +5,18 @@ totals by `sql/report_assessment_summary.sql`), the working list for addressed w
 its basis (`mart_shnor.in_working_list`, `working_list_basis`), ШВОР with its rule
 (`mart_shvor`), ШНСУ (`mart_shnsu`) and the curator pairs (`mart_curators`).
 
-SQL computes every figure; this module only reads the rows and puts Russian words on codes
-(templates `_assessments.html.j2`, `_target_groups.html.j2`). It reads the warehouse on
-its own (tasks/report_queries.py and tasks/report_contexts.py import it, not the other way).
+SQL computes every figure; the rows are read with the cycle's other document queries
+(tasks/report_queries.py::cycle_data); this module only puts Russian words on codes
+(templates `_assessments.html.j2`, `_target_groups.html.j2`).
 """
 
 from __future__ import annotations
 
-import re
-
-from edumon.config import SQL_DIR
 from reports import labels
 
 BASIS = {"both": "в обоих перечнях (по методике и ФИОКО)", "ours": "только по методике муниципалитета",
          "official": "только в перечне ФИОКО"}
 ASSESSMENT_ORDER = ["niko", "olympiad", "interview", "literacy", "intl_studies"]
-
-
-def _exists(con, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0] > 0
-
-
-def _rows(con, sql: str, params: dict | list) -> list[dict]:
-    cur = con.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def _by_mun(rows: list[dict]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    for r in rows:
-        out.setdefault(r["municipality_code"], []).append(r)
-    return out
-
-
-def _mart(con, name: str, ay: int, order: str) -> dict[str, list[dict]]:
-    if not _exists(con, name):
-        return {}
-    return _by_mun(_rows(con, f"SELECT * FROM {name} WHERE ay = ? ORDER BY {order}", [ay]))
-
-
-def september_data(con, ay: int, params: dict) -> dict[str, dict[str, list[dict]]]:
-    """Every municipality's rows at once (one read per table)."""
-    data = {"assessment_summary": {}}
-    if _exists(con, "mart_assessment_results"):
-        sql = (SQL_DIR / "report_assessment_summary.sql").read_text(encoding="utf-8")
-        used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
-        data["assessment_summary"] = _by_mun(_rows(con, sql, {k: {**params, "ay": ay}[k] for k in used}))
-    data["shvor"] = _mart(con, "mart_shvor", ay, "municipality_code, short_name")
-    data["shnsu"] = _mart(con, "mart_shnsu", ay, "municipality_code, short_name")
-    data["curators"] = _mart(con, "mart_curators", ay, "municipality_code, short_name, curator_short_name")
-    return data
 
 
 def _assessment_groups(rows: list[dict]) -> list[dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from edumon.config import SQL_DIR, Config
-from tasks import assessments_report
 
 
 def _records(con, sql: str, args: list) -> list[dict]:
@@ -74,7 +73,12 @@ def cycle_data(con, ay: int, cycle: str, cfg) -> dict[str, dict[str, list[dict]]
         data["shnor_monitoring"] = _mart(con, "mart_shnor_monitoring", ay - 1, ordered)
         data["risk_monitoring"] = _mart(con, "mart_risk_monitoring", ay - 1, ordered)
         data["project_500plus"] = _mart(con, "mart_project_500plus", ay - 1, ordered)
-        data.update(assessments_report.september_data(con, ay, params))  # issue 14: other assessments, groups
+        # the other assessments and the target groups (worded by tasks/assessments_report.py)
+        data["assessment_summary"] = _report(con, "assessment_summary", params, ("mart_assessment_results",))
+        data["shvor"] = _mart(con, "mart_shvor", ay, "ORDER BY municipality_code, short_name")
+        data["shnsu"] = _mart(con, "mart_shnsu", ay, "ORDER BY municipality_code, short_name")
+        data["curators"] = _mart(con, "mart_curators", ay,
+                                 "ORDER BY municipality_code, short_name, curator_short_name")
     elif cycle == "october":
         data["risk"] = _mart(con, "mart_risk_schools", ay, "ORDER BY municipality_code, short_name")
         data["risk_prev"] = _mart(con, "mart_risk_schools", ay - 1, "ORDER BY municipality_code, short_name")
