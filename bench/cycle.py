@@ -105,20 +105,8 @@ def _stage_child(warehouse: str, inbox: str, store: str, ay: int, out: str) -> N
         cpu[name] = round(clock() - c0, 2)
         return r
 
-    from schemas import quality as gx
-    from tasks import keys
-
-    def checkpoint():   # quality_checkpoint's work, without its Prefect artifact
-        con = connect(warehouse)
-        try:
-            results = gx.run_checkpoints(con, marts, cfg)
-            gx.store_results(con, run["run_id"], cycle, results)
-        finally:
-            con.close()
-        return {keys.quality(ay, cycle, "html"): gx.render_html(results, run, cycle, ay),
-                keys.quality(ay, cycle, "json"): gx.to_json(results, run, cycle, ay)}
-
-    quality = timed("quality checkpoint (Great Expectations)", checkpoint)
+    quality = timed("quality checkpoint (Great Expectations)",
+                    lambda: pipeline.run_quality(warehouse, cycle, ay, marts, run, cfg)[1])
     con = connect(warehouse)
     try:
         timed("export: Parquet (COPY)", lambda: [export.parquet_bytes(con, m, a) for m, a in marts])

@@ -127,12 +127,7 @@ def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[st
 
     from schemas import quality
 
-    con = connect(warehouse)
-    try:
-        results = quality.run_checkpoints(con, marts, cfg)
-        quality.store_results(con, run["run_id"], cycle, results)
-    finally:
-        con.close()
+    results, objects = run_quality(warehouse, cycle, ay, marts, run, cfg)
     counts = quality.summary_counts(results)
     log = _logger()
     for r in results:
@@ -144,8 +139,23 @@ def quality_checkpoint(warehouse: str, cycle: str, ay: int, marts: list[tuple[st
                                          f"{counts['warnings']} предупреждений")
     if cfg["quality"].get("fail_on_error") and counts["errors"]:
         raise RuntimeError(f"Проверки качества: {counts['errors']} ошибок (quality.fail_on_error = true).")
-    return {keys.quality(ay, cycle, "html"): quality.render_html(results, run, cycle, ay),
-            keys.quality(ay, cycle, "json"): quality.to_json(results, run, cycle, ay)}
+    return objects
+
+
+def run_quality(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]], run: dict,
+                cfg: Config) -> tuple[list, dict[str, bytes]]:
+    """The checkpoint's work without Prefect (also timed by bench/cycle.py): the suites run
+    and stored in `quality_results`; (results, the HTML and JSON objects to publish)."""
+    from schemas import quality
+
+    con = connect(warehouse)
+    try:
+        results = quality.run_checkpoints(con, marts, cfg)
+        quality.store_results(con, run["run_id"], cycle, results)
+    finally:
+        con.close()
+    return results, {keys.quality(ay, cycle, "html"): quality.render_html(results, run, cycle, ay),
+                     keys.quality(ay, cycle, "json"): quality.to_json(results, run, cycle, ay)}
 
 
 @task(name="export-tables-in-memory", task_run_name=_marts_run_name("export"), cache_policy=NO_CACHE)
