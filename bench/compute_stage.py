@@ -26,6 +26,7 @@ def main(argv=None):
     ap.add_argument("--inbox", type=Path, required=True)
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--tree", type=Path, default=None, help="корень другой копии проекта (её код)")
+    ap.add_argument("--per-model", action="store_true", help="время (ЦП) каждой модели и витрины")
     a = ap.parse_args(argv)
     warehouse, inbox = a.warehouse.resolve(), a.inbox.resolve()
     if a.tree is not None:
@@ -36,6 +37,9 @@ def main(argv=None):
     from tasks.warehouse import connect
 
     cfg = load_config()
+    per_model = {}
+    if a.per_model:
+        _time_each(indicators, per_model)
     with tempfile.TemporaryDirectory() as tmp:
         dst = Path(tmp) / "warehouse.duckdb"
         shutil.copy(warehouse, dst)
@@ -54,7 +58,24 @@ def main(argv=None):
     print(json.dumps({"tree": str(a.tree or "."), "cpu_seconds": {
         "reference": round(c1 - c0, 3), "staging": round(c2 - c1, 3), "marts": round(c3 - c2, 3),
         "total": round(c3 - c0, 3)}, "wall_seconds": round(t3 - t0, 3), "shnor": shnor,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "load": os.getloadavg()[0]}))
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "load": os.getloadavg()[0],
+        **({"per_model_cpu": per_model} if a.per_model else {})}, ensure_ascii=False))
+
+
+def _time_each(indicators, out: dict) -> None:
+    """Wrap the model and mart builders the compute calls so each records its CPU seconds."""
+    def timed(fn, key):
+        def wrapper(con, name, *args, **kwargs):
+            c0 = time.process_time()
+            try:
+                return fn(con, name, *args, **kwargs)
+            finally:
+                k = key(name, args)
+                out[k] = round(out.get(k, 0.0) + time.process_time() - c0, 3)
+        return wrapper
+
+    indicators.build_model = timed(indicators.build_model, lambda name, args: name)
+    indicators.build_mart = timed(indicators.build_mart, lambda name, args: f"{name}/{args[0]}")
 
 
 if __name__ == "__main__":

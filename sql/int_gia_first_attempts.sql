@@ -4,8 +4,12 @@
 -- the earliest period counts. `passed_min` comes from the РЦОИ export when given,
 -- otherwise from the dated minimum-score reference (ЕГЭ) or the minimum mark (ОГЭ,
 -- ЕГЭ base maths, ГВЭ).
-WITH counted AS (
-    SELECT g.*
+-- Only the columns the model returns or orders by are read (a CTE read several times would
+-- otherwise be materialised with every column of raw_gia); `_key` is a hash of the first
+-- attempt's key, one fixed-width value to group and join on instead of four columns.
+WITH counted AS NOT MATERIALIZED (
+    SELECT g.ay, g.school_code, g.participant_id, g.exam, g.subject, g.period, g.test_score, g.mark,
+           g.passed_min, g._row, hash(g.ay, g.participant_id, g.exam, g.subject) AS _key
     FROM raw_gia g
     WHERE list_contains($gia_count_categories, coalesce(g.category, 'current'))
       AND list_contains($gia_count_periods, coalesce(g.period, 'main'))
@@ -13,18 +17,19 @@ WITH counted AS (
 ),
 -- Most participants write a subject once: only the keys that occur more than once (a main
 -- and a reserve day) are ordered; every other row is its own first attempt. The key columns
--- are required by the contract (never NULL), so the anti and semi joins split the rows.
+-- are required by the contract (never NULL). Grouped on the key's hash: two keys sharing a
+-- hash only send both to the exact ordering below (which partitions by the key itself), so
+-- the anti and semi joins still split the rows exactly.
 keys_twice AS (
-    SELECT ay, participant_id, exam, subject
-    FROM counted
-    GROUP BY ALL
-    HAVING count(*) > 1
+    SELECT DISTINCT _key
+    FROM (SELECT _key, lag(_key) OVER (ORDER BY _key) AS _previous FROM counted)
+    WHERE _key = _previous
 ),
-first_attempt AS (
-    SELECT * FROM counted ANTI JOIN keys_twice USING (ay, participant_id, exam, subject)
+first_attempt AS NOT MATERIALIZED (
+    SELECT * FROM counted ANTI JOIN keys_twice USING (_key)
     UNION ALL
     SELECT *
-    FROM (SELECT * FROM counted SEMI JOIN keys_twice USING (ay, participant_id, exam, subject))
+    FROM (SELECT * FROM counted SEMI JOIN keys_twice USING (_key))
     QUALIFY row_number() OVER (
         PARTITION BY ay, participant_id, exam, subject
         ORDER BY CASE coalesce(period, 'main') WHEN 'main' THEN 1 WHEN 'reserve' THEN 2 ELSE 3 END, _row
@@ -36,11 +41,13 @@ thresholds AS (
     SELECT a.ay, a.subject,
            arg_max(r.min_test_score, r.valid_from_ay) AS min_test_score,
            arg_max(r.min_mark, r.valid_from_ay) AS min_mark
-    FROM (SELECT DISTINCT ay, subject FROM first_attempt WHERE exam = 'ege') a
+    FROM (SELECT DISTINCT ay, subject FROM counted WHERE exam = 'ege') a
     JOIN reference_ege_min_scores r
       ON r.subject = a.subject AND r.valid_from_ay <= a.ay
     GROUP BY ALL
 )
+-- A `passed_min` given by the export is kept as it is; only the rows without one are joined
+-- to the thresholds (in generated and most real exports: none).
 SELECT
     f.ay,
     f.school_code,
@@ -51,13 +58,25 @@ SELECT
     f.period,
     f.test_score,
     f.mark,
-    coalesce(
-        f.passed_min,
-        CASE
-            WHEN t.min_test_score IS NOT NULL THEN f.test_score >= t.min_test_score
-            WHEN t.min_mark IS NOT NULL THEN f.mark >= t.min_mark
-            WHEN f.exam IN ('oge', 'gve') THEN f.mark >= $gia_min_mark
-        END
-    ) AS passed_min
+    f.passed_min
+FROM first_attempt f
+WHERE f.passed_min IS NOT NULL
+UNION ALL
+SELECT
+    f.ay,
+    f.school_code,
+    f.participant_id,
+    f.exam,
+    f.subject,
+    f.exam || '_' || f.subject AS procedure,
+    f.period,
+    f.test_score,
+    f.mark,
+    CASE
+        WHEN t.min_test_score IS NOT NULL THEN f.test_score >= t.min_test_score
+        WHEN t.min_mark IS NOT NULL THEN f.mark >= t.min_mark
+        WHEN f.exam IN ('oge', 'gve') THEN f.mark >= $gia_min_mark
+    END AS passed_min
 FROM first_attempt f
 LEFT JOIN thresholds t ON f.exam = 'ege' AND t.ay = f.ay AND t.subject = f.subject
+WHERE f.passed_min IS NULL

@@ -215,7 +215,10 @@ def _composed_sql(name: str, inline: dict[str, str], shadowed: dict[str, list[st
     `$window_from_<model>`, `$window_to_<model>`)."""
     sql = model_sql(name)
     lo, hi = _window_param(name, "from"), _window_param(name, "to")
-    ctes = [f"{t} AS (SELECT * FROM main.{t} WHERE ay BETWEEN ${lo} AND ${hi})" for t in (shadowed or {}).get(name, [])]
+    # NOT MATERIALIZED: a model reading the table several times (the ГИА first attempts do)
+    # would otherwise have DuckDB write every column of the window's rows to a temporary table
+    ctes = [f"{t} AS NOT MATERIALIZED (SELECT * FROM main.{t} WHERE ay BETWEEN ${lo} AND ${hi})"
+            for t in (shadowed or {}).get(name, [])]
     ctes += [f"{dep} AS (\n{_composed_sql(dep, inline, shadowed)}\n)"
              for dep, reader in inline.items() if reader == name]
     if not ctes:
