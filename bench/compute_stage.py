@@ -27,6 +27,8 @@ def main(argv=None):
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--tree", type=Path, default=None, help="корень другой копии проекта (её код)")
     ap.add_argument("--per-model", action="store_true", help="время (ЦП) каждой модели и витрины")
+    ap.add_argument("--compare", action="store_true",
+                    help="сравнить построенные модели и витрины с таблицами исходного хранилища (EXCEPT ALL)")
     a = ap.parse_args(argv)
     warehouse, inbox = a.warehouse.resolve(), a.inbox.resolve()
     if a.tree is not None:
@@ -49,17 +51,40 @@ def main(argv=None):
         t0, c0 = time.perf_counter(), time.process_time()
         indicators.load_reference(con, inbox)
         c1 = time.process_time()
-        indicators.build_staging(con, params, marts)
+        built = indicators.build_staging(con, params, marts)
         c2 = time.process_time()
         indicators.build_marts(con, marts, params)
         c3, t3 = time.process_time(), time.perf_counter()
         shnor = con.execute("SELECT count(*) FROM mart_shnor WHERE ay = ? AND is_shnor", [a.ay]).fetchone()[0]
+        differences = _compare(con, warehouse, built, marts) if a.compare else None
         con.close()
     print(json.dumps({"tree": str(a.tree or "."), "cpu_seconds": {
         "reference": round(c1 - c0, 3), "staging": round(c2 - c1, 3), "marts": round(c3 - c2, 3),
         "total": round(c3 - c0, 3)}, "wall_seconds": round(t3 - t0, 3), "shnor": shnor,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "load": os.getloadavg()[0],
-        **({"per_model_cpu": per_model} if a.per_model else {})}, ensure_ascii=False))
+        **({"per_model_cpu": per_model} if a.per_model else {}),
+        **({"differences": differences} if a.compare else {})}, ensure_ascii=False))
+
+
+def _compare(con, source: Path, models: list[str], marts) -> dict:
+    """Rows of each built model and (mart, AY) not in the source warehouse's table and the
+    other way round (EXCEPT ALL both ways; the run id and timestamps left out)."""
+    con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+    out = {}
+    for name, ay in [(m, None) for m in models] + list(marts):
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'src' AND table_name = ?",
+                           [name]).fetchone()[0]:
+            out[name] = "absent in the source"
+            continue
+        cols = ", ".join(f'"{r[0]}"' for r in con.execute(f"DESCRIBE main.{name}").fetchall()
+                         if r[0] not in ("run_id", "computed_at"))
+        where = f" WHERE ay = {int(ay)}" if ay is not None else ""
+        new, old = f"SELECT {cols} FROM main.{name}{where}", f"SELECT {cols} FROM src.{name}{where}"
+        extra = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})").fetchone()[0]
+        missing = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})").fetchone()[0]
+        out[name if ay is None else f"{name}/{ay}"] = [extra, missing]
+    con.execute("DETACH src")
+    return out
 
 
 def _time_each(indicators, out: dict) -> None:

@@ -34,7 +34,7 @@ municipality_year AS (
     GROUP BY ALL
 ),
 low_year AS (
-    SELECT ay, school_code, list(procedure ORDER BY procedure) AS low
+    SELECT ay, school_code, list_sort(list(procedure)) AS low
     FROM int_procedure_results
     WHERE is_low AND list_contains($shnor_procedures, procedure)
       AND participants >= $shnor_min_participants
@@ -63,10 +63,12 @@ SELECT
     -- every one of the `years` AYs before `ay` has a row and is high
     count(p.ay) = $shvor_years AND bool_and(coalesce(p.is_high, false)) AS is_shvor,
     count(p.ay) AS years_with_data,
-    list(struct_pack(ay := p.ay, procedures := p.procedures, participants := p.participants,
+    -- newest AY first: one row per AY, and the AY is the struct's first field, so sorting the
+    -- structs is sorting by AY (cheaper than an ordered aggregate)
+    list_reverse_sort(list(struct_pack(ay := p.ay, procedures := p.procedures, participants := p.participants,
                      good := p.good, municipality_participants := p.municipality_participants,
-                     municipality_good := p.municipality_good, low := p.low, is_high := p.is_high)
-         ORDER BY p.ay DESC) FILTER (WHERE p.ay IS NOT NULL) AS years
+                     municipality_good := p.municipality_good, low := p.low, is_high := p.is_high))
+         FILTER (WHERE p.ay IS NOT NULL)) AS years
 FROM stg_schools s
 CROSS JOIN list_years y
 LEFT JOIN per_year p ON p.school_code = s.school_code AND p.ay BETWEEN y.ay - $shvor_years AND y.ay - 1

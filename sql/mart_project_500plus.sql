@@ -44,12 +44,12 @@ municipalities AS (
     SELECT DISTINCT municipality_code, municipality_name FROM stg_schools WHERE in_registry
 ),
 form AS (
-    SELECT m.municipality_code, f.* EXCLUDE (municipality_code)
-    FROM raw_p500 f
-    JOIN municipalities m
-      ON lower(m.municipality_code) = lower(trim(f.municipality_code))
-      OR lower(trim(m.municipality_name)) = lower(trim(f.municipality_code))
-    WHERE f.ay = $ay
+    -- the case-folded texts computed once per row, not once per pair of the join
+    SELECT m.municipality_code, f.* EXCLUDE (municipality_code, _given)
+    FROM (SELECT *, lower(trim(municipality_code)) AS _given FROM raw_p500 WHERE ay = $ay) f
+    JOIN (SELECT municipality_code, lower(municipality_code) AS _code, lower(trim(municipality_name)) AS _name
+          FROM municipalities) m
+      ON m._code = f._given OR m._name = f._given
 ),
 form_hint AS (
     SELECT 'в форме муниципалитета по проекту «500+» за ' || $ay || '/' || ($ay + 1)
