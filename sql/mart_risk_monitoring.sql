@@ -47,7 +47,9 @@ pairs AS (
            'cohort_' || regexp_replace(pair[2], '_[0-9]+$', '') AS indicator_code
     FROM (SELECT unnest($monitoring_cohort_pairs) AS pair)
 ),
-vpr AS (
+-- read three times, each for one AY and procedure: not materialised, so each reading's
+-- filter reaches the scan instead of a copy of every AY's results being written
+vpr AS NOT MATERIALIZED (
     SELECT * FROM int_procedure_results WHERE participants >= $shnor_min_participants
 ),
 cohort AS (

@@ -27,8 +27,10 @@ engine_agg AS (
            coalesce(list(school_code ORDER BY school_code) FILTER (WHERE hit), []) AS hit_schools,
            coalesce(list(school_code ORDER BY school_code) FILTER (WHERE has_data), []) AS data_schools,
            coalesce(list(school_code ORDER BY school_code) FILTER (WHERE NOT has_data), []) AS nodata_schools,
-           list({'school_code': school_code, 'prev_pct': prev_pct, 'cur_pct': cur_pct} ORDER BY school_code)
-               FILTER (WHERE prev_pct IS NOT NULL OR cur_pct IS NOT NULL) AS details,
+           -- by school: the code is the struct's first field, so sorting the structs sorts by it
+           -- (DuckDB turns a scalar list's ORDER BY into list_sort itself, not a struct's)
+           list_sort(list({'school_code': school_code, 'prev_pct': prev_pct, 'cur_pct': cur_pct})
+               FILTER (WHERE prev_pct IS NOT NULL OR cur_pct IS NOT NULL)) AS details,
            flatten(list(factors) FILTER (WHERE hit)) AS hit_factors
     FROM facts
     GROUP BY ay, half, municipality_code, indicator_code
