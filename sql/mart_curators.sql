@@ -20,6 +20,15 @@ rows_ AS (
     UNION ALL
     SELECT w.school_code, NULL FROM working w
     WHERE w.school_code NOT IN (SELECT school_code FROM pairs)
+),
+-- each side of a row judged once: the curated school on the working list, the curator on
+-- the ШВОР list (NULL without a curator)
+judged AS (
+    SELECT r.school_code, r.curator_code,
+           r.school_code IN (SELECT school_code FROM working) AS in_working_list,
+           CASE WHEN r.curator_code IS NOT NULL THEN coalesce(v.is_shvor, false) END AS curator_is_shvor
+    FROM rows_ r
+    LEFT JOIN int_shvor_list v ON v.school_code = r.curator_code AND v.ay = $ay
 )
 SELECT
     $ay AS ay,
@@ -30,18 +39,17 @@ SELECT
     r.curator_code,
     c.short_name AS curator_short_name,
     c.municipality_code AS curator_municipality_code,
-    r.school_code IN (SELECT school_code FROM working) AS in_working_list,
+    r.in_working_list,
     r.curator_code IS NOT NULL AS has_curator,
-    CASE WHEN r.curator_code IS NOT NULL THEN coalesce(v.is_shvor, false) END AS curator_is_shvor,
+    r.curator_is_shvor,
     CASE
         WHEN r.curator_code IS NULL THEN 'no_curator'
-        WHEN NOT coalesce(v.is_shvor, false) THEN 'curator_not_shvor'
-        WHEN r.school_code NOT IN (SELECT school_code FROM working) THEN 'not_shnor'
+        WHEN NOT r.curator_is_shvor THEN 'curator_not_shvor'
+        WHEN NOT r.in_working_list THEN 'not_shnor'
         ELSE 'ok'
     END AS pair_status,
     $definitions_version AS definitions_version,
     $run_id AS run_id
-FROM rows_ r
+FROM judged r
 LEFT JOIN stg_schools s ON s.school_code = r.school_code
 LEFT JOIN stg_schools c ON c.school_code = r.curator_code
-LEFT JOIN int_shvor_list v ON v.school_code = r.curator_code AND v.ay = $ay

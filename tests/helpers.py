@@ -4,6 +4,7 @@ with the same functions the flows use, without a Prefect server."""
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 from edumon.config import load_config
@@ -37,6 +38,22 @@ def compute(inbox: Path, warehouse: Path, cycle: str, ay: int, overrides: dict |
     indicators.build_staging(con, params)
     indicators.build_marts(con, [(m, ay + o) for m, o in spec["marts"]], params)
     return con, cfg
+
+
+def compute_copy(loaded, tmp_path: Path, cycle: str, ay: int, lazy: bool, tag: str = ""):
+    """Build a cycle's marts on a copy of an ingested warehouse: `loaded` is (inbox, warehouse,
+    config); eagerly (every model over every AY) or lazily (the cycle's models and AYs).
+    Returns (connection, the cycle's (mart, AY) pairs, the models materialised)."""
+    inbox, warehouse, cfg = loaded
+    path = tmp_path / f"{cycle}-{'lazy' if lazy else 'eager'}{tag}.duckdb"
+    shutil.copy(warehouse, path)
+    con = connect(path)
+    indicators.load_reference(con, inbox)
+    params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": "test-run"}
+    marts = [(m, ay + o) for m, o in cfg["cycles"][cycle]["marts"]]
+    built = indicators.build_staging(con, params, marts if lazy else None)
+    indicators.build_marts(con, marts, params)
+    return con, marts, built
 
 
 def rows(con, sql: str, *args) -> list[dict]:

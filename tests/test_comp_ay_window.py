@@ -15,15 +15,13 @@ municipality (tests/report_fixture.py) and the sources every cycle reads, ВПР
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from edumon.config import load_config
 from tasks import indicators
 from tasks.ingest import ingest_source
 from tasks.warehouse import connect
-from tests.helpers import write_csv
+from tests.helpers import compute_copy, write_csv
 from tests.report_fixture import AY, stats, write_inbox
 
 CYCLES = ("september", "october", "january", "june")
@@ -61,19 +59,6 @@ def loaded(tmp_path_factory):
     return inbox, warehouse, cfg
 
 
-def _compute(loaded, tmp_path, cycle: str, lazy: bool, tag: str = ""):
-    inbox, warehouse, cfg = loaded
-    path = tmp_path / f"{cycle}-{'lazy' if lazy else 'eager'}{tag}.duckdb"
-    shutil.copy(warehouse, path)
-    con = connect(path)
-    indicators.load_reference(con, inbox)
-    params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": "test-run"}
-    marts = [(m, AY + o) for m, o in cfg["cycles"][cycle]["marts"]]
-    indicators.build_staging(con, params, marts if lazy else None)
-    indicators.build_marts(con, marts, params)
-    return con, marts
-
-
 def _marts(con, marts) -> dict[str, list]:
     names = sorted({m for m, _ in marts})
     return {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
@@ -85,8 +70,8 @@ def _ays(con, table: str) -> list[int]:
 
 @pytest.mark.parametrize("cycle", CYCLES)
 def test_windowed_marts_equal_eager_marts_on_a_long_history(loaded, tmp_path, cycle):
-    eager, marts = _compute(loaded, tmp_path, cycle, lazy=False)
-    lazy, _ = _compute(loaded, tmp_path, cycle, lazy=True)
+    eager, marts, _ = compute_copy(loaded, tmp_path, cycle, AY, lazy=False)
+    lazy, _, _ = compute_copy(loaded, tmp_path, cycle, AY, lazy=True)
     try:
         a, b = _marts(eager, marts), _marts(lazy, marts)
         for name in a:
@@ -97,8 +82,8 @@ def test_windowed_marts_equal_eager_marts_on_a_long_history(loaded, tmp_path, cy
 
 
 def test_september_holds_only_the_years_it_reads(loaded, tmp_path):
-    eager, _ = _compute(loaded, tmp_path, "september", lazy=False)
-    lazy, marts = _compute(loaded, tmp_path, "september", lazy=True)
+    eager, _, _ = compute_copy(loaded, tmp_path, "september", AY, lazy=False)
+    lazy, marts, _ = compute_copy(loaded, tmp_path, "september", AY, lazy=True)
     try:
         assert _ays(eager, "int_vpr_school_stats") == [2014, 2019, 2020, 2021, 2022]
         assert _ays(lazy, "int_vpr_school_stats") == [2019, 2020, 2021, 2022]
@@ -130,10 +115,10 @@ def test_without_the_lookbacks_the_marts_would_differ(loaded, tmp_path, monkeypa
     """The fixture's history matters: with every lookback (and the documents' years) set
     to 0 the September marts are no longer the eager ones — so the equality above is not
     vacuous."""
-    eager, marts = _compute(loaded, tmp_path, "september", lazy=False)
+    eager, marts, _ = compute_copy(loaded, tmp_path, "september", AY, lazy=False)
     monkeypatch.setattr(indicators, "lookback", lambda name, params: 0)
     monkeypatch.setattr(indicators, "DOCUMENT_LOOKBACK", 0)
-    narrow, _ = _compute(loaded, tmp_path, "september", lazy=True, tag="-narrow")
+    narrow, _, _ = compute_copy(loaded, tmp_path, "september", AY, lazy=True, tag="-narrow")
     try:
         a, b = _marts(eager, marts), _marts(narrow, marts)
         assert [n for n in a if a[n] != b[n]]

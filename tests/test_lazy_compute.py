@@ -9,15 +9,13 @@ of measures for 2023, so that every one of the four cycles has rows to compare.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from edumon.config import load_config
 from tasks import indicators
 from tasks.ingest import ingest_source
 from tasks.warehouse import connect
-from tests.helpers import write_csv
+from tests.helpers import compute_copy, write_csv
 from tests.report_fixture import AY, write_inbox
 
 CYCLES = ("september", "october", "january", "june")
@@ -57,19 +55,6 @@ def loaded(tmp_path_factory):
     return inbox, warehouse, cfg
 
 
-def _compute(loaded, tmp_path, cycle: str, lazy: bool):
-    inbox, warehouse, cfg = loaded
-    path = tmp_path / f"{cycle}-{'lazy' if lazy else 'eager'}.duckdb"
-    shutil.copy(warehouse, path)
-    con = connect(path)
-    indicators.load_reference(con, inbox)
-    params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": "test-run"}
-    marts = [(m, AY + o) for m, o in cfg["cycles"][cycle]["marts"]]
-    built = indicators.build_staging(con, params, marts if lazy else None)
-    indicators.build_marts(con, marts, params)
-    return con, marts, built
-
-
 def _tables(con) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                       "WHERE table_schema = 'main'").fetchall()}
@@ -80,8 +65,8 @@ NO_INPUT_IN_FIXTURE = {"mart_assessment_results", "mart_shnsu", "mart_curators",
 
 @pytest.mark.parametrize("cycle", CYCLES)
 def test_lazy_marts_equal_eager_marts_row_for_row(loaded, tmp_path, cycle):
-    eager, marts, _ = _compute(loaded, tmp_path, cycle, lazy=False)
-    lazy, _, _ = _compute(loaded, tmp_path, cycle, lazy=True)
+    eager, marts, _ = compute_copy(loaded, tmp_path, cycle, AY, lazy=False)
+    lazy, _, _ = compute_copy(loaded, tmp_path, cycle, AY, lazy=True)
     try:
         for name in sorted({m for m, _ in marts}):
             cols = [r[0] for r in eager.execute(f"DESCRIBE {name}").fetchall()]
@@ -124,7 +109,7 @@ INLINED = {"september": {"int_vpr_participant_marks": "int_vpr_participant_stats
 
 @pytest.mark.parametrize("cycle", CYCLES)
 def test_a_cycle_builds_only_the_models_its_marts_read(loaded, tmp_path, cycle):
-    con, marts, built = _compute(loaded, tmp_path, cycle, lazy=True)
+    con, marts, built = compute_copy(loaded, tmp_path, cycle, AY, lazy=True)
     try:
         assert built == MATERIALISED[cycle]
         assert indicators.compute_plan(marts) == (MATERIALISED[cycle], INLINED[cycle])
@@ -139,7 +124,7 @@ def test_an_inlined_model_leaves_no_stale_table_and_the_marts_stay_equal(loaded,
     """October materialises the ГИА first attempts; a September run after it inlines them
     and drops the October table rather than leave rows no run refreshed."""
     inbox, warehouse, cfg = loaded
-    con, _, _ = _compute(loaded, tmp_path, "october", lazy=True)
+    con, _, _ = compute_copy(loaded, tmp_path, "october", AY, lazy=True)
     try:
         assert "int_gia_first_attempts" in _tables(con)
         params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": "test-run"}
@@ -150,7 +135,7 @@ def test_an_inlined_model_leaves_no_stale_table_and_the_marts_stay_equal(loaded,
         got = con.execute("SELECT * FROM mart_procedure_results ORDER BY ALL").fetchall()
     finally:
         con.close()
-    eager, _, _ = _compute(loaded, tmp_path, "september", lazy=False)
+    eager, _, _ = compute_copy(loaded, tmp_path, "september", AY, lazy=False)
     try:
         assert got == eager.execute("SELECT * FROM mart_procedure_results ORDER BY ALL").fetchall()
         # a1's ОГЭ maths 2022: 4 of 12 first attempts below the minimum (report_fixture)
@@ -161,7 +146,7 @@ def test_an_inlined_model_leaves_no_stale_table_and_the_marts_stay_equal(loaded,
 
 
 def test_january_does_not_build_the_vpr_participant_models(loaded, tmp_path):
-    con, _, _ = _compute(loaded, tmp_path, "january", lazy=True)
+    con, _, _ = compute_copy(loaded, tmp_path, "january", AY, lazy=True)
     try:
         tables = _tables(con)
         assert "mart_prevention_half1" in tables
