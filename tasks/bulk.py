@@ -34,11 +34,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.cells import Formula
-from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross_rule_problem, cross_rules,
+from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, SAFE_CODE, Problem, _as_text, cross_rule_problem, cross_rules,
                                formula_like, formula_like_warning,
                                describe_check, parse_column, rule_for, sql_column_checks, sql_cross_condition,
                                sql_marks_counts)
 from schemas.sources import Source
+from schemas.vocabulary import VOCABULARIES
 from tasks.ingest_log import log_files as write_log
 from tasks.oo1_check import oo1_finding, oo1_participants_warning
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
@@ -291,14 +292,21 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         kind = DUCKDB_TYPES[col.type]
         con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
                     f"FROM (SELECT unnest(l{i}) AS v FROM __bulk_dl)").fetchall()
-        d = con.execute(f"SELECT v FROM __bulk_d{i} ORDER BY k").df()["v"]
+        plain = _plain_sql(col)
+        if plain:  # values that type to themselves stay in DuckDB; the others go to Python
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT v, v AS val, v AS txt, "
+                        f"CAST(NULL AS VARCHAR) AS rule FROM __bulk_d{i} WHERE {plain}").fetchall()
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} WHERE NOT coalesce({plain}, false) ORDER BY k").df()
+        else:
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} ORDER BY k").df()
+        keys, d = dk["k"].to_numpy(), dk["v"]
         if _is_text(d) and d.str.startswith(_FORMULA_MARK).fillna(False).astype(bool).any():
             d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
                            else x for x in d.astype(object)], dtype=object)  # a few distinct values
         values, bad, rule = parse_column(d, col)
         flagged = formula_like(values, col) & ~pd.Series(bad, index=values.index).astype(bool)
         if flagged.any():  # a few distinct values: their files and row counts from DuckDB
-            con.register("__bulk_fl", pd.DataFrame({"k": [int(k) for k in d.index[flagged.to_numpy()]]}))
+            con.register("__bulk_fl", pd.DataFrame({"k": [int(k) for k in keys[flagged.to_numpy()]]}))
             for tid, value, n in con.execute(
                     f"SELECT r._tid, x.v, count(*) FROM __bulk_r r JOIN (SELECT d.v FROM __bulk_d{i} d "
                     f"JOIN __bulk_fl f ON d.k = f.k) x ON r.{_q(c)} = x.v GROUP BY ALL ORDER BY 1, 2").fetchall():
@@ -310,14 +318,18 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         rules = [None] * len(d)
         for j in bad_at:
             rules[j] = rule_for(rule, d.index[j])
-        dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),
+        dic = pd.DataFrame({"k": keys, "val": values.reset_index(drop=True),
                             "txt": text.reset_index(drop=True).astype("string"),
                             "rule": pd.Series(rules, dtype="string")})
         con.register("__bulk_pf", dic)
         # one small table per column: raw value → typed value, text, rule. An empty cell
         # (NULL) is never bad and types to NULL, so a plain equi-join (a hash join) is enough.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT d.v, p.val, p.txt, p.rule "
-                    f"FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k WHERE d.v IS NOT NULL").fetchall()
+        typed_sql = (f"SELECT d.v, p.val, p.txt, p.rule FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k "
+                     f"WHERE d.v IS NOT NULL")
+        if plain:
+            con.execute(f"INSERT INTO __bulk_p{i} {typed_sql}").fetchall()
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS {typed_sql}").fetchall()
         con.unregister("__bulk_pf")
         con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
         # the typing is a cast when it is one on every distinct value (and none is bad)
@@ -401,6 +413,25 @@ def _marked_problems(con, source: Source, columns: list[str], by_tid: dict, chec
             p = cross_rule_problem(rule, vals, sh.headers, source, sh.file, sh.sheet, int(r["_row"]))
             contract.append(((0, k, 0, sh.tid, int(r["_row"])), p))
     return problems
+
+
+# A character that no typing rule changes or flags at either end of a text or code cell:
+# not a space of any kind (Python's strip), not «=», «+», «-», «@» (formulas, formula-like
+# text), not the formula mark.
+_PLAIN_END = "[0-9A-Za-zА-Яа-яЁё_]"
+
+
+def _plain_sql(col) -> str | None:
+    """SQL condition on a distinct raw value `v` that is certain to type to itself under
+    `parse_column` (not bad, not a formula, not formula-like, text = value): a text column
+    (not a vocabulary, no dates) whose value starts and ends with a letter, digit or «_»; a
+    code column whose value is a safe code starting with one. Such values (participant
+    ids: ¼ of the rows of ГИА) need no Python; None: every value goes to `parse_column`."""
+    if col.type == "text" and not col.dates and col.name not in VOCABULARIES:
+        return f"regexp_full_match(v, '(?s){_PLAIN_END}(.*{_PLAIN_END})?')"
+    if col.type == "code":
+        return f"regexp_full_match(v, '{_PLAIN_END}{SAFE_CODE[:-1]}*')"
+    return None
 
 
 def _is_text(s: pd.Series) -> bool:
