@@ -3,6 +3,15 @@ scale, a canonical Parquet file of ≈ 195k rows). Prints the top functions by o
 and cumulative time; docs/benchmarks.md summarises the output.
 
     python -m bench.profile_ingest --scale region --source gia --ay 2021
+    python -m bench.profile_ingest --inbox DIR --source gia --ay 2022   # an inbox of your own
+
+`--cpu` instead: no profiler, the CPU seconds (time.process_time) of the ingest of every
+source-year of the September cycle (`cycles.september.sources`, `schools` first), or of
+the `--sources` named, one fresh process, as JSON — the loop of bench/data_path.py's
+ingest stage; run it in two trees back to back for a before/after pair at equal load:
+
+    cd <tree> && PYTHONPATH=$PWD nice -n 10 .venv/bin/python -m bench.profile_ingest \
+        --inbox var/bench/data/region-s7/inbox --cpu [--sources gia,staff] [--ay 2023]
 """
 
 from __future__ import annotations
@@ -10,35 +19,73 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import pstats
 import tempfile
+import time
 from pathlib import Path
 
-from bench.generate import generate
+
+def cpu_loop(inbox: Path, ay: int, only: list[str] | None) -> dict:
+    from edumon.config import load_config
+    from schemas.sources import SOURCES
+    from tasks.ingest import ingest_source
+    from tasks.warehouse import connect
+
+    cfg = load_config()
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(Path(tmp) / "w.duckdb")
+        c00 = time.process_time()
+        for source, offsets in cfg["cycles"]["september"]["sources"].items():
+            if only and source not in only and source != "schools":
+                continue
+            for y in (sorted(ay + o for o in offsets) if SOURCES[source].yearly else [None]):
+                c0 = time.process_time()
+                ingest_source(con, inbox, source, y, "profile", cfg)
+                out[f"{source}/{y}"] = round(time.process_time() - c0, 3)
+        total = time.process_time() - c00
+        con.close()
+    return {"total_cpu": round(total, 3), **out}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Профиль загрузки одного источника за один год.")
     ap.add_argument("--scale", default="region")
+    ap.add_argument("--inbox", type=Path, default=None, help="папка входящих вместо сгенерированной")
     ap.add_argument("--source", default="gia")
-    ap.add_argument("--ay", type=int, default=2021)
+    ap.add_argument("--ay", type=int, default=None, help="год источника (с --cpu: год цикла, по умолчанию 2023)")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--cpu", action="store_true", help="без профилировщика: CPU по источникам цикла сентября")
+    ap.add_argument("--sources", default="", help="с --cpu: только эти источники (через запятую)")
     a = ap.parse_args(argv)
+
+    if a.inbox is not None:
+        inbox = a.inbox
+    else:
+        from bench.generate import generate
+
+        inbox = generate(a.scale) / "inbox"
+    if a.cpu:
+        print(json.dumps(cpu_loop(inbox, a.ay or 2023, [s for s in a.sources.split(",") if s] or None)))
+        return
 
     from edumon.config import load_config
     from tasks.ingest import ingest_source
     from tasks.warehouse import connect
 
-    inbox = generate(a.scale) / "inbox"
+    ay = a.ay or 2021
     cfg = load_config()
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp) / "w.duckdb")
-        prof = cProfile.Profile()
+        if a.source != "schools":  # as the cycle does: the registry first (codes are checked)
+            ingest_source(con, inbox, "schools", None, "profile", cfg)
+        prof = cProfile.Profile(time.process_time)
         prof.enable()
-        rep = ingest_source(con, inbox, a.source, a.ay, "profile", cfg)
+        rep = ingest_source(con, inbox, a.source, ay, "profile", cfg)
         prof.disable()
         con.close()
-    print(f"{a.source} {a.ay} ({a.scale}): {rep.rows_in} rows in, {rep.rows_loaded} loaded")
+    print(f"{a.source} {ay}: {rep.rows_in} rows in, {rep.rows_loaded} loaded")
     for key in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats(key).print_stats(a.top)

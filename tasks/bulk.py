@@ -34,11 +34,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.cells import Formula
-from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, Problem, _as_text, cross_rule_problem, cross_rules,
+from schemas.contracts import (DUCKDB_TYPES, RULE_TEXT, SAFE_CODE, Problem, _as_text, cross_rule_problem, cross_rules,
                                formula_like, formula_like_warning,
                                describe_check, parse_column, rule_for, sql_column_checks, sql_cross_condition,
                                sql_marks_counts)
 from schemas.sources import Source
+from schemas.vocabulary import VOCABULARIES
 from tasks.ingest_log import log_files as write_log
 from tasks.oo1_check import oo1_finding, oo1_participants_warning
 from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
@@ -172,8 +173,10 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     st.rows_in = con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
     present = [c.name for c in source.columns if c.name in st.present]
     contract += _missing_required(con, st, present)
-    contract += _unique(con, st, present)
-    contract += _first_attempts(con, st, present)
+    repeats = _repeat_candidates(con, st, present)
+    contract += _unique(con, st, present, repeats)
+    contract += _first_attempts(con, st, present, repeats)
+    con.execute("DROP TABLE IF EXISTS __bulk_rep").fetchall()
     contract.sort(key=lambda kv: kv[0])
     st.problems += parse_problems + [p for _, p in contract]
     if registry and "school_code" in present:
@@ -289,14 +292,21 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         kind = DUCKDB_TYPES[col.type]
         con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
                     f"FROM (SELECT unnest(l{i}) AS v FROM __bulk_dl)").fetchall()
-        d = con.execute(f"SELECT v FROM __bulk_d{i} ORDER BY k").df()["v"]
+        plain = _plain_sql(col)
+        if plain:  # values that type to themselves stay in DuckDB; the others go to Python
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT v, v AS val, v AS txt, "
+                        f"CAST(NULL AS VARCHAR) AS rule FROM __bulk_d{i} WHERE {plain}").fetchall()
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} WHERE NOT coalesce({plain}, false) ORDER BY k").df()
+        else:
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} ORDER BY k").df()
+        keys, d = dk["k"].to_numpy(), dk["v"]
         if _is_text(d) and d.str.startswith(_FORMULA_MARK).fillna(False).astype(bool).any():
             d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
                            else x for x in d.astype(object)], dtype=object)  # a few distinct values
         values, bad, rule = parse_column(d, col)
         flagged = formula_like(values, col) & ~pd.Series(bad, index=values.index).astype(bool)
         if flagged.any():  # a few distinct values: their files and row counts from DuckDB
-            con.register("__bulk_fl", pd.DataFrame({"k": [int(k) for k in d.index[flagged.to_numpy()]]}))
+            con.register("__bulk_fl", pd.DataFrame({"k": [int(k) for k in keys[flagged.to_numpy()]]}))
             for tid, value, n in con.execute(
                     f"SELECT r._tid, x.v, count(*) FROM __bulk_r r JOIN (SELECT d.v FROM __bulk_d{i} d "
                     f"JOIN __bulk_fl f ON d.k = f.k) x ON r.{_q(c)} = x.v GROUP BY ALL ORDER BY 1, 2").fetchall():
@@ -308,14 +318,18 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         rules = [None] * len(d)
         for j in bad_at:
             rules[j] = rule_for(rule, d.index[j])
-        dic = pd.DataFrame({"k": range(len(d)), "val": values.reset_index(drop=True),
+        dic = pd.DataFrame({"k": keys, "val": values.reset_index(drop=True),
                             "txt": text.reset_index(drop=True).astype("string"),
                             "rule": pd.Series(rules, dtype="string")})
         con.register("__bulk_pf", dic)
         # one small table per column: raw value → typed value, text, rule. An empty cell
         # (NULL) is never bad and types to NULL, so a plain equi-join (a hash join) is enough.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT d.v, p.val, p.txt, p.rule "
-                    f"FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k WHERE d.v IS NOT NULL").fetchall()
+        typed_sql = (f"SELECT d.v, p.val, p.txt, p.rule FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k "
+                     f"WHERE d.v IS NOT NULL")
+        if plain:
+            con.execute(f"INSERT INTO __bulk_p{i} {typed_sql}").fetchall()
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS {typed_sql}").fetchall()
         con.unregister("__bulk_pf")
         con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
         # the typing is a cast when it is one on every distinct value (and none is bad)
@@ -401,6 +415,25 @@ def _marked_problems(con, source: Source, columns: list[str], by_tid: dict, chec
     return problems
 
 
+# A character that no typing rule changes or flags at either end of a text or code cell:
+# not a space of any kind (Python's strip), not «=», «+», «-», «@» (formulas, formula-like
+# text), not the formula mark.
+_PLAIN_END = "[0-9A-Za-zА-Яа-яЁё_]"
+
+
+def _plain_sql(col) -> str | None:
+    """SQL condition on a distinct raw value `v` that is certain to type to itself under
+    `parse_column` (not bad, not a formula, not formula-like, text = value): a text column
+    (not a vocabulary, no dates) whose value starts and ends with a letter, digit or «_»; a
+    code column whose value is a safe code starting with one. Such values (participant
+    ids: ¼ of the rows of ГИА) need no Python; None: every value goes to `parse_column`."""
+    if col.type == "text" and not col.dates and col.name not in VOCABULARIES:
+        return f"regexp_full_match(v, '(?s){_PLAIN_END}(.*{_PLAIN_END})?')"
+    if col.type == "code":
+        return f"regexp_full_match(v, '{_PLAIN_END}{SAFE_CODE[:-1]}*')"
+    return None
+
+
 def _is_text(s: pd.Series) -> bool:
     return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
 
@@ -431,7 +464,40 @@ def _missing_required(con, st: Staged, present: list[str]) -> list[tuple]:
     return out
 
 
-def _unique(con, st: Staged, present: list[str]) -> list[tuple]:
+def _first_attempt_rule(st: Staged, present: list[str]):
+    """(index, rule) of ГИА's set-level rule `one_first_attempt` when it applies, else None."""
+    rules = [(k, r) for k, r in enumerate(cross_rules(st.source)) if r.code == "one_first_attempt"]
+    if not rules or not {"participant_id", "exam", "subject"} <= set(present):
+        return None
+    return rules[0]
+
+
+def _repeat_candidates(con, st: Staged, present: list[str]) -> str:
+    """The rows the two set-level checks (one row per key, one first attempt) can report:
+    those whose values on the columns both partitions share repeat. Two rows equal on
+    either partition are equal on the shared columns, so they land in the same hash group
+    of two rows or more; every partition either check sees is therefore wholly inside this
+    set, and the window functions give the same answer on it as on the whole year — on a
+    tenth of the rows (one hash aggregate of the year instead of two sorts). A collision of
+    the hash only adds rows, never loses one. Returns the relation to run the checks on."""
+    parts = []
+    key = [k for k in st.source.key if k in present]
+    if key:
+        parts.append(key)
+    if _first_attempt_rule(st, present):
+        parts.append(["participant_id", "exam", "subject"])
+    common = [c for c in parts[0] if all(c in p for p in parts)] if parts else []
+    if not common:
+        return STAGE
+    need = list(dict.fromkeys([c for p in parts for c in p] + (["is_retake"] if "is_retake" in present else [])))
+    h = f"hash({', '.join(_q(c) for c in common)})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_rep AS SELECT _tid, _row, {', '.join(_q(c) for c in need)} "
+                f"FROM {STAGE} WHERE {h} IN (SELECT h FROM (SELECT {h} AS h FROM {STAGE}) GROUP BY h "
+                f"HAVING count(*) > 1)").fetchall()
+    return "__bulk_rep"
+
+
+def _unique(con, st: Staged, present: list[str], rows_of: str = STAGE) -> list[tuple]:
     """One row per key over the whole file set: every row of a repeated key is rejected.
     Reported as pandera reports a schema-level `unique`: once per key column whose cell is
     not empty, key column by key column. The value (the cell's raw text) is filled in once
@@ -442,7 +508,7 @@ def _unique(con, st: Staged, present: list[str]) -> list[tuple]:
     cols = ", ".join(_q(k) for k in key)
     nulls = ", ".join(f"{_q(k)} IS NULL" for k in key)
     rows = con.execute(f"SELECT _tid, _row, {nulls} FROM (SELECT *, count(*) OVER (PARTITION BY {cols}) AS n "
-                       f"FROM {STAGE}) WHERE n > 1 ORDER BY _tid, _row").fetchall()
+                       f"FROM {rows_of}) WHERE n > 1 ORDER BY _tid, _row").fetchall()
     out = []
     for i, column in enumerate(key):
         for tid, row, *isnull in rows:
@@ -456,17 +522,17 @@ def _unique(con, st: Staged, present: list[str]) -> list[tuple]:
     return out
 
 
-def _first_attempts(con, st: Staged, present: list[str]) -> list[tuple]:
+def _first_attempts(con, st: Staged, present: list[str], rows_of: str = STAGE) -> list[tuple]:
     """ГИА: one first attempt per participant, exam and subject over the whole file set (the
     set-level cross rule `one_first_attempt`; the pandas path: schemas.contracts)."""
-    rules = [(k, r) for k, r in enumerate(cross_rules(st.source)) if r.code == "one_first_attempt"]
-    if not rules or not {"participant_id", "exam", "subject"} <= set(present):
+    found = _first_attempt_rule(st, present)
+    if not found:
         return []
-    k, rule = rules[0]
+    k, rule = found
     retake = "coalesce(is_retake, false)" if "is_retake" in present else "false"
     rows = con.execute(f"""
         SELECT _tid, _row FROM (
-            SELECT _tid, _row, count(*) OVER (PARTITION BY participant_id, exam, subject) AS n FROM {STAGE}
+            SELECT _tid, _row, count(*) OVER (PARTITION BY participant_id, exam, subject) AS n FROM {rows_of}
             WHERE NOT {retake} AND participant_id IS NOT NULL AND exam IS NOT NULL AND subject IS NOT NULL)
         WHERE n > 1 ORDER BY _tid, _row""").fetchall()
     out = []

@@ -45,7 +45,7 @@ from tasks.ingest_log import carry_excluded, current_rows, record_excluded, rows
 from tasks.ingest_log import unchanged as _unchanged
 from tasks.load import record
 from tasks.oo1_check import oo1_participant_warnings, oo1_problems, warehouse_oo1
-from tasks.parse import empty_sheet_warning, missing_column_problems, table_frame, unknown_header_warning
+from tasks.parse import empty_sheet_warning, missing_column_problems, table_frame, table_frames, unknown_header_warning
 from tasks.pseudonym import pseudonymise, pseudonymise_rejects as _pseudonymise_rejects
 from tasks.pseudonym import salt as _salt_of
 from tasks.read import ReadError, display_name, read_table, sha256_file
@@ -133,22 +133,28 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
     special = readers() if special is None else special
     res = CheckResult(source.name)
     frames, raws, headers = [], [], {}
+    read: list = []  # per file: its sheets, or the problem that it could not be read
     for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
-            tables = read_table(f, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing,
-                                readers=special)
+            read.append(read_table(f, source, ing["header_search_rows"], ing["header_min_matches"], limits=ing,
+                                   readers=special))
         except ReadError as exc:
-            res.problems.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
-            continue
+            read.append(Problem(source.name, name, "", None, "", "", exc.reason, code="file"))
         except Exception as exc:  # noqa: BLE001 — a damaged file (truncated, renamed) is a finding
-            res.problems.append(Problem(source.name, name, "", None, "", "", bulk.damaged_reason(exc, f), code="damaged"))
+            read.append(Problem(source.name, name, "", None, "", "", bulk.damaged_reason(exc, f), code="damaged"))
+    # the regional Parquet files of one shape typed together (parse.table_frames), reported file by file
+    sheets = [t for item in read if not isinstance(item, Problem) for t in item]
+    parsed = dict(zip(map(id, sheets), table_frames(sheets, source)))
+    for item in read:
+        if isinstance(item, Problem):
+            res.problems.append(item)
             continue
-        for t in tables:
+        for t in item:
             w = unknown_header_warning(t)
             if w:
                 res.warnings.append(w)
-            typed, raw, problems = table_frame(t, source)
+            typed, raw, problems = parsed[id(t)]
             problems += t.problems
             res.rebuilt_totals += t.rebuilt
             res.journal_dropped += t.journal_dropped

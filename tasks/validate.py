@@ -10,7 +10,7 @@ full list saved as XLSX. No Prefect, no Great Expectations on this path.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas.contracts import Problem
@@ -25,13 +25,16 @@ class Detection:
     source: Source | None
     scores: dict[str, int]
     reason: str = ""
+    ties: list[str] = field(default_factory=list)  # sources the headers fit equally well
 
 
 def detect_source(path: Path, limits: dict | None = None, search_rows: int = 20) -> Detection:
     """The source whose aliases name most columns of the file's best header row.
 
-    A tie, or fewer than two named columns, is not a detection: the user is asked for
-    `--source`."""
+    Fewer than two named columns is not a detection; nor is a tie (the ФИС ОКО exports of
+    ВПР and НИКО share one layout), unless the file lies in the inbox folder of one of the
+    tied sources (`…/2022/niko/file.xlsx`), as the load would read it. Otherwise the user is
+    asked for `--source`."""
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
@@ -47,7 +50,10 @@ def detect_source(path: Path, limits: dict | None = None, search_rows: int = 20)
         return Detection(None, scores, "не найдено ни одного знакомого заголовка столбца")
     if len(ranked) > 1 and ranked[1][1] == score:
         ties = [n for n, s in ranked if s == score]
-        return Detection(None, scores, f"заголовки подходят сразу к нескольким источникам: {', '.join(ties)}")
+        if path.parent.name in ties:
+            return Detection(SOURCES[path.parent.name], scores, ties=ties)
+        return Detection(None, scores, f"заголовки подходят сразу к нескольким источникам: {', '.join(ties)}",
+                         ties=ties)
     return Detection(SOURCES[best], scores)
 
 
@@ -211,8 +217,9 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
             else:
                 det = detect_source(path, cfg["ingest"], cfg["ingest"]["header_search_rows"])
                 if det.source is None:
-                    out.append((label, None, None, f"не удалось определить источник: {det.reason}. "
-                                                   f"Укажите его: --source ИМЯ ({', '.join(SOURCES)})."))
+                    out.append((label, None, None, ambiguous_source(label, det.ties) if det.ties else
+                                f"не удалось определить источник: {det.reason}. "
+                                f"Укажите его: --source ИМЯ ({', '.join(SOURCES)})."))
                     continue
                 source = det.source
         except ReadError as exc:
@@ -235,6 +242,19 @@ def validate_paths(paths: list[Path], cfg, source_name: str | None = None, wareh
             continue
         out.append((label, source, res, ""))
     return out
+
+
+def ambiguous_source(label: str, ties: list[str]) -> str:
+    """The headers fit several sources equally (ВПР and НИКО from ФИС ОКО): which ones, by
+    their titles, and the two ways to say which it is (the option, the inbox folder)."""
+    names = ", ".join(f"«{SOURCES[n].title}» (--source {n})" for n in ties)
+    guess = next((n for n in ties if n in label.lower()), ties[0])
+    file = f'"{label}"' if " " in label else label
+    folder = f"2022/{guess}/" if SOURCES[guess].yearly else f"{guess}/"
+    return (f"не удалось определить источник: столбцы файла одинаково подходят к нескольким источникам — {names}; "
+            f"так бывает с выгрузками ФИС ОКО, у ВПР и НИКО одна форма. Укажите источник явно, например: "
+            f"edumon validate {file} --source {guess} — или положите файл в папку источника во входящих "
+            f"(например, {folder}), тогда источник берётся по папке.")
 
 
 def _damaged(exc: Exception, path: Path) -> str:
