@@ -78,7 +78,11 @@ def main(argv=None) -> int:
         if mart not in tables:
             continue
         for (ay,) in con.execute(f"SELECT DISTINCT ay FROM {mart} ORDER BY 1").fetchall():
-            a = old.xlsx_bytes(old.table_query(con, mart, ay))
+            try:
+                a = old.xlsx_bytes(old.table_query(con, mart, ay))
+            except duckdb.Error as e:  # a warehouse older than the table's order (OUTPUT_TABLES)
+                print(f"{mart} {ay}: skipped, the former writer cannot read it ({type(e).__name__})")
+                continue
             b = new.xlsx_bytes(new.table_query(con, mart, ay))
             cells, diffs = compare(a, b, f"{mart}/{ay}")
             olds, news = old.municipality_xlsx(con, mart, ay), new.municipality_xlsx(con, mart, ay)
