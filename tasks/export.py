@@ -117,6 +117,7 @@ class Column:
     expr: str
     params: list = field(default_factory=list)
     kind: str = "text"  # share, count, number, date, bool, ay, text
+    typ: str = "VARCHAR"  # the DuckDB type of `expr` (numbers and dates: their source's)
 
 
 def _q(name: str) -> str:
@@ -173,7 +174,7 @@ def _column(name: str, typ: str, table: str, procedures: dict, subjects: dict) -
     if name in wording.XLSX_HIDDEN or name == wording.SCHOOL_DETAILS:
         return None
     if name in wording.SCHOOL_LISTS:
-        return Column(name, title, f"len({q})", kind="count")
+        return Column(name, title, f"len({q})", kind="count", typ="BIGINT")
     if typ == "BOOLEAN":
         return Column(name, title, f"CASE WHEN {q} THEN 'да' WHEN NOT {q} THEN 'нет' END", kind="bool")
     if name in wording.AY_COLUMNS:
@@ -188,18 +189,18 @@ def _column(name: str, typ: str, table: str, procedures: dict, subjects: dict) -
     if vocab is not None:
         return Column(name, title, *_case(q, vocab))
     if typ in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
-        return Column(name, title, q, kind="date")
+        return Column(name, title, q, kind="date", typ=typ)
     numeric = typ in ("DOUBLE", "FLOAT", "REAL") or typ.startswith("DECIMAL")
     integer = typ in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                       "UINTEGER", "UBIGINT")
     if numeric or integer:
         if wording.is_share(name):
-            return Column(name, title, q, kind="share")
+            return Column(name, title, q, kind="share", typ=typ)
         if name in wording.NOT_COUNTS:
-            return Column(name, title, q, kind="number")
+            return Column(name, title, q, kind="number", typ=typ)
         if integer or name in ("numerator", "denominator", "value"):
-            return Column(name, title, q, kind="count")
-        return Column(name, title, q, kind="number")
+            return Column(name, title, q, kind="count", typ=typ)
+        return Column(name, title, q, kind="number", typ=typ)
     if typ.startswith(("STRUCT", "MAP", "UNION")):
         return None  # no such column today; it stays in the Parquet
     return Column(name, title, f"CAST({q} AS VARCHAR)" if typ != "VARCHAR" else q)
@@ -252,7 +253,7 @@ def _layout(con, source: str, table: str, where: str, params: list) -> Layout:
         ] + [Column(n, wording.SCHOOL_LISTS[n],
                     f"CASE WHEN __{n} THEN 'да' ELSE 'нет' END", kind="bool") for n in wording.SCHOOL_LISTS if n in described]
         if wording.SCHOOL_DETAILS in described:
-            schools += [Column(f, t, f"__{f}", kind="share") for f, t in wording.DETAIL_TITLES.items()
+            schools += [Column(f, t, f"__{f}", kind="share", typ="DOUBLE") for f, t in wording.DETAIL_TITLES.items()
                         if f" {f} " in described[wording.SCHOOL_DETAILS]]
     provenance = []
     if "definitions_version" in described and "run_id" in described:
@@ -388,28 +389,36 @@ def _cell_sql(i: int, kind: str, typ: str, rare: bool) -> str:
             f"{escaped}, '</t></is></c>') END")
 
 
-def _facts_sql(rows_sql: str, columns: list[Column], types: list[str]) -> str:
-    """One pass over the sheet's rows: per municipality, the length of what each column's
-    width is measured on in its first WIDTH_SAMPLE rows (`_shown` of the former writer: a
-    float with one decimal, anything else as text), and whether a text column holds a text
-    that needs Excel's escapes (then only that column's cells take the longer path)."""
+def _needs_escapes(con, source: str, where: str, params: list, schools: bool) -> bool:
+    """Does any text of the table (or a school's name on «Школы») hold a control character,
+    a literal `_xHHHH_` or more than a cell holds? Then its sheets' text cells take the
+    longer escape path (`_xml_text_sql`); a plain scan of the source, not of the cells."""
+    described = _columns(con, source)
+    texts = [f"CAST({_q(n)} AS VARCHAR)" for n, t in described
+             if not (t in FLOATS or t.startswith("DECIMAL") or t.endswith("INT") or t in ("DATE", "BOOLEAN"))]
+    checks = [f"bool_or(strlen({x}) > {MAX_CELL_CHARS} OR regexp_matches({x}, {_NEEDS_EXCEL_ESCAPE}))" for x in texts]
+    found = bool(checks) and bool(con.execute(f"SELECT {' OR '.join(checks)} FROM {source} WHERE {where}",
+                                              params).fetchone()[0])
+    if schools and not found and _has_table(con, "stg_schools"):
+        found = bool(con.execute(f"SELECT bool_or(regexp_matches(short_name, {_NEEDS_EXCEL_ESCAPE}) "
+                                 f"OR strlen(short_name) > {MAX_CELL_CHARS}) FROM stg_schools").fetchone()[0])
+    return found
+
+
+def _chunks_sql(rows_sql: str, columns: list[Column], rare: bool) -> str:
+    """(municipality, sheet part, rows, the widths measured on its first WIDTH_SAMPLE rows,
+    the XML of CHUNK_ROWS `<row>` elements as UTF-8 bytes) in order. A width is the length
+    of what the former writer measured (`_shown`: a float with one decimal, anything else as
+    text); the first chunk of a municipality holds its first rows, hence its widths."""
+    cells = ", ".join(_cell_sql(i, c.kind, c.typ, rare) for i, c in enumerate(columns)) or "''"
     widths = []
-    for i, t in enumerate(types):
+    for i, c in enumerate(columns):
         x = _q(f"c{i}")
-        shown = f"printf('%.1f', {x})" if t in FLOATS else f"CAST({x} AS VARCHAR)"
+        shown = f"printf('%.1f', {x})" if c.typ in FLOATS else f"CAST({x} AS VARCHAR)"
         widths.append(f"coalesce(max(CASE WHEN __rn <= {WIDTH_SAMPLE} THEN length({shown}) END), 0)")
-    rare = [f"coalesce(bool_or(strlen(CAST({_q(f'c{i}')} AS VARCHAR)) > {MAX_CELL_CHARS} OR "
-            f"regexp_matches(CAST({_q(f'c{i}')} AS VARCHAR), {_NEEDS_EXCEL_ESCAPE})), false)"
-            if c.kind in TEXT_KINDS else "false" for i, c in enumerate(columns)]
-    return f"SELECT __mun, {', '.join(widths + rare) or '0'} FROM ({rows_sql}) GROUP BY __mun"
-
-
-def _chunks_sql(rows_sql: str, columns: list[Column], types: list[str], rare: list[bool]) -> str:
-    """(municipality, sheet part, rows, XML of CHUNK_ROWS `<row>` elements) in order."""
-    cells = ", ".join(_cell_sql(i, c.kind, t, r) for i, (c, t, r) in enumerate(zip(columns, types, rare))) or "''"
     return (f"WITH d AS ({rows_sql}) "
-            f"SELECT __mun, __part, count(*) AS __n, "
-            f"string_agg(concat('<row r=\"', __r, '\">', {cells}, '</row>'), '' ORDER BY __rn) "
+            f"SELECT __mun, __part, count(*) AS __n, [{', '.join(widths)}], "
+            f"encode(string_agg(concat('<row r=\"', __r, '\">', {cells}, '</row>'), '' ORDER BY __rn)) "
             f"FROM (SELECT *, (__rn - 1) // {int(XLSX_MAX_ROWS)} AS __part, "
             f"CAST((__rn - 1) % {int(XLSX_MAX_ROWS)} + 3 AS VARCHAR) AS __r, "
             f"(__rn - 1) // {CHUNK_ROWS} AS __chunk FROM d) "
@@ -556,15 +565,17 @@ class _Workbook:
                  f'<sheetFormatPr defaultRowHeight="15"/>{_cols(widths)}<sheetData>').encode())
         return f
 
-    def sheet(self, name: str, title: str, columns: list[Column], widths: list[int], chunks) -> int:
+    def sheet(self, name: str, title: str, columns: list[Column], chunks) -> int:
         """A title row, a frozen header with a filter, then the rows of `chunks` ((part,
-        rows, XML) in order), continuing on «<name> (2)», … for parts 1, 2, …; the row count."""
+        rows, widths, XML) in order; the first chunk's widths), continuing on «<name> (2)», …
+        for parts 1, 2, …; the row count."""
         header = "".join(_inline(f"{_col_letter(i)}2", c.title, STYLE_HEAD) for i, c in enumerate(columns))
         last = _col_letter(max(len(columns) - 1, 0))
         total, part, rows, f = 0, -1, 0, None
+        widths = None
 
         def begin(p):
-            out = self._begin(name if p == 0 else f"{name} ({p + 1})", True, widths)
+            out = self._begin(name if p == 0 else f"{name} ({p + 1})", True, _widths(columns, widths))
             out.write((f'<row r="1">{_inline("A1", title, STYLE_TITLE)}</row>'
                        f'<row r="2" ht="45" customHeight="1">{header}</row>').encode())
             return out
@@ -577,12 +588,14 @@ class _Workbook:
                       '</worksheet>'.encode())
             out.close()
 
-        for p, n, xml in chunks:
+        for p, n, measured, xml in chunks:
+            if widths is None:
+                widths = measured
             if p != part:
                 if f is not None:
                     end(f, rows)
                 f, part, rows = begin(p), p, 0
-            f.write(xml.encode())
+            f.write(xml)
             rows += n
             total += n
         if f is None:
@@ -667,17 +680,17 @@ def _absolute(ref: str) -> str:
     return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref)
 
 
-def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_chunks, data_widths,
-                 school_chunks, school_widths, rows: int) -> bytes:
+def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_chunks, school_chunks,
+                 rows: int) -> bytes:
     """One workbook: «Данные» (and its continuations), «Школы» where the table has lists of
     schools, «Пояснения». The chunks are (part, rows, XML) of `_chunks_sql`."""
     title = wording.title_row(layout.table, ay, municipality)
     book = _Workbook(title, large=rows > CONSTANT_MEMORY_ROWS * 10)
-    n = book.sheet(wording.SHEET_DATA, title, layout.columns, _widths(layout.columns, data_widths), data_chunks)
+    n = book.sheet(wording.SHEET_DATA, title, layout.columns, data_chunks)
     n_schools = None
     if layout.schools:
         n_schools = book.sheet(wording.SHEET_SCHOOLS, f"{title}: школы по показателям", layout.schools,
-                               _widths(layout.schools, school_widths), school_chunks)
+                               school_chunks)
     facts = [("Таблица", wording.TABLE_TITLES.get(layout.table, layout.table))]
     if ay is not None:
         facts.append(("Учебный год", wording.ay_title(ay)))
@@ -693,20 +706,14 @@ def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_
 
 
 class _Sheet:
-    """The queries of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …):
-    its facts (widths, which columns need escapes) first, then the chunks of its XML."""
+    """The query of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …)."""
 
-    def __init__(self, con, rows_sql: str, params: list, columns: list[Column]):
-        self.con, self.params = con, params
-        types = [r[1] for r in con.execute(f"DESCRIBE {rows_sql}", params).fetchall()[2:]]
-        n = len(columns)
-        facts = con.execute(_facts_sql(rows_sql, columns, types), params).fetchall()
-        self.widths = {r[0]: list(r[1:n + 1]) for r in facts}
-        rare = [any(r[1 + n + i] for r in facts) for i in range(n)] if n else []
-        self.sql = _chunks_sql(rows_sql, columns, types, rare)
+    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool):
+        self.params = params
+        self.sql = _chunks_sql(rows_sql, columns, rare)
 
     def chunks(self, cursor):
-        """(municipality, part, rows, XML) in order."""
+        """(municipality, part, rows, widths, XML bytes) in order."""
         return _stream(cursor.execute(self.sql, self.params))
 
 
@@ -716,15 +723,13 @@ class _Sheets:
 
     def __init__(self, con, layout: Layout, source: str, where: str, params: list, order: str,
                  by_municipality: bool):
+        rare = _needs_escapes(con, source, where, params, bool(layout.schools))
         rows_sql, p = _data_sql(layout, source, where, order, by_municipality)
-        self.data = _Sheet(con, rows_sql, p + params, layout.columns)
+        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rare)
         self.schools = None
         if layout.schools:
             s_sql, s_p = _schools_sql(con, layout, source, where, order, by_municipality)
-            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools)
-
-    def school_widths(self) -> dict:
-        return self.schools.widths if self.schools else {}
+            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rare)
 
     def school_chunks(self, cursor):
         return self.schools.chunks(cursor) if self.schools else iter(())
@@ -736,10 +741,9 @@ def _whole_table(con, source: str, table: str, where: str, params: list, order: 
     sheets = _Sheets(con, layout, source, where, params, order, False)
     cur, school_cur = con.cursor(), con.cursor()
     try:
-        data = ((p, n, x) for _, p, n, x in sheets.data.chunks(cur))
-        schools = ((p, n, x) for _, p, n, x in sheets.school_chunks(school_cur))
-        return _write_table(layout, ay, None, data, sheets.data.widths.get(None), schools,
-                            sheets.school_widths().get(None), rows)
+        data = (c[1:] for c in sheets.data.chunks(cur))
+        schools = (c[1:] for c in sheets.school_chunks(school_cur))
+        return _write_table(layout, ay, None, data, schools, rows)
     finally:
         cur.close()
         school_cur.close()
@@ -794,7 +798,6 @@ def iter_municipality_xlsx(con, mart: str, ay: int):
         if _has_table(con, "stg_schools") else [])
     layout = _layout(con, mart, name, where, params)
     sheets = _Sheets(con, layout, mart, where, params, order, True)
-    data_widths, school_widths = sheets.data.widths, sheets.school_widths()
     data_cur, school_cur = con.cursor(), con.cursor()
     try:
         data = sheets.data.chunks(data_cur)
@@ -806,8 +809,7 @@ def iter_municipality_xlsx(con, mart: str, ay: int):
                 if pending[0] == mun:
                     own.append(pending[1:])
                 pending = next(schools, None)
-            yield mun, _write_table(layout, ay, names.get(mun) or mun, (c[1:] for c in chunks),
-                                    data_widths.get(mun), own, school_widths.get(mun), sizes[mun])
+            yield mun, _write_table(layout, ay, names.get(mun) or mun, (c[1:] for c in chunks), own, sizes[mun])
     finally:
         data_cur.close()
         school_cur.close()
