@@ -4,16 +4,21 @@ A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx` (docs/t
 
 - **Parquet** (`parquet_bytes`) is written by DuckDB's `COPY … (FORMAT parquet)`: the English
   column names of the output contract, exact values, counts as 64-bit integers.
-- **XLSX** (`xlsx_bytes`, `municipality_xlsx`) is written by xlsxwriter in `constant_memory`
-  mode from rows streamed out of DuckDB (`fetchmany`), never through pandas. What a cell
-  says is decided in SQL from the wording of `reports/tables.py`: Russian column titles,
+- **XLSX** (`xlsx_bytes`, `municipality_xlsx`): the sheet XML is made by DuckDB SQL, set
+  based — every cell's `<c>` element an expression (text escaped in SQL as inline
+  strings, numbers as `<v>` with the style of their number format, dates as Excel serial
+  numbers), the rows of a chunk joined with `string_agg` — and streamed into a package
+  written by hand (styles, workbook, zip with fixed times, like reports/docx.py); no
+  Python per cell, no pandas, no xlsxwriter. What a cell says is decided in SQL from the
+  wording of `reports/tables.py`: Russian column titles,
   codes turned into words («нет данных», «лучше», «ВПР, математика, 5 класс»), booleans
   «да»/«нет», AY «2023/2024». Shares keep their exact value with the format «0,0» (Excel
   rounds half up, once, when it shows them), counts «# ##0», dates are Excel dates. A list
   of schools becomes rows of the sheet «Школы»; the sheet «Пояснения» says what each
   column holds and which run wrote the table. A title row, then a frozen, filterable header.
 - At region and country scale (`municipality_xlsx`) each municipality also gets its own
-  workbook of each table, written in one pass over the table sorted by municipality.
+  workbook of each table: one query over the table sorted by municipality gives every
+  municipality's sheet XML (`PARTITION BY municipality_code`), not a loop per row.
 
 Participant-level data never reaches this module: only marts are exported.
 """
@@ -53,11 +58,9 @@ OUTPUT_TABLES = {
 # Excel's 1,048,576 rows per sheet, less the title row and the header: a longer table (a
 # country's procedure_results) continues on sheets «Данные (2)», «Данные (3)», …
 XLSX_MAX_ROWS = 1_048_574
-FETCH_ROWS = 20_000  # rows fetched from DuckDB at a time
-# Above this many rows a workbook is written in xlsxwriter's constant_memory mode (each
-# row flushed to a temporary file as it is written: memory stays flat for a country's
-# table); a smaller one is built in memory, which saves the temporary files' cost
-# (≈ 0.1 s a workbook here — most of the time of a small municipality's workbook).
+# A workbook of more than ten times this many rows has Zip64 entries (a sheet's XML may pass
+# 4 GB uncompressed: a country's procedure_results). The name is the former writer's
+# (xlsxwriter's constant_memory mode above it), kept for callers and tests.
 CONSTANT_MEMORY_ROWS = 50_000
 WIDTH_SAMPLE = 200   # rows a column's width is measured on
 
