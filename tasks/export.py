@@ -25,6 +25,7 @@ Participant-level data never reaches this module: only marts are exported.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
@@ -399,9 +400,12 @@ def _needs_escapes(con, source: str, where: str, params: list, schools: bool) ->
     described = _columns(con, source)
     texts = [f"CAST({_q(n)} AS VARCHAR)" for n, t in described
              if not (t in FLOATS or t.startswith("DECIMAL") or t.endswith("INT") or t in ("DATE", "BOOLEAN"))]
-    checks = [f"bool_or(strlen({x}) > {MAX_CELL_CHARS} OR regexp_matches({x}, {_NEEDS_EXCEL_ESCAPE}))" for x in texts]
-    found = bool(checks) and bool(con.execute(f"SELECT {' OR '.join(checks)} FROM {source} WHERE {where}",
-                                              params).fetchone()[0])
+    # one regular expression a row, over its texts joined (a match across two of them only
+    # costs the longer path, which is right for every text)
+    row = f"concat({', '.join(texts)})"
+    found = bool(texts) and bool(con.execute(
+        f"SELECT bool_or(strlen({row}) > {MAX_CELL_CHARS} OR regexp_matches({row}, {_NEEDS_EXCEL_ESCAPE})) "
+        f"FROM {source} WHERE {where}", params).fetchone()[0])
     if schools and not found and _has_table(con, "stg_schools"):
         found = bool(con.execute(f"SELECT bool_or(regexp_matches(short_name, {_NEEDS_EXCEL_ESCAPE}) "
                                  f"OR strlen(short_name) > {MAX_CELL_CHARS}) FROM stg_schools").fetchone()[0])
@@ -614,13 +618,9 @@ class _Workbook:
         for k, v in facts:
             rows.append(f'<row r="{r}">{_inline(f"A{r}", k, STYLE_HEAD)}{_inline(f"B{r}", str(v), STYLE_WRAP)}</row>')
             r += 1
-        r += 1
-        rows.append(f'<row r="{r}">{_inline(f"A{r}", "Столбец", STYLE_HEAD)}'
-                    f'{_inline(f"B{r}", "Что содержит", STYLE_HEAD)}</row>')
-        for c in columns:
-            r += 1
-            note = wording.KIND_NOTES["list"] if c.name in wording.SCHOOL_LISTS else wording.KIND_NOTES[c.kind]
-            rows.append(f'<row r="{r}">{_inline(f"A{r}", c.title, STYLE_WRAP)}{_inline(f"B{r}", note, STYLE_WRAP)}</row>')
+        notes = tuple((c.title, wording.KIND_NOTES["list"] if c.name in wording.SCHOOL_LISTS
+                       else wording.KIND_NOTES[c.kind]) for c in columns)
+        rows.append(_column_notes(notes, r + 1))
         f.write(("".join(rows) + '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
                  'header="0.3" footer="0.3"/></worksheet>').encode())
         f.close()
@@ -677,6 +677,17 @@ class _Workbook:
                 f.write(text.encode())
         self.zip.close()
         return self.buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _column_notes(notes: tuple[tuple[str, str], ...], first: int) -> str:
+    """The «Пояснения» rows «Столбец / Что содержит» from row `first` (the same for every
+    municipality's workbook of a table: made once)."""
+    rows = [f'<row r="{first}">{_inline(f"A{first}", "Столбец", STYLE_HEAD)}'
+            f'{_inline(f"B{first}", "Что содержит", STYLE_HEAD)}</row>']
+    for r, (title, note) in enumerate(notes, first + 1):
+        rows.append(f'<row r="{r}">{_inline(f"A{r}", title, STYLE_WRAP)}{_inline(f"B{r}", note, STYLE_WRAP)}</row>')
+    return "".join(rows)
 
 
 def _absolute(ref: str) -> str:
