@@ -5,7 +5,7 @@ Fixture (a hand-made procedure_results of two municipalities):
 - «007» (a code with leading zeros, stays text), school «СОШ "Ромашка" & <№1>» + newline +
   «корпус 2» (every character XML escapes), 5 low of 16 = 31,25 % (shown «31,3» by «0.0»),
   16 participants «#,##0»;
-- «a2», the name «Школа\x01_x0041_» (a control character and a literal `_xHHHH_`, which
+- «a2», the name «Школа\\x01_x0041_» (a control character and a literal `_xHHHH_`, which
   Excel keeps as `_x0001_` and `_x005F_x0041_`), 1 157 of 13 226 participants;
 - «b3» in the second municipality «mo2», 0 of 12.
 """
