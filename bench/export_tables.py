@@ -3,17 +3,25 @@
 On one warehouse of a generated scale (the marts of the four cycles of `CYCLE_AY`), each
 variant runs in a fresh process (its own peak RSS), three times, medians quoted:
 
-- `before`  — the former path: the mart read into pandas, `DataFrame.to_excel` (the
+- `before`  — the path before ops4: the mart read into pandas, `DataFrame.to_excel` (the
   xlsxwriter engine, pandas' per-cell formatter), lists joined into a cell; a copy of
-  the former `tasks/export.py::xlsx_bytes` kept here as the peer;
-- `after`   — `tasks/export.py::xlsx_bytes(table_query(…))`: rows streamed from DuckDB
-  (`fetchmany`) into xlsxwriter in `constant_memory` mode, Russian words decided in SQL;
-- `after_municipalities` — `municipality_xlsx`: one workbook per municipality and table;
+  that `xlsx_bytes` kept here (not run by default: `--variants before,…`);
+- `xlsxwriter` — the writer before xlsx5 (`bench/export_xlsxwriter.py`): rows streamed
+  from DuckDB (`fetchmany`) into xlsxwriter, one Python call per cell;
+- `xlsxwriter_municipalities` — its `municipality_xlsx`: a workbook per municipality and table;
+- `after`   — `tasks/export.py::xlsx_bytes(table_query(…))`: each sheet's XML made by
+  DuckDB SQL (cells escaped and joined by `concat` / `string_agg`), streamed into the zip;
+- `after_municipalities` — `municipality_xlsx`: one query per table gives every
+  municipality's sheets;
 - `parquet` — `parquet_bytes` (DuckDB `COPY … (FORMAT parquet)`) of every table;
 - `baseline` — the same process opening the warehouse and exporting nothing (the memory
   floor the others are read against).
 
     .venv/bin/python -m bench.export_tables --scale region --repeats 3
+    .venv/bin/python -m bench.export_tables --warehouse-path <a cycle's warehouse.duckdb> --repeats 3
+
+(`--warehouse-path`: every output table of every AY found in that warehouse, e.g. the region
+September of `bench.cycle`.)
 
 writes `bench/results/export_tables-<scale>-<date>.json` and prints the Markdown table
 that docs/benchmarks.md quotes.
@@ -40,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench" / "work" / "export"
 CYCLES = ("september", "october", "january", "june")
-VARIANTS = ("baseline", "before", "after", "after_municipalities", "parquet")
+VARIANTS = ("baseline", "xlsxwriter", "after", "xlsxwriter_municipalities", "after_municipalities", "parquet")
 
 
 def build_warehouse(scale: str, seed: int) -> tuple[Path, list[tuple[str, int]]]:
@@ -125,10 +133,26 @@ def before_xlsx_bytes(df, sheet: str) -> bytes:
     return buf.getvalue()
 
 
+def warehouse_marts(warehouse: Path) -> list[tuple[str, int]]:
+    """Every output table and AY present in an existing warehouse."""
+    import duckdb
+
+    from tasks import export
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        return [(m, ay) for m in export.OUTPUT_TABLES if m in tables
+                for (ay,) in con.execute(f"SELECT DISTINCT ay FROM {m} ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+
+
 def measure(variant: str, warehouse: str, marts: list[tuple[str, int]]) -> dict:
     """Run one variant in this process; returns seconds and what it wrote."""
     import duckdb
 
+    from bench import export_xlsxwriter as former
     from tasks import export
 
     con = duckdb.connect(warehouse, read_only=True)
@@ -139,6 +163,10 @@ def measure(variant: str, warehouse: str, marts: list[tuple[str, int]]) -> dict:
         rows += con.execute(f"SELECT count(*) FROM {mart} WHERE ay = ?", [ay]).fetchone()[0]
         if variant == "before":
             out = {name: before_xlsx_bytes(export.table_frame(con, mart, ay), name)}
+        elif variant == "xlsxwriter":
+            out = {name: former.xlsx_bytes(former.table_query(con, mart, ay), name)}
+        elif variant == "xlsxwriter_municipalities":
+            out = former.municipality_xlsx(con, mart, ay)
         elif variant == "after":
             out = {name: export.xlsx_bytes(export.table_query(con, mart, ay), name)}
         elif variant == "after_municipalities":
@@ -177,6 +205,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--warehouse-path", dest="existing", help="an existing warehouse instead of generating one")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", help=argparse.SUPPRESS)
     ap.add_argument("--marts", help=argparse.SUPPRESS)
@@ -184,7 +213,11 @@ def main(argv=None):
     if args.child:
         print(json.dumps(measure(args.child, args.warehouse, [tuple(m) for m in json.loads(args.marts)])))
         return
-    warehouse, marts = build_warehouse(args.scale, args.seed)
+    if args.existing:
+        warehouse = Path(args.existing)
+        marts = warehouse_marts(warehouse)
+    else:
+        warehouse, marts = build_warehouse(args.scale, args.seed)
     runs: dict[str, list[dict]] = {}
     for _ in range(args.repeats):
         for variant in args.variants.split(","):  # interleaved, so load drifts hit every variant
@@ -193,10 +226,13 @@ def main(argv=None):
                | {k: rs[0][k] for k in ("files", "bytes", "rows")} for v, rs in runs.items()}
     result = {"scale": args.scale, "seed": args.seed, "date": datetime.now().isoformat(timespec="seconds"),
               "load_before": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(),
-              "command": f"python -m bench.export_tables --scale {args.scale} --repeats {args.repeats}",
+              "command": "python -m bench.export_tables " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "warehouse": str(warehouse), "load_after": None,
               "marts": marts, "runs": runs, "medians": medians}
+    result["load_after"] = [round(x, 2) for x in os.getloadavg()]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"export_tables-{args.scale}-{datetime.now():%Y-%m-%d}.json"
+    label = "warehouse" if args.existing else args.scale
+    path = RESULTS / f"export_tables-{label}-{datetime.now():%Y-%m-%d-%H%M}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"| variant | wall, s | CPU, s | peak RSS, MB | files | MB written |\n| --- | --- | --- | --- | --- | --- |")
     for v, m in medians.items():

@@ -4,30 +4,35 @@ A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx` (docs/t
 
 - **Parquet** (`parquet_bytes`) is written by DuckDB's `COPY … (FORMAT parquet)`: the English
   column names of the output contract, exact values, counts as 64-bit integers.
-- **XLSX** (`xlsx_bytes`, `municipality_xlsx`) is written by xlsxwriter in `constant_memory`
-  mode from rows streamed out of DuckDB (`fetchmany`), never through pandas. What a cell
-  says is decided in SQL from the wording of `reports/tables.py`: Russian column titles,
+- **XLSX** (`xlsx_bytes`, `municipality_xlsx`): the sheet XML is made by DuckDB SQL, set
+  based — every cell's `<c>` element an expression (text escaped in SQL as inline
+  strings, numbers as `<v>` with the style of their number format, dates as Excel serial
+  numbers), the rows of a chunk joined with `string_agg` — and streamed into a package
+  written by hand (styles, workbook, zip with fixed times, like reports/docx.py); no
+  Python per cell, no pandas, no xlsxwriter. What a cell says is decided in SQL from the
+  wording of `reports/tables.py`: Russian column titles,
   codes turned into words («нет данных», «лучше», «ВПР, математика, 5 класс»), booleans
   «да»/«нет», AY «2023/2024». Shares keep their exact value with the format «0,0» (Excel
   rounds half up, once, when it shows them), counts «# ##0», dates are Excel dates. A list
   of schools becomes rows of the sheet «Школы»; the sheet «Пояснения» says what each
   column holds and which run wrote the table. A title row, then a frozen, filterable header.
 - At region and country scale (`municipality_xlsx`) each municipality also gets its own
-  workbook of each table, written in one pass over the table sorted by municipality.
+  workbook of each table: one query over the table sorted by municipality gives every
+  municipality's sheet XML (`PARTITION BY municipality_code`), not a loop per row.
 
 Participant-level data never reaches this module: only marts are exported.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
+import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-
-import xlsxwriter
 
 from reports import tables as wording
 
@@ -54,11 +59,9 @@ OUTPUT_TABLES = {
 # Excel's 1,048,576 rows per sheet, less the title row and the header: a longer table (a
 # country's procedure_results) continues on sheets «Данные (2)», «Данные (3)», …
 XLSX_MAX_ROWS = 1_048_574
-FETCH_ROWS = 20_000  # rows fetched from DuckDB at a time
-# Above this many rows a workbook is written in xlsxwriter's constant_memory mode (each
-# row flushed to a temporary file as it is written: memory stays flat for a country's
-# table); a smaller one is built in memory, which saves the temporary files' cost
-# (≈ 0.1 s a workbook here — most of the time of a small municipality's workbook).
+# A workbook of more than ten times this many rows has Zip64 entries (a sheet's XML may pass
+# 4 GB uncompressed: a country's procedure_results). The name is the former writer's
+# (xlsxwriter's constant_memory mode above it), kept for callers and tests.
 CONSTANT_MEMORY_ROWS = 50_000
 WIDTH_SAMPLE = 200   # rows a column's width is measured on
 
@@ -118,6 +121,7 @@ class Column:
     expr: str
     params: list = field(default_factory=list)
     kind: str = "text"  # share, count, number, date, bool, ay, text
+    typ: str = "VARCHAR"  # the DuckDB type of `expr` (numbers and dates: their source's)
 
 
 def _q(name: str) -> str:
@@ -174,7 +178,7 @@ def _column(name: str, typ: str, table: str, procedures: dict, subjects: dict) -
     if name in wording.XLSX_HIDDEN or name == wording.SCHOOL_DETAILS:
         return None
     if name in wording.SCHOOL_LISTS:
-        return Column(name, title, f"len({q})", kind="count")
+        return Column(name, title, f"len({q})", kind="count", typ="BIGINT")
     if typ == "BOOLEAN":
         return Column(name, title, f"CASE WHEN {q} THEN 'да' WHEN NOT {q} THEN 'нет' END", kind="bool")
     if name in wording.AY_COLUMNS:
@@ -189,18 +193,18 @@ def _column(name: str, typ: str, table: str, procedures: dict, subjects: dict) -
     if vocab is not None:
         return Column(name, title, *_case(q, vocab))
     if typ in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
-        return Column(name, title, q, kind="date")
+        return Column(name, title, q, kind="date", typ=typ)
     numeric = typ in ("DOUBLE", "FLOAT", "REAL") or typ.startswith("DECIMAL")
     integer = typ in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                       "UINTEGER", "UBIGINT")
     if numeric or integer:
         if wording.is_share(name):
-            return Column(name, title, q, kind="share")
+            return Column(name, title, q, kind="share", typ=typ)
         if name in wording.NOT_COUNTS:
-            return Column(name, title, q, kind="number")
+            return Column(name, title, q, kind="number", typ=typ)
         if integer or name in ("numerator", "denominator", "value"):
-            return Column(name, title, q, kind="count")
-        return Column(name, title, q, kind="number")
+            return Column(name, title, q, kind="count", typ=typ)
+        return Column(name, title, q, kind="number", typ=typ)
     if typ.startswith(("STRUCT", "MAP", "UNION")):
         return None  # no such column today; it stays in the Parquet
     return Column(name, title, f"CAST({q} AS VARCHAR)" if typ != "VARCHAR" else q)
@@ -253,7 +257,7 @@ def _layout(con, source: str, table: str, where: str, params: list) -> Layout:
         ] + [Column(n, wording.SCHOOL_LISTS[n],
                     f"CASE WHEN __{n} THEN 'да' ELSE 'нет' END", kind="bool") for n in wording.SCHOOL_LISTS if n in described]
         if wording.SCHOOL_DETAILS in described:
-            schools += [Column(f, t, f"__{f}", kind="share") for f, t in wording.DETAIL_TITLES.items()
+            schools += [Column(f, t, f"__{f}", kind="share", typ="DOUBLE") for f, t in wording.DETAIL_TITLES.items()
                         if f" {f} " in described[wording.SCHOOL_DETAILS]]
     provenance = []
     if "definitions_version" in described and "run_id" in described:
@@ -264,16 +268,20 @@ def _layout(con, source: str, table: str, where: str, params: list) -> Layout:
 
 
 def _data_sql(layout: Layout, source: str, where: str, order: str, by_municipality: bool) -> tuple[str, list]:
+    """The data sheet's cells c0, c1, … of every table row, numbered `__rn` (1, 2, … within
+    its municipality when `by_municipality`, else over the table) in the table's order."""
     exprs = [f"{c.expr} AS {_q('c' + str(i))}" for i, c in enumerate(layout.columns)]
     params = [p for c in layout.columns for p in c.params]
-    lead = "municipality_code AS __mun, " if by_municipality else ""
-    order = f"municipality_code, {order}" if by_municipality else order
-    return f"SELECT {lead}{', '.join(exprs)} FROM {source} WHERE {where} ORDER BY {order}", params
+    mun = "municipality_code" if by_municipality else "NULL::VARCHAR"
+    part = "PARTITION BY municipality_code " if by_municipality else ""
+    return (f"SELECT {mun} AS __mun, row_number() OVER ({part}ORDER BY {order}) AS __rn, {', '.join(exprs)} "
+            f"FROM {source} WHERE {where}"), params
 
 
 def _schools_sql(con, layout: Layout, source: str, where: str, order: str,
                  by_municipality: bool) -> tuple[str, list]:
-    """One row per table row × school named in any of its school lists (or its details)."""
+    """One row per table row × school named in any of its school lists (or its details),
+    numbered `__rn` like `_data_sql`'s rows."""
     described = dict(_columns(con, source))
     lists = [n for n in wording.SCHOOL_LISTS if n in described]
     details = wording.SCHOOL_DETAILS in described
@@ -294,13 +302,13 @@ def _schools_sql(con, layout: Layout, source: str, where: str, order: str,
     name_col = "" if names else ", NULL AS __name"
     exprs = [f"{c.expr} AS {_q('c' + str(i))}" for i, c in enumerate(layout.schools)]
     params = [p for c in layout.schools for p in c.params]
-    lead = "t.municipality_code AS __mun, " if by_municipality else ""
-    mun_order = "t.municipality_code, " if by_municipality else ""
+    mun = "t.municipality_code" if by_municipality else "NULL::VARCHAR"
+    part = "PARTITION BY t.municipality_code " if by_municipality else ""
     sql = (f"WITH t AS (SELECT *, row_number() OVER (ORDER BY {order}) AS __row FROM {source} WHERE {where}), "
            f"m AS ({' UNION ALL '.join(members)}), "
            f"g AS (SELECT __row, __school, {agg} FROM m WHERE __school IS NOT NULL GROUP BY ALL) "
-           f"SELECT {lead}{', '.join(exprs)} FROM (SELECT * FROM g{name_col}) g JOIN t USING (__row) {names} "
-           f"ORDER BY {mun_order}__row, __school")
+           f"SELECT {mun} AS __mun, row_number() OVER ({part}ORDER BY __row, __school) AS __rn, {', '.join(exprs)} "
+           f"FROM (SELECT * FROM g{name_col}) g JOIN t USING (__row) {names}")
     return sql, params
 
 
@@ -308,132 +316,395 @@ def _has_table(con, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
 
 
-def _stream(cursor):
+# ---------------------------------------------------------------------------------------
+# The sheet XML, made in SQL. Each row of a sheet becomes its `<row>` element in DuckDB:
+# every cell's XML is an expression over the cell's value (text escaped, numbers as
+# `<v>`, dates as Excel serial numbers, the style id of its number format), the cells of a
+# row joined with `concat` (an empty cell is NULL and leaves no element), the rows of
+# CHUNK_ROWS joined with `string_agg`. Python only copies those chunks into the zip member.
+
+CHUNK_ROWS = 2_000   # <row> elements joined into one string by DuckDB
+FETCH_CHUNKS = 8     # chunks fetched from DuckDB at a time
+EXCEL_EPOCH = "DATE '1899-12-30'"  # Excel's day 0 (dates after 1900-02-28; 1 = 1900-01-01)
+# cellXfs of xl/styles.xml (the `s` of a cell)
+STYLE_TITLE, STYLE_HEAD, STYLE_WRAP = 1, 2, 6
+KIND_STYLES = {"share": 3, "count": 4, "date": 5}
+MAX_CELL_CHARS = 32_767  # Excel's limit on a cell's text (xlsxwriter truncated there too)
+FLOATS = ("DOUBLE", "FLOAT", "REAL")
+# the control characters XML 1.0 cannot hold, written as Excel does: "\x01" → "_x0001_",
+# and a literal "_x0001_" → "_x005F_x0001_"
+_CONTROL = [i for i in range(0x20) if i not in (0x09, 0x0A)]
+_CONTROL_CHAR = r"'[\x00-\x08\x0B-\x1F\x{FFFE}\x{FFFF}]'"
+_NEEDS_EXCEL_ESCAPE = r"'[\x00-\x08\x0B-\x1F\x{FFFE}\x{FFFF}]|_x[0-9A-Fa-f]{4}_'"
+
+
+def _xml_plain_sql(x: str) -> str:
+    """`&<>` escaped; `contains` first, three times cheaper than `replace` on a text
+    without them (most texts)."""
+    return (f"CASE WHEN contains({x}, '&') OR contains({x}, '<') OR contains({x}, '>') THEN "
+            f"replace(replace(replace({x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE {x} END")
+
+
+def _xml_text_sql(x: str) -> str:
+    """SQL of the text `x` escaped for an XML text node as xlsxwriter escapes it: `&<>`
+    always; the rare text with a control character or a literal `_xHHHH_` (or longer than
+    a cell holds) character by character. Kept short: the expression is repeated for every
+    text column, and DuckDB's planning time grows with it."""
+    plain = _xml_plain_sql(x)
+    chars = (f"string_split(regexp_replace(left({x}, {MAX_CELL_CHARS}), '_(x[0-9A-Fa-f]{{4}}_)', '_x005F_\\1', 'g'), '')")
+    rare = (f"array_to_string(list_transform({chars}, lambda ch: CASE WHEN regexp_matches(ch, {_CONTROL_CHAR}) "
+            f"THEN '_x' || lpad(hex(ord(ch)), 4, '0') || '_' ELSE ch END), '')")
+    rare = f"replace(replace(replace({rare}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    return (f"CASE WHEN strlen({x}) > {MAX_CELL_CHARS} OR regexp_matches({x}, {_NEEDS_EXCEL_ESCAPE}) "
+            f"THEN {rare} ELSE {plain} END")
+
+
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+TEXT_KINDS = ("text", "bool", "ay")
+
+
+def _cell_sql(i: int, kind: str, typ: str, rare: bool) -> str:
+    """SQL of the `<c>` element of column i (value `c<i>`, row number `__r` as text), NULL
+    if empty; `rare`: the column holds a text that needs Excel's `_xHHHH_` escapes. One
+    `concat` per cell (DuckDB's `||` chain copies the string at every step)."""
+    x = _q(f"c{i}")
+    ref = f"'<c r=\"{_col_letter(i)}', __r, '\""
+    style = f' s="{KIND_STYLES[kind]}"' if kind in KIND_STYLES else ""
+    if kind in ("share", "count", "number"):
+        cell = f"concat({ref}{style}><v>', CAST({x} AS VARCHAR), '</v></c>')"
+        return f"CASE WHEN {'isfinite' if typ in FLOATS else ''}({x}){'' if typ in FLOATS else ' IS NOT NULL'} THEN {cell} END"
+    if kind == "date":
+        if typ == "DATE":
+            serial = f"CAST(datediff('day', {EXCEL_EPOCH}, {x}) AS VARCHAR)"
+        else:
+            serial = f"CAST(epoch(CAST({x} AS TIMESTAMP)) / 86400.0 + 25569 AS VARCHAR)"
+        return f"CASE WHEN {x} IS NOT NULL THEN concat({ref}{style}><v>', {serial}, '</v></c>') END"
+    text = x if typ == "VARCHAR" else f"CAST({x} AS VARCHAR)"
+    escaped = _xml_text_sql(text) if rare else _xml_plain_sql(text)
+    return (f"CASE WHEN {text} <> '' THEN concat({ref} t=\"inlineStr\"><is><t xml:space=\"preserve\">', "
+            f"{escaped}, '</t></is></c>') END")
+
+
+def _needs_escapes(con, source: str, where: str, params: list, schools: bool) -> bool:
+    """Does any text of the table (or a school's name on «Школы») hold a control character,
+    a literal `_xHHHH_` or more than a cell holds? Then its sheets' text cells take the
+    longer escape path (`_xml_text_sql`); a plain scan of the source, not of the cells."""
+    described = _columns(con, source)
+    texts = [f"CAST({_q(n)} AS VARCHAR)" for n, t in described
+             if not (t in FLOATS or t.startswith("DECIMAL") or t.endswith("INT") or t in ("DATE", "BOOLEAN"))]
+    # one regular expression a row, over its texts joined (a match across two of them only
+    # costs the longer path, which is right for every text)
+    row = f"concat({', '.join(texts)})"
+    found = bool(texts) and bool(con.execute(
+        f"SELECT bool_or(strlen({row}) > {MAX_CELL_CHARS} OR regexp_matches({row}, {_NEEDS_EXCEL_ESCAPE})) "
+        f"FROM {source} WHERE {where}", params).fetchone()[0])
+    if schools and not found and _has_table(con, "stg_schools"):
+        found = bool(con.execute(f"SELECT bool_or(regexp_matches(short_name, {_NEEDS_EXCEL_ESCAPE}) "
+                                 f"OR strlen(short_name) > {MAX_CELL_CHARS}) FROM stg_schools").fetchone()[0])
+    return found
+
+
+def _chunks_sql(rows_sql: str, columns: list[Column], rare: bool) -> str:
+    """(municipality, sheet part, rows, the widths measured on its first WIDTH_SAMPLE rows,
+    the XML of CHUNK_ROWS `<row>` elements as UTF-8 bytes) in order. A width is the length
+    of what the former writer measured (`_shown`: a float with one decimal, anything else as
+    text); the first chunk of a municipality holds its first rows, hence its widths."""
+    cells = ", ".join(_cell_sql(i, c.kind, c.typ, rare) for i, c in enumerate(columns)) or "''"
+    widths = []
+    for i, c in enumerate(columns):
+        x = _q(f"c{i}")
+        shown = f"printf('%.1f', {x})" if c.typ in FLOATS else f"CAST({x} AS VARCHAR)"
+        widths.append(f"coalesce(max(CASE WHEN __rn <= {WIDTH_SAMPLE} THEN length({shown}) END), 0)")
+    return (f"WITH d AS ({rows_sql}) "
+            f"SELECT __mun, __part, count(*) AS __n, [{', '.join(widths)}], "
+            f"encode(string_agg(concat('<row r=\"', __r, '\">', {cells}, '</row>'), '' ORDER BY __rn)) "
+            f"FROM (SELECT *, (__rn - 1) // {int(XLSX_MAX_ROWS)} AS __part, "
+            f"CAST((__rn - 1) % {int(XLSX_MAX_ROWS)} + 3 AS VARCHAR) AS __r, "
+            f"(__rn - 1) // {CHUNK_ROWS} AS __chunk FROM d) "
+            f"GROUP BY __mun, __part, __chunk ORDER BY __mun, __part, __chunk")
+
+
+def _widths(columns: list[Column], measured) -> list[int]:
+    """Column widths in characters: the title (up to 24) or the longest value of the first
+    WIDTH_SAMPLE rows, 6 to 58, plus 2; a sheet without rows: the title, at least 10."""
+    if measured is None:
+        return [max(min(len(c.title), 24), 10) + 2 for c in columns]
+    return [min(max(min(len(c.title), 24), m, 6) + 2, 60) for c, m in zip(columns, measured)]
+
+
+def _stream(cursor, size: int = FETCH_CHUNKS):
     while True:
-        batch = cursor.fetchmany(FETCH_ROWS)
+        batch = cursor.fetchmany(size)
         if not batch:
             return
         yield from batch
 
 
 # ---------------------------------------------------------------------------------------
-# Writing a workbook
+# The package: the parts of a SpreadsheetML workbook written by hand (like reports/docx.py).
 
-class _Book:
-    """One XLSX workbook in constant-memory mode: sheets written row by row, in order."""
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # zip entries' time: the same table gives the same bytes
+ZIP_LEVEL = 1  # deflate level: 1 costs a third of the default 6 here, files ≈ 25 % larger
 
-    def __init__(self, title: str, rows: int):
+STYLES_XML = _HEAD + (
+    f'<styleSheet xmlns="{_MAIN}">'
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{wording.SHARE_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{wording.DATE_FORMAT}"/></numFmts>'
+    '<fonts count="3">'
+    '<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
+    '<font><b/><sz val="12"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
+    '<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
+    '</fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFEEEEEE"/><bgColor indexed="64"/></patternFill></fill>'
+    '</fills>'
+    '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
+    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>'
+    '</borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="7">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="2" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" '
+    'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '</cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16"/>'
+    '</styleSheet>')
+
+ROOT_RELS_XML = _HEAD + (
+    f'<Relationships xmlns="{_PKG_REL}">'
+    f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+    'core-properties" Target="docProps/core.xml"/>'
+    f'<Relationship Id="rId3" Type="{_REL}/extended-properties" Target="docProps/app.xml"/>'
+    '</Relationships>')
+
+APP_XML = _HEAD + (
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    '<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>'
+    '<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>'
+    '<AppVersion>12.0000</AppVersion></Properties>')
+
+
+def _x(text: str) -> str:
+    """Text for an XML text node or attribute (Python side: titles, sheet names, notes)."""
+    text = xlsx_text(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+_EXCEL_ESCAPE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+
+
+def xlsx_text(text: str) -> str:
+    """`text` as Excel keeps it in a cell: control characters as `_xHHHH_` (the Python twin
+    of `_xml_text_sql`, for the few cells written from Python: titles, notes)."""
+    text = str(text)[:MAX_CELL_CHARS]
+    if not _EXCEL_ESCAPE.search(text):
+        return text
+    text = re.sub(r"(_x[0-9A-Fa-f]{4}_)", r"_x005F\1", text)
+    return re.sub("[\x00-\x08\x0b-\x1f\ufffe\uffff]", lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _inline(ref: str, text: str, style: int | None = None) -> str:
+    s = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_x(text)}</t></is></c>' if text != "" else ""
+
+
+def _col_width(width: float) -> str:
+    """A width in characters as xlsxwriter's `set_column` writes it (pixels of Calibri 11)."""
+    pixels = int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+    return f"{(pixels * 256 // 7) / 256.0:.16g}"
+
+
+def _cols(widths: list[float]) -> str:
+    if not widths:
+        return ""
+    return "<cols>" + "".join(f'<col min="{i}" max="{i}" width="{_col_width(w)}" customWidth="1"/>'
+                              for i, w in enumerate(widths, 1)) + "</cols>"
+
+
+class _Workbook:
+    """One XLSX package being written: sheets in order, each streamed into its zip member."""
+
+    def __init__(self, title: str, large: bool = False):
+        self.title = title
         self.buffer = io.BytesIO()
-        mode = {"constant_memory": True} if rows > CONSTANT_MEMORY_ROWS else {"in_memory": True}
-        self.wb = xlsxwriter.Workbook(self.buffer, {
-            **mode,
-            # a school name like "=HYPERLINK(…)" from a registry file stays text
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
-        # a fixed creation time: the same table gives the same bytes (publication identity)
-        self.wb.set_properties({"created": datetime(2020, 1, 1), "title": title})
-        self.title = self.wb.add_format({"bold": True, "font_size": 12})
-        self.head = self.wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
-                                        "bg_color": "#EEEEEE", "border": 1})
-        self.formats = {"share": self.wb.add_format({"num_format": wording.SHARE_FORMAT}),
-                        "count": self.wb.add_format({"num_format": wording.COUNT_FORMAT}),
-                        "date": self.wb.add_format({"num_format": wording.DATE_FORMAT}),
-                        "number": None, "text": None, "bool": None, "ay": None}
-        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+        self.large = large
+        self.sheets: list[str] = []
+        self.filters: list[str | None] = []
 
-    def sheet(self, name: str, title: str, columns: list[Column], rows, skip: int = 0) -> int:
-        """Write `rows` (tuples; the first `skip` values are not shown) under a title row and
-        a header, continuing on «<name> (2)», … past XLSX_MAX_ROWS. Returns the row count."""
-        rows = iter(rows)
-        sample = list(itertools.islice(rows, WIDTH_SAMPLE))
-        widths = [min(max(min(len(c.title), 24), *(len(_shown(r[i + skip])) for r in sample), 6) + 2, 60)
-                  for i, c in enumerate(columns)] if sample else [max(min(len(c.title), 24), 10) + 2 for c in columns]
-        rows = itertools.chain(sample, rows)
-        total, part = 0, 0
-        ws = None
-        n = len(columns)
-        writers = []
-        fmts = [self.formats[c.kind] for c in columns]
-        r = 0
-        for row in rows:
-            if ws is None or r > XLSX_MAX_ROWS + 1:
-                if ws is not None:
-                    ws.autofilter(1, 0, r - 1, max(n - 1, 0))
-                part += 1
-                ws = self._start(name if part == 1 else f"{name} ({part})", title, columns, widths)
-                writers = [_writer(ws, c.kind) for c in columns]
-                r = 2
-            for i in range(n):
-                v = row[i + skip]
-                if v is not None:
-                    writers[i](r, i, v, fmts[i])
-            r += 1
-            total += 1
-        if ws is None:
-            ws = self._start(name, title, columns, widths)
-            r = 2
-        ws.autofilter(1, 0, max(r - 1, 1), max(n - 1, 0))
+    def _member(self, name: str):
+        zi = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi._compresslevel = ZIP_LEVEL  # (compress_level since Python 3.13, which keeps this alias)
+        zi.external_attr = 0o644 << 16
+        return self.zip.open(zi, "w", force_zip64=self.large)
+
+    def _begin(self, name: str, frozen: bool, widths: list[float]):
+        self.sheets.append(name[:31])
+        f = self._member(f"xl/worksheets/sheet{len(self.sheets)}.xml")
+        selected = ' tabSelected="1"' if len(self.sheets) == 1 else ""
+        pane = ('<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft"/>') if frozen else ""
+        f.write((f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+                 f'<sheetViews><sheetView{selected} workbookViewId="0">{pane}</sheetView></sheetViews>'
+                 f'<sheetFormatPr defaultRowHeight="15"/>{_cols(widths)}<sheetData>').encode())
+        return f
+
+    def sheet(self, name: str, title: str, columns: list[Column], chunks) -> int:
+        """A title row, a frozen header with a filter, then the rows of `chunks` ((part,
+        rows, widths, XML) in order; the first chunk's widths), continuing on «<name> (2)», …
+        for parts 1, 2, …; the row count."""
+        header = "".join(_inline(f"{_col_letter(i)}2", c.title, STYLE_HEAD) for i, c in enumerate(columns))
+        last = _col_letter(max(len(columns) - 1, 0))
+        total, part, rows, f = 0, -1, 0, None
+        widths = None
+
+        def begin(p):
+            out = self._begin(name if p == 0 else f"{name} ({p + 1})", True, _widths(columns, widths))
+            out.write((f'<row r="1">{_inline("A1", title, STYLE_TITLE)}</row>'
+                       f'<row r="2" ht="45" customHeight="1">{header}</row>').encode())
+            return out
+
+        def end(out, n):
+            ref = f"A2:{last}{max(n + 2, 2)}"
+            self.filters.append(ref)
+            out.write(f'</sheetData><autoFilter ref="{ref}"/>'
+                      '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                      '</worksheet>'.encode())
+            out.close()
+
+        for p, n, measured, xml in chunks:
+            if widths is None:
+                widths = measured
+            if p != part:
+                if f is not None:
+                    end(f, rows)
+                f, part, rows = begin(p), p, 0
+            f.write(xml)
+            rows += n
+            total += n
+        if f is None:
+            f = begin(0)
+        end(f, rows)
         return total
 
-    def _start(self, name, title, columns, widths):
-        ws = self.wb.add_worksheet(name[:31])
-        for i, w in enumerate(widths):
-            ws.set_column(i, i, w)
-        ws.write_string(0, 0, title, self.title)
-        ws.set_row(1, 45)
-        for i, c in enumerate(columns):
-            ws.write_string(1, i, c.title, self.head)
-        ws.freeze_panes(2, 0)
-        return ws
-
     def notes(self, title: str, facts: list[tuple[str, str]], columns: list[Column]):
-        ws = self.wb.add_worksheet(wording.SHEET_NOTES)
-        ws.set_column(0, 0, 45)
-        ws.set_column(1, 1, 80)
-        ws.write_string(0, 0, title, self.title)
-        r = 2
+        f = self._begin(wording.SHEET_NOTES, False, [45, 80])
+        self.filters.append(None)
+        rows = [f'<row r="1">{_inline("A1", title, STYLE_TITLE)}</row>']
+        r = 3
         for k, v in facts:
-            ws.write_string(r, 0, k, self.head)
-            ws.write_string(r, 1, str(v), self.wrap)
+            rows.append(f'<row r="{r}">{_inline(f"A{r}", k, STYLE_HEAD)}{_inline(f"B{r}", str(v), STYLE_WRAP)}</row>')
             r += 1
-        r += 1
-        ws.write_string(r, 0, "Столбец", self.head)
-        ws.write_string(r, 1, "Что содержит", self.head)
-        for c in columns:
-            r += 1
-            ws.write_string(r, 0, c.title, self.wrap)
-            note = wording.KIND_NOTES["list"] if c.name in wording.SCHOOL_LISTS else wording.KIND_NOTES[c.kind]
-            ws.write_string(r, 1, note, self.wrap)
+        notes = tuple((c.title, wording.KIND_NOTES["list"] if c.name in wording.SCHOOL_LISTS
+                       else wording.KIND_NOTES[c.kind]) for c in columns)
+        rows.append(_column_notes(notes, r + 1))
+        f.write(("".join(rows) + '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+                 'header="0.3" footer="0.3"/></worksheet>').encode())
+        f.close()
 
     def close(self) -> bytes:
-        self.wb.close()
+        n = len(self.sheets)
+        sheets = "".join(f'<sheet name="{_x(s)}" sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(self.sheets, 1))
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+            f"{_x(chr(39) + s.replace(chr(39), chr(39) * 2) + chr(39))}!{_absolute(ref)}</definedName>"
+            for i, (s, ref) in enumerate(zip(self.sheets, self.filters)) if ref)
+        parts = {
+            "xl/workbook.xml": _HEAD + (
+                f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr defaultThemeVersion="124226"/>'
+                '<bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"/>'
+                f'</bookViews><sheets>{sheets}</sheets>'
+                + (f"<definedNames>{names}</definedNames>" if names else "")
+                + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'),
+            "xl/_rels/workbook.xml.rels": _HEAD + (
+                f'<Relationships xmlns="{_PKG_REL}">'
+                + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                          for i in range(1, n + 1))
+                + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+            "xl/styles.xml": STYLES_XML,
+            "docProps/core.xml": _HEAD + (
+                '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+                'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+                'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+                f'<dc:title>{_x(self.title)}</dc:title><dc:creator></dc:creator>'
+                '<dcterms:created xsi:type="dcterms:W3CDTF">2020-01-01T00:00:00Z</dcterms:created>'
+                '<dcterms:modified xsi:type="dcterms:W3CDTF">2020-01-01T00:00:00Z</dcterms:modified>'
+                '</cp:coreProperties>'),
+            "docProps/app.xml": APP_XML,
+            "_rels/.rels": ROOT_RELS_XML,
+            "[Content_Types].xml": _HEAD + (
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                          for i in range(1, n + 1))
+                + '<Override PartName="/xl/styles.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                '<Override PartName="/docProps/core.xml" '
+                'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+                '<Override PartName="/docProps/app.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+                '</Types>'),
+        }
+        for name, text in parts.items():
+            with self._member(name) as f:
+                f.write(text.encode())
+        self.zip.close()
         return self.buffer.getvalue()
 
 
-def _shown(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.1f}"
-    return str(v)
+@functools.lru_cache(maxsize=64)
+def _column_notes(notes: tuple[tuple[str, str], ...], first: int) -> str:
+    """The «Пояснения» rows «Столбец / Что содержит» from row `first` (the same for every
+    municipality's workbook of a table: made once)."""
+    rows = [f'<row r="{first}">{_inline(f"A{first}", "Столбец", STYLE_HEAD)}'
+            f'{_inline(f"B{first}", "Что содержит", STYLE_HEAD)}</row>']
+    for r, (title, note) in enumerate(notes, first + 1):
+        rows.append(f'<row r="{r}">{_inline(f"A{r}", title, STYLE_WRAP)}{_inline(f"B{r}", note, STYLE_WRAP)}</row>')
+    return "".join(rows)
 
 
-def _writer(ws, kind: str):
-    if kind in ("share", "count", "number"):
-        return ws.write_number
-    if kind == "date":
-        return ws.write_datetime
-    return ws.write_string
+def _absolute(ref: str) -> str:
+    return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref)
 
 
-def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_rows, school_rows,
-                 rows: int, skip: int = 0) -> bytes:
+def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_chunks, school_chunks,
+                 rows: int) -> bytes:
+    """One workbook: «Данные» (and its continuations), «Школы» where the table has lists of
+    schools, «Пояснения». The chunks are (part, rows, XML) of `_chunks_sql`."""
     title = wording.title_row(layout.table, ay, municipality)
-    book = _Book(title, rows)
-    n = book.sheet(wording.SHEET_DATA, title, layout.columns, data_rows, skip)
+    book = _Workbook(title, large=rows > CONSTANT_MEMORY_ROWS * 10)
+    n = book.sheet(wording.SHEET_DATA, title, layout.columns, data_chunks)
     n_schools = None
     if layout.schools:
         n_schools = book.sheet(wording.SHEET_SCHOOLS, f"{title}: школы по показателям", layout.schools,
-                               school_rows() if callable(school_rows) else school_rows, skip)
+                               school_chunks)
     facts = [("Таблица", wording.TABLE_TITLES.get(layout.table, layout.table))]
     if ay is not None:
         facts.append(("Учебный год", wording.ay_title(ay)))
@@ -448,21 +719,48 @@ def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_
     return book.close()
 
 
+class _Sheet:
+    """The query of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …)."""
+
+    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool):
+        self.params = params
+        self.sql = _chunks_sql(rows_sql, columns, rare)
+
+    def chunks(self, cursor):
+        """(municipality, part, rows, widths, XML bytes) in order."""
+        return _stream(cursor.execute(self.sql, self.params))
+
+
+class _Sheets:
+    """The sheets of one table (data and, if any, schools) over `source`, either for the
+    whole table or for each municipality (`by_municipality`)."""
+
+    def __init__(self, con, layout: Layout, source: str, where: str, params: list, order: str,
+                 by_municipality: bool):
+        rare = _needs_escapes(con, source, where, params, bool(layout.schools))
+        rows_sql, p = _data_sql(layout, source, where, order, by_municipality)
+        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rare)
+        self.schools = None
+        if layout.schools:
+            s_sql, s_p = _schools_sql(con, layout, source, where, order, by_municipality)
+            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rare)
+
+    def school_chunks(self, cursor):
+        return self.schools.chunks(cursor) if self.schools else iter(())
+
+
 def _whole_table(con, source: str, table: str, where: str, params: list, order: str, ay: int | None) -> bytes:
     layout = _layout(con, source, table, where, params)
     rows = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
-    sql, p = _data_sql(layout, source, where, order, False)
-    cur = con.cursor()
+    sheets = _Sheets(con, layout, source, where, params, order, False)
+    cur, school_cur = con.cursor(), con.cursor()
     try:
-        data = _stream(cur.execute(sql, p + params))
-
-        def schools():
-            s_sql, s_p = _schools_sql(con, layout, source, where, order, False)
-            return _stream(cur.execute(s_sql, params + s_p))  # the WITH's WHERE comes first
-
+        data = (c[1:] for c in sheets.data.chunks(cur))
+        schools = (c[1:] for c in sheets.school_chunks(school_cur))
         return _write_table(layout, ay, None, data, schools, rows)
     finally:
         cur.close()
+        school_cur.close()
 
 
 def xlsx_bytes(source, sheet: str | None = None, titles: dict[str, str] | None = None) -> bytes:
@@ -495,8 +793,9 @@ def municipality_xlsx(con, mart: str, ay: int) -> dict[str, bytes]:
 def iter_municipality_xlsx(con, mart: str, ay: int):
     """Each municipality's own workbook of the table, (municipality_code, bytes) one at a
     time, when the table spans more than one municipality (a region or the country);
-    nothing otherwise (the whole table is then the municipality's). One ordered pass over
-    the table, not one per municipality."""
+    nothing otherwise (the whole table is then the municipality's). One query over the
+    table sorted by municipality gives every municipality's sheet XML (and one its
+    schools'), not one query per municipality."""
     name, order = OUTPUT_TABLES[mart]
     described = dict(_columns(con, mart))
     if "municipality_code" not in described:
@@ -512,22 +811,19 @@ def iter_municipality_xlsx(con, mart: str, ay: int):
         con.execute("SELECT municipality_code, any_value(municipality_name) FROM stg_schools GROUP BY 1").fetchall()
         if _has_table(con, "stg_schools") else [])
     layout = _layout(con, mart, name, where, params)
-    sql, p = _data_sql(layout, mart, where, order, True)
+    sheets = _Sheets(con, layout, mart, where, params, order, True)
     data_cur, school_cur = con.cursor(), con.cursor()
     try:
-        data = _stream(data_cur.execute(sql, p + params))
-        schools = iter(())
-        if layout.schools:
-            s_sql, s_p = _schools_sql(con, layout, mart, where, order, True)
-            schools = _stream(school_cur.execute(s_sql, params + s_p))
+        data = sheets.data.chunks(data_cur)
+        schools = sheets.school_chunks(school_cur)
         pending = next(schools, None)
-        for mun, rows in itertools.groupby(data, key=lambda r: r[0]):
+        for mun, chunks in itertools.groupby(data, key=lambda r: r[0]):
             own = []
             while pending is not None and pending[0] <= mun:
                 if pending[0] == mun:
-                    own.append(pending)
+                    own.append(pending[1:])
                 pending = next(schools, None)
-            yield mun, _write_table(layout, ay, names.get(mun) or mun, rows, own, sizes[mun], skip=1)
+            yield mun, _write_table(layout, ay, names.get(mun) or mun, (c[1:] for c in chunks), own, sizes[mun])
     finally:
         data_cur.close()
         school_cur.close()
