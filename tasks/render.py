@@ -28,7 +28,8 @@ from edumon.config import ROOT, TEMPLATES_DIR
 from reports import charts, document, docx, labels, pdf, typography, typst_pdf
 from tasks import ingest_log, progress
 from tasks.report_contexts import (  # noqa: F401  (the contexts' names, as they were here)
-    CONTEXTS, DEFAULT_DATES, MAIN, _indicator_rows, document_date, document_number, load_catalogue, plan_context,
+    CONTEXTS, DEFAULT_DATES, MAIN, _indicator_rows, document_date, document_number, load_catalogue,
+    numbered_measures, plan_context,
 )
 from tasks.report_queries import cycle_data, cycle_municipalities, quality_records
 
@@ -188,6 +189,8 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
                       cover=report.get("cover_letter", {}),
                       weak_below=cfg["privacy"]["small_group_below"], inputs_incomplete=incomplete)
         ctx = CONTEXTS[cycle](data, ay, mun, cfg)
+        if ctx.get("recommendations"):  # the measures listed once, the schools' pages name them by number
+            ctx["measure_list"] = numbered_measures(ctx["recommendations"])
         plan = plan_context(data, ay, mun, cfg) if cycle in report.get("plan_report_cycles", []) else None
         about = json.dumps({"municipality_code": mun, "municipality_name": munis[mun], "ay": ay, "cycle": cycle,
                             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},

@@ -62,6 +62,31 @@ def _school_recommendations(school: dict, deficits: list[dict], catalogue: dict,
     return {**school, "deficits": deficits, "measures": measures_for(catalogue, general + keys)}
 
 
+def numbered_measures(recommendations: list[dict]) -> list[dict]:
+    """The addressed recommendations' measures, each once, numbered for the document's list
+    («Перечень рекомендуемых мер»), in the order the schools first need them; each school's
+    deficits get the numbers of their measures (`measure_nos`) and the school the numbers of
+    its measures that answer no one deficit (`general_nos`: the general ones). The schools'
+    pages then name measures by number instead of repeating the catalogue's text for every
+    school with the same deficit (January and June: the same few measures for most schools)."""
+    listed: dict[str, dict] = {}
+    for s in recommendations:
+        for m in s["measures"]:
+            if m["measure"] not in listed:
+                listed[m["measure"]] = {**m, "no": len(listed) + 1}
+    for s in recommendations:
+        own = [(m["key"], listed[m["measure"]]["no"]) for m in s["measures"]]
+        answered = set()
+        deficits = []
+        for d in s["deficits"]:
+            nos = [no for key, no in own if key in d["keys"]]
+            answered.update(nos)
+            deficits.append({**d, "measure_nos": nos})
+        s["deficits"] = deficits
+        s["general_nos"] = [no for _, no in own if no not in answered]
+    return list(listed.values())
+
+
 def _plan_for(data: dict, mun: str, key: str = "plan") -> list[dict]:
     plan = data.get(key, {})
     return sorted(plan.get(mun, []) + plan.get(None, []), key=lambda r: _measure_order(r["measure_no"]))
