@@ -63,7 +63,9 @@ def _report(con, name: str, params: dict, needs: tuple[str, ...] = ()) -> dict[s
     if any(not _table_exists(con, t) for t in needs):
         return {}
     sql = report_sql(name)
-    if params.get("municipalities") is not None:  # the query's own order kept (a filter keeps it)
+    # a query that takes $municipalities (NULL: all) filters where it reads its tables; any
+    # other is filtered around (its own order kept: a filter keeps it)
+    if params.get("municipalities") is not None and "$municipalities" not in sql:
         sql = f"SELECT * FROM (\n{sql.rstrip().rstrip(';')}\n) AS _q WHERE {_IN_CHUNK}"
     return _by_municipality(_query(con, sql, params))
 
