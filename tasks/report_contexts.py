@@ -269,8 +269,13 @@ def objectivity_context(data: dict, vpr_ay: int, mun: str, cfg) -> dict:
     document's entries, so the October document lists these schools too."""
     rules = cfg["objectivity"]
     rows = data.get("objectivity", {}).get(mun, [])
+    # the groups checked: counted in SQL (tasks/report_queries.py reads only the flagged rows)
+    # or, for rows of every group, counted here
+    counts = (data["objectivity_groups"].get(mun) or [{"groups_total": 0, "small_groups": 0}])[0] \
+        if "objectivity_groups" in data else \
+        {"groups_total": len(rows), "small_groups": sum(1 for r in rows if r["is_small_group"])}
     signs = []
-    if rows:
+    if counts["groups_total"]:
         by_sign = {t["sign"]: t for t in data.get("objectivity_signs", {}).get(mun, [])}
         for code in ("raised", "gap2", "boundary", "vs_gia", "improvement"):
             t = by_sign.get(code, {"checked": 0, "found": 0, "not_checked": None})
@@ -291,8 +296,8 @@ def objectivity_context(data: dict, vpr_ay: int, mun: str, cfg) -> dict:
                                 "school_name": f"{s['short_name']}: признаки необъективности результатов ВПР "
                                                f"{typography.academic_year_short(vpr_ay)} учебного года",
                                 "deficits": deficits, "measures": measures_for(catalogue, keys + ["objectivity"])})
-    return {"vpr_ay": vpr_ay, "computed": bool(rows), "groups_total": len(rows),
-            "small_groups": sum(1 for r in rows if r["is_small_group"]),
+    return {"vpr_ay": vpr_ay, "computed": bool(counts["groups_total"]), "groups_total": counts["groups_total"],
+            "small_groups": counts["small_groups"],
             "schools": list(by_school.values()), "signs": signs, "rules": rules,
             "recommendations": recommendations}
 

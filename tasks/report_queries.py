@@ -122,8 +122,16 @@ def cycle_data(con, ay: int, cycle: str, cfg, municipalities: list[str] | None =
     elif cycle == "october":
         data["risk"] = mart("mart_risk_schools", ay, "ORDER BY municipality_code, short_name")
         data["risk_prev"] = mart("mart_risk_schools", ay - 1, "ORDER BY municipality_code, short_name")
+        # the flagged groups only (the October справка lists those; a country holds ≈ 70 groups
+        # a school, a few flagged) and every municipality's number of groups checked
         data["objectivity"] = mart("mart_objectivity_flags", ay - 1,
-                                    "ORDER BY municipality_code, short_name, subject, grade")
+                                   "AND is_flagged ORDER BY municipality_code, short_name, subject, grade")
+        if _table_exists(con, "mart_objectivity_flags"):
+            where = "" if chunk is None else f"AND {_IN_CHUNK}"
+            data["objectivity_groups"] = _by_municipality(_query(
+                con, "SELECT municipality_code, count(*) AS groups_total, "
+                     "count(*) FILTER (WHERE is_small_group) AS small_groups FROM mart_objectivity_flags "
+                     f"WHERE ay = $ay {where} GROUP BY ALL", {"ay": ay - 1, "municipalities": chunk}))
         data["objectivity_signs"] = _report(con, "objectivity_signs", params, ("mart_objectivity_flags",))
         data["risk_deficits"] = _report(con, "risk_deficits", params, ("mart_risk_schools",))
     elif cycle in ("january", "june"):
