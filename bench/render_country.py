@@ -4,7 +4,7 @@ municipalities, in parallel processes sized to the cores (tasks/render.py).
 
     .venv/bin/python -m bench.render_country --cycle september --municipalities 2300 \\
         [--source var/warehouse.duckdb] [--workers 0] [--formats html,docx,pdf] [--keep-in-memory] [--identical] \\
-        [--schools country|30] [--reuse]
+        [--schools country|30] [--reuse] [--chunk 500]
 
 The warehouse is made from the demo's (`make demo`): every table that has a school or a
 municipality column is copied N times with the codes suffixed. Each copy is a subset of
@@ -140,6 +140,8 @@ def main() -> None:
     ap.add_argument("--source", type=Path, default=Path("var/warehouse.duckdb"))
     ap.add_argument("--target", type=Path, default=Path("var/bench/render_country.duckdb"))
     ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--chunk", type=int, default=None,
+                    help="municipalities read at a time ([report].chunk_municipalities; 0: the whole cycle at once)")
     ap.add_argument("--formats", default="html,docx,pdf")
     ap.add_argument("--keep-in-memory", action="store_true",
                     help="collect every document in one dict (as the flow does) instead of writing each "
@@ -166,7 +168,10 @@ def main() -> None:
     from edumon.config import load_config
     from tasks import render
 
-    cfg = load_config(overrides={"report": {"formats": a.formats.split(","), "workers": a.workers}})
+    report = {"formats": a.formats.split(","), "workers": a.workers}
+    if a.chunk is not None:
+        report["chunk_municipalities"] = a.chunk
+    cfg = load_config(overrides={"report": report})
     con = duckdb.connect(str(a.target), read_only=True)
     run = {"run_id": "bench", "definitions_version": cfg.definitions_version}
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the replicating process's CPU is not rendering's
@@ -195,7 +200,7 @@ def main() -> None:
     schools = con.execute("SELECT count(DISTINCT school_code) FROM stg_schools").fetchone()[0]
     out = {"cycle": a.cycle, "varied": not a.identical, "schools": schools, "in_memory": a.keep_in_memory, "municipalities": munis,
            "documents": len(sizes), "bytes": sum(sizes.values()), "formats": a.formats,
-           "workers": render._workers(cfg, munis), "cores": os.cpu_count(), "warehouse_build_s": round(build_s, 1),
+           "workers": render._workers(cfg, munis), "chunk_municipalities": cfg["report"].get("chunk_municipalities", 0), "cores": os.cpu_count(), "warehouse_build_s": round(build_s, 1),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),
            "wall_per_municipality_s": round(wall / max(munis, 1), 3), "peak_rss_mb_parent": round(parent_mb),
            "peak_rss_mb_render_tree": round(mem.peak / 2**20)}

@@ -68,6 +68,13 @@ def word_cm(word: str, pt: float = TABLE_PT) -> float:
     return _font().getlength(word) / 100 * pt * 2.54 / 72
 
 
+@functools.lru_cache(maxsize=65536)
+def _word_need(word: str) -> tuple[float, float]:
+    """A word's widest part between its break points and its whole printed width (cm),
+    measured once per process (the same words fill every municipality's tables)."""
+    return max(word_cm(p) for p in pieces(word)), word_cm(word.replace(SHY, ""))
+
+
 def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float) -> list[float]:
     """rows: each row's cells as (text, colspan). Each column at least as wide as its
     longest word (its longest part between hyphens: `pieces`); the rest of the width shared by how much text each column holds."""
@@ -76,10 +83,10 @@ def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float
         i = 0
         for text, span in r:
             if span == 1 and i < ncols:
-                words = text.split()
+                words = [_word_need(w) for w in text.split()]
                 if words:
-                    longest[i] = max(longest[i], max(word_cm(p) for w in words for p in pieces(w)) + CELL_PADDING_CM)
-                    amount[i] += min(sum(word_cm(w.replace(SHY, "")) for w in words), 40.0)
+                    longest[i] = max(longest[i], max(n for n, _ in words) + CELL_PADDING_CM)
+                    amount[i] += min(sum(w for _, w in words), 40.0)
             i += span
     need = sum(longest)
     if need >= total_cm:

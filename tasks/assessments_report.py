@@ -51,5 +51,6 @@ def september_context(data: dict, ay: int, mun: str, cfg) -> dict:
         "curator_pairs": [r for r in pairs if r["has_curator"]],
         "curator_missing": [r for r in pairs if not r["has_curator"]],
         "curator_flagged": [r for r in pairs if r["pair_status"] in ("curator_not_shvor", "not_shnor")],
-        "curators_loaded": any(r["has_curator"] for rows in data.get("curators", {}).values() for r in rows),
+        "curators_loaded": data["curators_loaded"] if "curators_loaded" in data else
+        any(r["has_curator"] for rows in data.get("curators", {}).values() for r in rows),
     }

@@ -28,9 +28,10 @@ from edumon.config import ROOT, TEMPLATES_DIR
 from reports import charts, document, docx, labels, pdf, typography, typst_pdf
 from tasks import ingest_log, progress
 from tasks.report_contexts import (  # noqa: F401  (the contexts' names, as they were here)
-    CONTEXTS, DEFAULT_DATES, MAIN, _indicator_rows, document_date, document_number, load_catalogue, plan_context,
+    CONTEXTS, DEFAULT_DATES, MAIN, _indicator_rows, document_date, document_number, load_catalogue,
+    numbered_measures, plan_context,
 )
-from tasks.report_queries import cycle_data, quality_records
+from tasks.report_queries import cycle_data, cycle_municipalities, quality_records
 
 DOCUMENT_TITLES = labels.DOCUMENT_TITLES
 PLAN_STATUSES = labels.PLAN_STATUSES
@@ -159,16 +160,23 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     report = cfg["report"]
     formats = report.get("formats", ["html"])
     basis = report.get("basis", {})
-    data = cycle_data(con, ay, cycle, cfg)
     quality = quality_records(con, run, cycle)
     incomplete = ingest_log.inputs_incomplete(con, run.get("run_id", ""))  # files the run went without (issue 11)
-    munis = {r["municipality_code"]: r["municipality_name"] for rows in data[MAIN[cycle]].values() for r in rows[:1]}
+    munis = cycle_municipalities(con, ay, cycle)
+    # the cycle's rows are read a chunk of municipalities at a time (one read per query and
+    # chunk): the parent holds one chunk's rows, not the country's
+    chunk = int(report.get("chunk_municipalities", 0) or 0) or len(munis) or 1
 
     def jobs():  # made one by one as the workers take them: never all contexts at once
-        for mun in sorted(munis):
-            yield _job(mun)
+        codes = sorted(munis)
+        for i in range(0, len(codes), chunk):
+            part = codes[i:i + chunk]
+            data = cycle_data(con, ay, cycle, cfg, part if chunk < len(codes) else None)
+            for mun in part:
+                yield _job(mun, data)
+            del data
 
-    def _job(mun):
+    def _job(mun, data):
         m = {"municipality_code": mun, "municipality_name": munis[mun]}
         common = dict(ay=ay, cycle=cycle, cycle_title=labels.CYCLES[cycle], municipality=m,
                       heading=labels.spravka_heading(cycle, ay),
@@ -181,6 +189,8 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
                       cover=report.get("cover_letter", {}),
                       weak_below=cfg["privacy"]["small_group_below"], inputs_incomplete=incomplete)
         ctx = CONTEXTS[cycle](data, ay, mun, cfg)
+        if ctx.get("recommendations"):  # the measures listed once, the schools' pages name them by number
+            ctx["measure_list"] = numbered_measures(ctx["recommendations"])
         plan = plan_context(data, ay, mun, cfg) if cycle in report.get("plan_report_cycles", []) else None
         about = json.dumps({"municipality_code": mun, "municipality_name": munis[mun], "ay": ay, "cycle": cycle,
                             "cycle_title": labels.CYCLES[cycle], "department": report["department"]},

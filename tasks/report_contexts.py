@@ -62,6 +62,31 @@ def _school_recommendations(school: dict, deficits: list[dict], catalogue: dict,
     return {**school, "deficits": deficits, "measures": measures_for(catalogue, general + keys)}
 
 
+def numbered_measures(recommendations: list[dict]) -> list[dict]:
+    """The addressed recommendations' measures, each once, numbered for the document's list
+    («Перечень рекомендуемых мер»), in the order the schools first need them; each school's
+    deficits get the numbers of their measures (`measure_nos`) and the school the numbers of
+    its measures that answer no one deficit (`general_nos`: the general ones). The schools'
+    pages then name measures by number instead of repeating the catalogue's text for every
+    school with the same deficit (January and June: the same few measures for most schools)."""
+    listed: dict[str, dict] = {}
+    for s in recommendations:
+        for m in s["measures"]:
+            if m["measure"] not in listed:
+                listed[m["measure"]] = {**m, "no": len(listed) + 1}
+    for s in recommendations:
+        own = [(m["key"], listed[m["measure"]]["no"]) for m in s["measures"]]
+        answered = set()
+        deficits = []
+        for d in s["deficits"]:
+            nos = [no for key, no in own if key in d["keys"]]
+            answered.update(nos)
+            deficits.append({**d, "measure_nos": nos})
+        s["deficits"] = deficits
+        s["general_nos"] = [no for _, no in own if no not in answered]
+    return list(listed.values())
+
+
 def _plan_for(data: dict, mun: str, key: str = "plan") -> list[dict]:
     plan = data.get(key, {})
     return sorted(plan.get(mun, []) + plan.get(None, []), key=lambda r: _measure_order(r["measure_no"]))
@@ -244,8 +269,13 @@ def objectivity_context(data: dict, vpr_ay: int, mun: str, cfg) -> dict:
     document's entries, so the October document lists these schools too."""
     rules = cfg["objectivity"]
     rows = data.get("objectivity", {}).get(mun, [])
+    # the groups checked: counted in SQL (tasks/report_queries.py reads only the flagged rows)
+    # or, for rows of every group, counted here
+    counts = (data["objectivity_groups"].get(mun) or [{"groups_total": 0, "small_groups": 0}])[0] \
+        if "objectivity_groups" in data else \
+        {"groups_total": len(rows), "small_groups": sum(1 for r in rows if r["is_small_group"])}
     signs = []
-    if rows:
+    if counts["groups_total"]:
         by_sign = {t["sign"]: t for t in data.get("objectivity_signs", {}).get(mun, [])}
         for code in ("raised", "gap2", "boundary", "vs_gia", "improvement"):
             t = by_sign.get(code, {"checked": 0, "found": 0, "not_checked": None})
@@ -266,8 +296,8 @@ def objectivity_context(data: dict, vpr_ay: int, mun: str, cfg) -> dict:
                                 "school_name": f"{s['short_name']}: признаки необъективности результатов ВПР "
                                                f"{typography.academic_year_short(vpr_ay)} учебного года",
                                 "deficits": deficits, "measures": measures_for(catalogue, keys + ["objectivity"])})
-    return {"vpr_ay": vpr_ay, "computed": bool(rows), "groups_total": len(rows),
-            "small_groups": sum(1 for r in rows if r["is_small_group"]),
+    return {"vpr_ay": vpr_ay, "computed": bool(counts["groups_total"]), "groups_total": counts["groups_total"],
+            "small_groups": counts["small_groups"],
             "schools": list(by_school.values()), "signs": signs, "rules": rules,
             "recommendations": recommendations}
 
