@@ -11,9 +11,16 @@ duckdb`) runs in the same session, interleaved, on the same generated inbox, and
 
     .venv/bin/python -m bench.generate --scale region          # once: var/bench/data/region-s7
     .venv/bin/python -m bench.cycle --scale region --repeats 2
-    .venv/bin/python -m bench.cycle --scale country --repeats 1  # long: only on a quiet machine
     .venv/bin/python -m bench.cycle --stages var/bench/work/cycle/region/edumon-1/warehouse.duckdb
         # the CPU of each step after the data path, on the last run's warehouse
+    .venv/bin/python -m bench.cycle --scale country --with-stages
+        # the country in one command (long: only on a quiet machine): generates the inbox
+        # when missing, one run and the peer, then the steps on its warehouse
+
+The CPU of each process kind of the tree (the CLI, Prefect's temporary server, the
+render workers) is sampled from /proc every 0.5 s and reported beside the tree's total
+(`cpu_by_process`: the last sample of each process, so a process's last half second is
+missing from it, never from `cpu_s`).
 
 Writes `bench/results/cycle-<scale>-<date>.json` (machine, load before each run, commands,
 every repetition, medians, ratios) and prints a Markdown table.
@@ -46,19 +53,81 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+class ProcessCPU:
+    """CPU seconds of each process of a tree by kind, sampled from /proc/<pid>/stat."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int, interval: float = 0.5):
+        import threading
+
+        self.pid, self.interval = pid, interval
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def kind(self, pid: int) -> str:
+        if pid == self.pid:
+            return "cli"
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return "other"
+        return "prefect server" if "prefect.server.api.server" in cmd or "uvicorn" in cmd else "workers"
+
+    def _tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for p in Path("/proc").iterdir():
+            if p.name.isdigit():
+                try:
+                    parents[int(p.name)] = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        out, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo += [c for c, parent in parents.items() if parent == pid]
+        return out
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            for pid in self._tree():
+                try:
+                    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                kind = self.last[pid][0] if pid in self.last else self.kind(pid)
+                self.last[pid] = (kind, (int(f[11]) + int(f[12])) / self.TICK)
+
+    def by_kind(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for kind, cpu in self.last.values():
+            out[kind] = round(out.get(kind, 0.0) + cpu, 1)
+        return out
+
+
 def measure(cmd: list[str], env: dict, log: Path) -> dict:
     """Wall, CPU (user + system of the tree) and peak RSS of the tree of one command."""
     load = os.getloadavg()[0]
     cpu0, t0 = _children_cpu(), time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        with MemorySampler(proc.pid, interval=0.2) as mem:
+        with MemorySampler(proc.pid, interval=0.2) as mem, ProcessCPU(proc.pid) as kinds:
             code = proc.wait()
     wall = time.perf_counter() - t0
     if code != 0:
         raise SystemExit(f"bench.cycle: {' '.join(map(str, cmd))} ended with {code}; see {log}")
     return {"wall_s": round(wall, 2), "cpu_s": round(_children_cpu() - cpu0, 2),
-            "peak_rss_mb": round(mem.peak / 2**20), "load_before": round(load, 2)}
+            "peak_rss_mb": round(mem.peak / 2**20), "load_before": round(load, 2), "cpu_by_process": kinds.by_kind()}
 
 
 def shnor_list(store: Path, ay: int) -> list[str]:
@@ -129,9 +198,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Весь цикл «сентябрь», как его запускает пользователь, и пир DuckDB.")
     ap.add_argument("--scale", default="region")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=None, help="default 2, the country 1")
+    ap.add_argument("--data", type=Path, default=None,
+                    help="the generated data (default var/bench/data/<scale>-s<seed>; generated when missing)")
+    ap.add_argument("--with-stages", action="store_true",
+                    help="then the CPU of each step after the data path on the last run's warehouse (a fresh process)")
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "work" / "cycle")
+    ap.add_argument("--results", type=Path, default=None,
+                    help="where to write the JSON (default bench/results/cycle[-stages]-<scale>-<date>.json)")
     ap.add_argument("--stages", type=Path, default=None,
                     help="only the CPU of each step after the data path, on this finished warehouse")
     args = ap.parse_args(argv)
@@ -140,12 +215,27 @@ def main(argv=None) -> int:
         shutil.rmtree(store, ignore_errors=True)
         out = args.work / "stages.json"
         _stage_child(str(args.stages), "", str(store), args.ay, str(out))
+        shutil.rmtree(store, ignore_errors=True)   # the disk is shared too
         print(out.read_text(encoding="utf-8"))
+        if args.results:
+            args.results.write_text(json.dumps({
+                "warehouse": str(args.stages), "ay": args.ay, "load_before": round(os.getloadavg()[0], 2),
+                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "command": f"python -m bench.cycle --stages {args.stages}",
+                "cpu_s": json.loads(out.read_text(encoding="utf-8"))}, ensure_ascii=False, indent=2) + "\n",
+                encoding="utf-8")
         return 0
 
-    data = ROOT / "var" / "bench" / "data" / f"{args.scale}-s{args.seed}"
+    if args.repeats is None:
+        args.repeats = 1 if args.scale == "country" else 2
+    data = args.data or ROOT / "var" / "bench" / "data" / f"{args.scale}-s{args.seed}"
     if not (data / "inbox").is_dir():
-        raise SystemExit(f"bench.cycle: no data in {data}; run python -m bench.generate --scale {args.scale}")
+        if args.data is not None:
+            raise SystemExit(f"bench.cycle: no inbox in {data}")
+        print(f"bench.cycle: generating {data} (python -m bench.generate --scale {args.scale} --seed {args.seed})",
+              flush=True)
+        subprocess.run([sys.executable, "-m", "bench.generate", "--scale", args.scale, "--seed", str(args.seed)],
+                       cwd=ROOT, check=True)
     work = args.work / args.scale
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -200,7 +290,14 @@ def main(argv=None) -> int:
                   "cpu": round(med["edumon"]["cpu_s"] / med["duckdb"]["cpu_s"], 1)},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"cycle-{args.scale}-{datetime.now():%Y-%m-%d}.json"
+    if args.with_stages:   # the steps after the data path, on the last run's warehouse, in a fresh process
+        last = work / f"edumon-{args.repeats - 1}" / "warehouse.duckdb"
+        stages_path = (args.results.with_name(args.results.stem + "-stages.json") if args.results
+                       else RESULTS / f"cycle-stages-{args.scale}-{datetime.now():%Y-%m-%d}.json")
+        subprocess.run([sys.executable, "-m", "bench.cycle", "--stages", str(last), "--ay", str(args.ay),
+                        "--work", str(args.work), "--results", str(stages_path)], cwd=ROOT, env=env, check=True)
+        result["stages"] = json.loads(stages_path.read_text(encoding="utf-8"))["cpu_s"]
+    path = args.results or RESULTS / f"cycle-{args.scale}-{datetime.now():%Y-%m-%d}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"\n| {args.scale} | wall s (median; runs) | CPU s | peak RSS of the tree, MB | load before |")
     print("| --- | --- | --- | --- | --- |")
@@ -209,6 +306,8 @@ def main(argv=None) -> int:
         loads = ", ".join(f"{r['load_before']:.1f}" for r in rs)
         print(f"| {who} | {med[who]['wall_s']:.1f} ({walls}) | {med[who]['cpu_s']:.1f} | "
               f"{med[who]['peak_rss_mb']:.0f} | {loads} |")
+    print("\nCPU by process (last run, sampled): " + ", ".join(
+        f"{k} {v:.1f} s" for k, v in runs["edumon"][-1].get("cpu_by_process", {}).items()))
     print(f"\nedumon ÷ duckdb: wall {result['ratio']['wall']}×, CPU {result['ratio']['cpu']}×; "
           f"ШНОР {len(lists['edumon'])} = {len(lists['duckdb'])}; documents {extra['documents']}; {path}")
     return 0

@@ -182,6 +182,118 @@ def _prefect_defaults() -> None:
     # The temporary server's first start runs migrations (~20 s, Prefect's default
     # timeout): on a loaded machine that times out.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    _TemporaryServer.start_if_needed()
+
+
+class _TemporaryServer:
+    """Prefect's temporary server, started by the CLI before it imports the flows.
+
+    With no Prefect server configured, Prefect starts the same server itself (a
+    `uvicorn prefect.server.api.server:create_app` child with `PREFECT__SERVER_EPHEMERAL`)
+    when the flow first calls the API — after the CLI imported the flows, and after
+    importing the whole server package into the CLI process only to start that child
+    (≈ 6 s of CPU). Started here instead, the server boots on the other core while the
+    CLI imports; `PREFECT_API_URL` points the flow at it, `EDUMON_TEMPORARY_SERVER`
+    tells the flows it is the temporary one (no global concurrency limit: the file lock
+    serialises, as with Prefect's own). It stops when the CLI exits, or dies with it."""
+
+    ENV = "EDUMON_TEMPORARY_SERVER"
+    current: "_TemporaryServer | None" = None
+
+    def __init__(self) -> None:
+        import importlib.util
+        import socket
+        import subprocess
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env=env, preexec_fn=_die_with_parent)
+        os.environ["PREFECT_API_URL"] = os.environ[self.ENV] = self.url
+        os.environ.setdefault("PREFECT_UI_URL", "")   # it serves no UI: no «View at …» link to it
+        atexit.register(self.stop)
+
+    @classmethod
+    def start_if_needed(cls) -> None:
+        if cls.current is None and not _prefect_server_configured_outside():
+            cls.current = cls()
+
+    @classmethod
+    def wait(cls) -> None:
+        """Block until the server answers `/health` (Prefect's own timeout setting)."""
+        import time
+        import urllib.request
+
+        self = cls.current
+        if self is None:
+            return
+        deadline = time.monotonic() + float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        _fail(f"временный сервер Prefect не запустился (порт {self.port}"
+              f"{', код выхода ' + str(self.proc.returncode) if self.proc.poll() is not None else ', истекло ожидание'}). "
+              "Повторите запуск или укажите сервер в PREFECT_API_URL.")
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _die_with_parent() -> None:  # pragma: no cover — runs in the child before exec
+    """The server child gets SIGTERM when the CLI dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 — elsewhere the atexit stop still applies
+        pass
+
+
+def _prefect_server_configured_outside() -> bool:
+    """Whether Prefect would talk to a server of the user's (then the CLI starts none):
+    `PREFECT_API_URL`, ephemeral mode turned off, or an API address in the files Prefect
+    reads settings from (the active profile, `prefect.toml`, `.env`, `pyproject.toml`),
+    read without importing Prefect. When in doubt, Prefect decides as before."""
+    if os.environ.get("PREFECT_API_URL") or os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "").lower() in (
+            "0", "false", "no", "off"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    files = [Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")).expanduser(),
+             Path("prefect.toml"), Path(".env"), Path("pyproject.toml")]
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if f.name == "pyproject.toml" and "tool.prefect" not in text:
+            continue
+        if re.search(r"PREFECT_API_URL|PREFECT_SERVER_ALLOW_EPHEMERAL_MODE|^\s*\[(tool\.prefect\.)?api\]", text, re.M):
+            return True
+    return False
 
 
 @app.command("generate")
@@ -293,6 +405,7 @@ def _run(flow_name: str, ay: int, inbox: str, store: str, warehouse: Path, confi
     from flows.backfill import CYCLE_FLOWS as flows
 
     _quiet_prefect_tracebacks()
+    _TemporaryServer.wait()
     result = flows[flow_name](ay=ay, inbox=_inbox_arg(inbox), store=store, warehouse=str(warehouse.resolve()),
                               config=str(config.resolve()) if config else None)
     for m in result["manifests"]:
@@ -350,6 +463,7 @@ def backfill_cmd(
     from flows.backfill import backfill
 
     _quiet_prefect_tracebacks()
+    _TemporaryServer.wait()
     result = backfill(from_ay=first, to_ay=last, cycles=chosen, inbox=_inbox_arg(inbox), store=store,
                       warehouse=str(warehouse.resolve()), config=str(config.resolve()) if config else None)
     typer.echo(f"Пересчитано циклов: {len(result['runs'])} из {len(plan)}. "
@@ -409,6 +523,7 @@ def demo_cmd(
     from flows.demo import demo
 
     _quiet_prefect_tracebacks()
+    _TemporaryServer.wait()
     result = demo(root=str(root), store=store)
     typer.echo("")
     if result.get("backfilled"):

@@ -155,9 +155,12 @@ def warehouse_limit_name(prefix: str | None, warehouse: str) -> str:
 
 
 def _prefect_server_configured() -> bool:
+    """A Prefect server of the user's: not the temporary one the CLI started for this run
+    (`edumon/cli.py::_TemporaryServer`), which is Prefect's own temporary server."""
     from prefect.settings import get_current_settings
 
-    return bool(get_current_settings().api.url)
+    url = get_current_settings().api.url
+    return bool(url) and url != os.environ.get("EDUMON_TEMPORARY_SERVER")
 
 
 @contextmanager

@@ -5,10 +5,11 @@ columns, its numerator/denominator pairs, whether every registry school must app
 and the flag whose count must stay plausible against last year. Adding a table (e.g.
 an indicator mart of issue 3) is one entry in `SUITES`.
 
-GX's SQL datasource is broken on DuckDB (STACK-NOTES), so each mart's AY is fetched
-as a pandas DataFrame and validated in an ephemeral (file-less) context. `import
-great_expectations` costs seconds: it happens inside `run_checkpoints` only, never on
-the path of `edumon validate`.
+GX's SQL datasource is broken on DuckDB (STACK-NOTES), so GX validates pandas frames in
+an ephemeral (file-less) context; what it is given of a table is found by DuckDB
+(`run_checkpoints`: the rows breaking a rule and the table's totals, not the table), so
+the checkpoint does not grow with the rows. `import great_expectations` costs seconds:
+it happens inside `run_checkpoints` only, never on the path of `edumon validate`.
 
 Results are plain records (one per expectation) written to the warehouse table
 `quality_results`; `render_html` gives an offline page (no CDN assets, unlike GX's
@@ -98,18 +99,59 @@ class QualityResult:
     examples: list[str] = field(default_factory=list)
 
 
-def _frame(con, mart: str, ay: int) -> pd.DataFrame:
-    return con.execute(f"SELECT * FROM {mart} WHERE ay = ?", [ay]).df()
+def _columns(con, mart: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE {mart}").fetchall()}
 
 
-def _registry(con) -> list[str]:
-    return [r[0] for r in con.execute("SELECT school_code FROM stg_schools ORDER BY 1").fetchall()]
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _num(column: str) -> str:
+    """A value GX's pandas engine compares: not NULL and not NaN (pandas counts NaN as missing)."""
+    c = f"{_ident(column)}::DOUBLE"
+    return f"({c} IS NOT NULL AND NOT isnan({c}))"
+
+
+def _evidence_sql(suite_def: TableSuite, mart: str, shares: list[str], pairs: list[tuple[str, str]],
+                  columns: list[str], flag: str | None) -> str:
+    """The rows GX has to see of one table's AY, found set-based: every row of a key that
+    occurs more than once, every share outside [0, share_max], every numerator above its
+    denominator (the expectations' own predicates; rows in table order), then — when the
+    suite counts a flag — one row of the table's total of that flag, its other columns
+    empty (every expectation but the sum ignores empty values). `$ay`, `$share_max`."""
+    q = _ident
+    key = ", ".join(q(k) for k in suite_def.key)
+    broken = [f"count(*) OVER (PARTITION BY {key}) > 1"]
+    broken += [f"({_num(c)} AND ({q(c)}::DOUBLE < 0 OR {q(c)}::DOUBLE > $share_max))" for c in shares]
+    broken += [f"({_num(num)} AND {_num(den)} AND {q(den)}::DOUBLE < {q(num)}::DOUBLE)" for num, den in pairs]
+    cols = ", ".join(q(c) for c in columns)
+    rows = (f"SELECT _row, {cols}{', 0 AS ' + q(flag + '_n') if flag else ''} FROM ("
+            f"SELECT rowid AS _row, {cols}, {' OR '.join(broken)} AS _broken FROM {mart} WHERE ay = $ay) WHERE _broken")
+    if flag:
+        rows += (f" UNION ALL SELECT NULL, {', '.join('NULL' for _ in columns)}, "
+                 f"count(*) FILTER (WHERE coalesce({q(flag)}, false)) FROM {mart} WHERE ay = $ay")
+    return f"SELECT * EXCLUDE (_row) FROM ({rows}) ORDER BY _row NULLS LAST"
+
+
+def _missing(con, mart: str, ay: int, explained: set[str]) -> list[str]:
+    """Registry schools (less the explained ones) without a row in the table's AY."""
+    return [r[0] for r in con.execute(
+        f"SELECT school_code FROM stg_schools WHERE NOT list_contains($explained::VARCHAR[], school_code) "
+        f"EXCEPT SELECT school_code FROM {mart} WHERE ay = $ay ORDER BY 1",
+        {"explained": sorted(explained), "ay": ay}).fetchall()]
+
+
+def _count(con, mart: str, flag: str, ay: int) -> tuple[int, int]:
+    """(schools with the flag, rows) in the table's AY."""
+    n, rows = con.execute(f"SELECT count(*) FILTER (WHERE coalesce({_ident(flag)}, false)), count(*) FROM {mart} "
+                          "WHERE ay = ?", [ay]).fetchone()
+    return int(n), int(rows)
 
 
 def _count_previous(con, mart: str, flag: str, ay: int) -> int | None:
-    n, rows = con.execute(f"SELECT count(*) FILTER (WHERE {flag}), count(*) FROM {mart} WHERE ay = ?",
-                          [ay - 1]).fetchone()
-    return int(n) if rows else None
+    n, rows = _count(con, mart, flag, ay - 1)
+    return n if rows else None
 
 
 def plausible_range(prev: int, max_pct: float, max_schools: int) -> tuple[int, int]:
@@ -119,7 +161,17 @@ def plausible_range(prev: int, max_pct: float, max_schools: int) -> tuple[int, i
 
 
 def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | None = None) -> list[QualityResult]:
-    """Validate every suite-covered mart of a cycle for its AY; one record per expectation."""
+    """Validate every suite-covered mart of a cycle for its AY; one record per expectation.
+
+    Great Expectations runs every expectation of a table in one checkpoint on one small
+    frame, the table's *evidence* (`_evidence_sql`): DuckDB finds the rows that break a
+    row-level rule with the expectation's own predicate and totals the counted flag, so
+    what reaches pandas and GX grows with the violations, not with the table. The
+    registry's set difference is DuckDB's too; GX is given the registry schools absent
+    from the table as the set that must be present, so it fails exactly when one is
+    absent. The records are those of validating the whole table: the element counts are
+    the table's (`нарушений: U из N`), the examples the first unexpected rows in table
+    order."""
     import logging
 
     import great_expectations as gx
@@ -141,43 +193,46 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
         if suite_def is None or (mart, ay) in seen:
             continue
         seen.add((mart, ay))
-        df = _frame(con, mart, ay)
-        specs = []  # (expectation, severity, Russian description, column)
-        if not len(df):
+        rows = con.execute(f"SELECT count(*) FROM {mart} WHERE ay = ?", [ay]).fetchone()[0]
+        if not rows:
             out.append(QualityResult(suite_def.table, ay, "таблица не пуста", "expect_table_row_count_to_be_between",
                                      "", "warning", False, "0 строк: нет данных за этот год"))
             continue
+        present = _columns(con, mart)
+        shares = [c for c in suite_def.shares if c in present]
+        pairs = [(num, den) for num, den in suite_def.not_above if num in present and den in present]
+        specs = []  # (expectation, severity, Russian description, column)
         specs.append((gxe.ExpectCompoundColumnsToBeUnique(column_list=list(suite_def.key)), "error",
                       "одна строка на " + " × ".join(_ru(k) for k in suite_def.key), ", ".join(suite_def.key)))
-        for c in suite_def.shares:
-            if c in df:
-                specs.append((gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=share_max),
-                              "error", f"{_ru(c)}: в пределах [0; {share_max:g}]", c))
-        for num, den in suite_def.not_above:
-            if num in df and den in df:
-                specs.append((gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=den, column_B=num, or_equal=True, ignore_row_if="either_value_is_missing"),
-                    "error", f"{_ru(num)} не больше, чем {_ru(den)}", f"{num} ≤ {den}"))
+        for c in shares:
+            specs.append((gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=share_max),
+                          "error", f"{_ru(c)}: в пределах [0; {share_max:g}]", c))
+        for num, den in pairs:
+            specs.append((gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=den, column_B=num, or_equal=True, ignore_row_if="either_value_is_missing"),
+                "error", f"{_ru(num)} не больше, чем {_ru(den)}", f"{num} ≤ {den}"))
+        missing: list[str] = []
         if suite_def.registry_complete:
-            expected = sorted(set(_registry(con)) - explained_codes)
-            specs.append((gxe.ExpectColumnDistinctValuesToContainSet(column="school_code", value_set=expected),
+            missing = _missing(con, mart, ay, explained_codes)
+            specs.append((gxe.ExpectColumnDistinctValuesToContainSet(column="school_code", value_set=missing),
                           "error", "все школы реестра присутствуют (или отсутствие объяснено)", "school_code"))
         plaus = None
-        if suite_def.count_flag and suite_def.count_flag in df:
-            df[f"{suite_def.count_flag}_n"] = df[suite_def.count_flag].fillna(False).astype(bool).astype(int)
-            prev = _count_previous(con, mart, suite_def.count_flag, ay)
+        flag = suite_def.count_flag if suite_def.count_flag in present else None
+        if flag:
+            prev = _count_previous(con, mart, flag, ay)
             if prev is None:
-                plaus = QualityResult(suite_def.table, ay, f"число школ ({_ru(suite_def.count_flag)}) правдоподобно по сравнению с прошлым годом",
-                                      "expect_column_sum_to_be_between", suite_def.count_flag, "warning", None,
-                                      f"сейчас {int(df[f'{suite_def.count_flag}_n'].sum())}, "
-                                      f"данных за прошлый год нет")
+                plaus = QualityResult(suite_def.table, ay, f"число школ ({_ru(flag)}) правдоподобно по сравнению с прошлым годом",
+                                      "expect_column_sum_to_be_between", flag, "warning", None,
+                                      f"сейчас {_count(con, mart, flag, ay)[0]}, данных за прошлый год нет")
             else:
                 lo, hi = plausible_range(prev, float(q["count_change_max_pct"]), int(q["count_change_max_schools"]))
-                specs.append((gxe.ExpectColumnSumToBeBetween(column=f"{suite_def.count_flag}_n", min_value=lo,
-                                                             max_value=hi),
-                              "warning", f"число школ ({_ru(suite_def.count_flag)}) правдоподобно по сравнению с прошлым годом "
-                                         f"({prev}; допустимо {lo}–{hi})", suite_def.count_flag))
-        frame = _gx_frame(df)
+                specs.append((gxe.ExpectColumnSumToBeBetween(column=f"{flag}_n", min_value=lo, max_value=hi),
+                              "warning", f"число школ ({_ru(flag)}) правдоподобно по сравнению с прошлым годом "
+                                         f"({prev}; допустимо {lo}–{hi})", flag))
+        columns = list(dict.fromkeys([*suite_def.key, *shares, *(c for p in pairs for c in p),
+                                      *(["school_code"] if suite_def.registry_complete else [])]))
+        frame = _gx_frame(con.execute(_evidence_sql(suite_def, mart, shares, pairs, columns, flag),
+                                      {"ay": ay, **({"share_max": share_max} if shares else {})}).df())
         asset = source.add_dataframe_asset(name=f"{suite_def.table}_{ay}")
         batch_def = asset.add_batch_definition_whole_dataframe(name="whole")
         suite = context.suites.add(gx.ExpectationSuite(name=f"{suite_def.table}_{ay}"))
@@ -191,13 +246,14 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
         result = checkpoint.run(batch_parameters={"dataframe": frame})
         validation = next(iter(result.run_results.values()))
         for (exp, severity, text, column), r in zip(specs, _ordered(validation.results, specs)):
-            res = r.result or {}
+            res = dict(r.result or {})
             examples = res.get("partial_unexpected_list") or res.get("unexpected_list") or []
             if isinstance(exp, gxe.ExpectColumnDistinctValuesToContainSet):
-                missing = sorted(set(expected) - set(df["school_code"].dropna()))
                 examples, observed = missing[:5], f"отсутствует школ: {len(missing)}" if missing else "все на месте"
                 unexpected = len(missing)
             else:
+                if "element_count" in res:
+                    res["element_count"] = rows  # the evidence stands for the whole table
                 observed = _observed(res)
                 unexpected = int(res.get("unexpected_count") or 0)
             out.append(QualityResult(suite_def.table, ay, text, exp.expectation_type, column, severity,
