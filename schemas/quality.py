@@ -178,7 +178,11 @@ def run_checkpoints(con, marts: list[tuple[str, int]], cfg, explained: dict | No
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no per-context INFO lines
+    # No per-context INFO lines («Created temporary directory … for ephemeral docs site»):
+    # GX sets INFO on some of its module loggers itself, so the parent's level is not enough.
+    for name in ["great_expectations", *logging.root.manager.loggerDict]:
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     q = cfg["quality"]
     share_max = float(q.get("share_max", 100.0))
