@@ -325,6 +325,11 @@ def _has_table(con, name: str) -> bool:
 
 CHUNK_ROWS = 2_000   # <row> elements joined into one string by DuckDB
 FETCH_CHUNKS = 8     # chunks fetched from DuckDB at a time
+# Rows one query joins into XML: the ordered `string_agg` holds its rows' XML in memory, so
+# a sheet's rows are numbered once into a temporary table and aggregated BATCH_ROWS at a
+# time (whole chunks only, in sheet order). A country's procedure_results (1.4 M rows a
+# year) in one query ran out of the warehouse's 2 GB; in batches it stays ≈ 100 MB.
+BATCH_ROWS = 100_000
 EXCEL_EPOCH = "DATE '1899-12-30'"  # Excel's day 0 (dates after 1900-02-28; 1 = 1900-01-01)
 # cellXfs of xl/styles.xml (the `s` of a cell)
 STYLE_TITLE, STYLE_HEAD, STYLE_WRAP = 1, 2, 6
@@ -723,12 +728,26 @@ class _Sheet:
     """The query of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …)."""
 
     def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool):
-        self.params = params
-        self.sql = _chunks_sql(rows_sql, columns, rare)
+        self.rows_sql, self.params, self.columns, self.rare = rows_sql, params, columns, rare
 
     def chunks(self, cursor):
-        """(municipality, part, rows, widths, XML bytes) in order."""
-        return _stream(cursor.execute(self.sql, self.params))
+        """(municipality, part, rows, widths, XML bytes) in order: the sheet's rows numbered
+        into a temporary table, `__b` the batch of BATCH_ROWS rows its chunk starts in (a
+        chunk is never split: the widths are the first chunk's), then one query a batch."""
+        table = f"__xlsx_rows_{id(self)}"
+        cursor.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            f"SELECT * EXCLUDE (__g), (min(__g) OVER (PARTITION BY __mun, (__rn - 1) // {CHUNK_ROWS}) - 1) "
+            f"// {BATCH_ROWS} AS __b "
+            f"FROM (SELECT *, row_number() OVER (ORDER BY __mun, __rn) AS __g FROM ({self.rows_sql})) "
+            f"ORDER BY __mun, __rn", self.params)
+        try:
+            batches = cursor.execute(f"SELECT coalesce(max(__b), -1) FROM {table}").fetchone()[0]
+            for b in range(int(batches) + 1):
+                yield from _stream(cursor.execute(
+                    _chunks_sql(f"SELECT * EXCLUDE (__b) FROM {table} WHERE __b = {b}", self.columns, self.rare)))
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 class _Sheets:

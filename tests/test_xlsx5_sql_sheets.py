@@ -112,3 +112,16 @@ def test_whole_table_and_municipality_split_on_small_sheets(con, monkeypatch):
 def test_the_same_table_gives_the_same_bytes(con):
     q = export.table_query(con, "mart_procedure_results", 2022)
     assert export.xlsx_bytes(q) == export.xlsx_bytes(q)
+
+
+def test_rows_aggregated_in_batches_give_the_same_workbooks(con, monkeypatch):
+    """A sheet's XML is joined BATCH_ROWS rows a query (a country's table in one query ran
+    out of memory): one row a chunk, one chunk a batch gives the same bytes as one batch,
+    for the whole table (3 rows: 3 batches) and for each municipality (mo1's 2 rows)."""
+    monkeypatch.setattr(export, "CHUNK_ROWS", 1)
+    q = export.table_query(con, "mart_procedure_results", 2022)
+    whole, books = export.xlsx_bytes(q), export.municipality_xlsx(con, "mart_procedure_results", 2022)
+    monkeypatch.setattr(export, "BATCH_ROWS", 1)
+    assert export.xlsx_bytes(q) == whole
+    assert export.municipality_xlsx(con, "mart_procedure_results", 2022) == books
+    assert [r[0] for r in _book(whole)["Данные"].iter_rows(min_row=3, values_only=True)] == ["007", "a2", "b3"]
