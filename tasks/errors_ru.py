@@ -119,8 +119,9 @@ def _duckdb_message(e: BaseException) -> str | None:
     if "not a valid duckdb database" in low or "is not a database" in low or "corrupt" in low:
         return "файл хранилища DuckDB повреждён или не является базой DuckDB. Укажите другой файл (--warehouse)."
     if "out of memory" in low:
-        return ("DuckDB не хватило памяти. Уменьшите [warehouse] memory_limit или освободите память "
-                "и повторите запуск.")
+        return ("DuckDB не хватило памяти (предел задан в [warehouse] memory_limit). Увеличьте memory_limit, "
+                "если памяти машины достаточно, или уменьшите [warehouse] threads и повторите запуск; "
+                "изменения этого запуска не сохранены.")
     return None
 
 
