@@ -727,13 +727,18 @@ def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_
 class _Sheet:
     """The query of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …)."""
 
-    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool):
+    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool, rows: int):
         self.rows_sql, self.params, self.columns, self.rare = rows_sql, params, columns, rare
+        self.batched = rows > BATCH_ROWS
 
     def chunks(self, cursor):
-        """(municipality, part, rows, widths, XML bytes) in order: the sheet's rows numbered
-        into a temporary table, `__b` the batch of BATCH_ROWS rows its chunk starts in (a
-        chunk is never split: the widths are the first chunk's), then one query a batch."""
+        """(municipality, part, rows, widths, XML bytes) in order: one query for a table of
+        up to BATCH_ROWS rows; a larger one's rows numbered into a temporary table, `__b` the
+        batch of BATCH_ROWS rows its chunk starts in (a chunk is never split: the widths are
+        the first chunk's), then one query a batch."""
+        if not self.batched:
+            yield from _stream(cursor.execute(_chunks_sql(self.rows_sql, self.columns, self.rare), self.params))
+            return
         table = f"__xlsx_rows_{id(self)}"
         cursor.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS "
@@ -755,14 +760,14 @@ class _Sheets:
     whole table or for each municipality (`by_municipality`)."""
 
     def __init__(self, con, layout: Layout, source: str, where: str, params: list, order: str,
-                 by_municipality: bool):
+                 by_municipality: bool, rows: int):
         rare = _needs_escapes(con, source, where, params, bool(layout.schools))
         rows_sql, p = _data_sql(layout, source, where, order, by_municipality)
-        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rare)
+        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rare, rows)
         self.schools = None
         if layout.schools:
             s_sql, s_p = _schools_sql(con, layout, source, where, order, by_municipality)
-            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rare)
+            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rare, rows)
 
     def school_chunks(self, cursor):
         return self.schools.chunks(cursor) if self.schools else iter(())
@@ -771,7 +776,7 @@ class _Sheets:
 def _whole_table(con, source: str, table: str, where: str, params: list, order: str, ay: int | None) -> bytes:
     layout = _layout(con, source, table, where, params)
     rows = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
-    sheets = _Sheets(con, layout, source, where, params, order, False)
+    sheets = _Sheets(con, layout, source, where, params, order, False, rows)
     cur, school_cur = con.cursor(), con.cursor()
     try:
         data = (c[1:] for c in sheets.data.chunks(cur))
@@ -830,7 +835,7 @@ def iter_municipality_xlsx(con, mart: str, ay: int):
         con.execute("SELECT municipality_code, any_value(municipality_name) FROM stg_schools GROUP BY 1").fetchall()
         if _has_table(con, "stg_schools") else [])
     layout = _layout(con, mart, name, where, params)
-    sheets = _Sheets(con, layout, mart, where, params, order, True)
+    sheets = _Sheets(con, layout, mart, where, params, order, True, sum(sizes.values()))
     data_cur, school_cur = con.cursor(), con.cursor()
     try:
         data = sheets.data.chunks(data_cur)
