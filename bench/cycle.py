@@ -41,7 +41,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.memory import MemorySampler
+from bench.memory import MemorySampler, tree_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -84,19 +84,7 @@ class ProcessCPU:
         return "prefect server" if "prefect.server.api.server" in cmd or "uvicorn" in cmd else "workers"
 
     def _tree(self) -> list[int]:
-        parents: dict[int, int] = {}
-        for p in Path("/proc").iterdir():
-            if p.name.isdigit():
-                try:
-                    parents[int(p.name)] = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-        out, todo = [], [self.pid]
-        while todo:
-            pid = todo.pop()
-            out.append(pid)
-            todo += [c for c, parent in parents.items() if parent == pid]
-        return out
+        return tree_pids(self.pid)
 
     def _run(self):
         while not self._stop.wait(self.interval):

@@ -27,6 +27,23 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def tree_pids(pid: int) -> list[int]:
+    """The process and all its descendants, from one scan of /proc."""
+    parents: dict[int, int] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                parents[int(p.name)] = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    out, todo = [], [pid]
+    while todo:
+        q = todo.pop()
+        out.append(q)
+        todo += [c for c, parent in parents.items() if parent == q]
+    return out
+
+
 def tree_rss_bytes(pid: int, include_children: bool = True) -> int:
     """Resident set size of a process and (optionally) all its descendants."""
     total, todo = 0, [pid]
