@@ -52,6 +52,61 @@ def harness():
         yield
 
 
+# The variables the CLI sets for its flows once it started its temporary server
+# (edumon/cli.py::_TemporaryServer): the API address, the mark that the server is the
+# temporary one (no Prefect concurrency limit: the warehouse's file lock serialises), no UI.
+_CLI_SERVER_ENV = ("PREFECT_API_URL", "EDUMON_TEMPORARY_SERVER", "PREFECT_UI_URL")
+_CLI_DEFAULTS = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+                 "PREFECT_HOME": str(Path(__file__).resolve().parents[1] / "var" / "prefect")}
+
+
+@pytest.fixture(scope="module")
+def cli_temporary_server():
+    """One temporary Prefect server for every `edumon run` of a test module.
+
+    It is the server the CLI starts for each run (`edumon/cli.py::_TemporaryServer`, the
+    same class and command line), started once here instead of once per run: each start
+    costs 11–23 s of CPU. The fixture puts the variables the CLI would set in this
+    process's environment (which every `edumon` subprocess of the module inherits): the
+    CLI then sees a configured server and starts none, and the flows still see the
+    temporary server (the file lock alone serialises the warehouse, as in a user's run).
+    Restored, and the server stopped, at the end of the module. A module that tests the
+    CLI's own start of the server does not use this (tests/test_qual5_cli.py,
+    tests/test_regions_s3.py's single-process run, test_damaged_inputs.py's first run)."""
+    import time
+    import urllib.request
+
+    from edumon import cli
+
+    saved = {k: os.environ.get(k) for k in (*_CLI_SERVER_ENV, *_CLI_DEFAULTS)}
+    for k in _CLI_SERVER_ENV:
+        os.environ.pop(k, None)
+    for k, v in _CLI_DEFAULTS.items():   # what the CLI's _prefect_defaults() sets
+        os.environ.setdefault(k, v)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    server = cli._TemporaryServer()   # sets PREFECT_API_URL, EDUMON_TEMPORARY_SERVER, PREFECT_UI_URL
+    try:
+        deadline = time.monotonic() + float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]) + 120
+        while True:
+            assert server.proc.poll() is None, f"the temporary Prefect server exited: {server.proc.returncode}"
+            try:
+                with urllib.request.urlopen(f"{server.url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the temporary Prefect server did not answer /health"
+            time.sleep(0.2)
+        yield server
+    finally:
+        server.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 # -- scheduling --------------------------------------------------------------------------
 
 def _file_of(nodeid: str) -> str:

@@ -141,6 +141,7 @@ def test_validate_names_each_damaged_file_in_russian(tmp_path, kind):
     assert_clean_failure(out, f"{path.name}: {words}")
 
 
+@pytest.mark.usefixtures("cli_temporary_server")   # one server for the runs of the module (conftest.py)
 def test_debug_shows_the_traceback(tmp_path):
     path, _ = make_damaged(tmp_path)["duplicated"]
     # without --source the file's damage stops the detection; with --debug it is a traceback
@@ -215,6 +216,7 @@ def inbox(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.usefixtures("cli_temporary_server")   # one server for the runs of the module (conftest.py)
 def test_a_run_with_an_xlsx_renamed_csv_names_the_file(inbox, tmp_path):
     box = tmp_path / "inbox"
     shutil.copytree(inbox, box)
@@ -226,6 +228,7 @@ def test_a_run_with_an_xlsx_renamed_csv_names_the_file(inbox, tmp_path):
     assert not (tmp_path / "store" / "reports").exists()
 
 
+@pytest.mark.usefixtures("cli_temporary_server")   # one server for the runs of the module (conftest.py)
 def test_a_full_disk_under_the_warehouse_is_said_in_russian(inbox, tmp_path):
     with tmpfs(tmp_path / "small", "1m") as small:
         out = edumon("run", "september", "--ay", "2023", "--inbox", inbox, "--warehouse", small / "w.duckdb",
@@ -234,6 +237,7 @@ def test_a_full_disk_under_the_warehouse_is_said_in_russian(inbox, tmp_path):
     assert "cannot rollback" not in out.stderr
 
 
+@pytest.mark.usefixtures("cli_temporary_server")   # one server for the runs of the module (conftest.py)
 def test_a_store_that_is_a_file_is_said_in_russian(inbox, tmp_path):
     store = tmp_path / "store"
     store.write_text("не папка", encoding="utf-8")
