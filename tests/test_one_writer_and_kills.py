@@ -26,6 +26,8 @@ import pytest
 
 from tests.test_shell_errors import edumon
 
+# every run of the module on one temporary Prefect server (tests/conftest.py), not one each
+pytestmark = pytest.mark.usefixtures("cli_temporary_server")
 ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).parent / "edumon"
 EDUMON = [str(_SCRIPT)] if _SCRIPT.exists() else [
