@@ -398,9 +398,19 @@ def _check_inbox(inbox: str) -> None:
         _fail(f"папка с выгрузками не найдена: {Path(inbox).resolve()}")
 
 
+def _check_config(config: Path | None) -> None:
+    """A rules file that is missing, not TOML or with unknown keys stops the run here, in
+    the message the flow would give, before Prefect is imported or its server started."""
+    if config is not None:
+        from edumon.config import load_config
+
+        load_config(config.resolve())
+
+
 def _run(flow_name: str, ay: int, inbox: str, store: str, warehouse: Path, config: Path | None):
     _check_no_secrets(inbox=inbox, store=store)
     _check_inbox(inbox)
+    _check_config(config)
     _prefect_defaults()
     from flows.backfill import CYCLE_FLOWS as flows
 
@@ -459,6 +469,7 @@ def backfill_cmd(
         raise typer.BadParameter(str(exc))
     _check_no_secrets(inbox=inbox, store=store)
     _check_inbox(inbox)
+    _check_config(config)
     _prefect_defaults()
     from flows.backfill import backfill
 

@@ -141,7 +141,6 @@ def test_validate_names_each_damaged_file_in_russian(tmp_path, kind):
     assert_clean_failure(out, f"{path.name}: {words}")
 
 
-@pytest.mark.usefixtures("cli_temporary_server")   # one server for the runs of the module (conftest.py)
 def test_debug_shows_the_traceback(tmp_path):
     path, _ = make_damaged(tmp_path)["duplicated"]
     # without --source the file's damage stops the detection; with --debug it is a traceback
