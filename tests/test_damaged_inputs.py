@@ -54,7 +54,7 @@ def _warehouse_rows(root, sql):
         con.close()
 
 
-def test_truncated_file_stops_the_run_and_keeps_the_published_list(first_run, tmp_path):
+def test_truncated_file_stops_the_run_and_keeps_the_published_list(first_run, cli_temporary_server, tmp_path):
     root = first_run
     store = root / "store"
     before = _pointer(store)
@@ -76,7 +76,7 @@ def test_truncated_file_stops_the_run_and_keeps_the_published_list(first_run, tm
     assert _warehouse_rows(root, f"SELECT count(*) FROM raw_vpr_stats WHERE ay = {AY - 1}") == rows_before
 
 
-def test_header_only_file_stops_the_run(first_run, tmp_path):
+def test_header_only_file_stops_the_run(first_run, cli_temporary_server, tmp_path):
     """The September cycle reads the staff monitoring of AY − 1 (20 schools): a file with its
     title and header and no rows would replace 20 rows with 0."""
     root = first_run
@@ -139,7 +139,7 @@ def test_header_only_oo1_file_keeps_the_years_oo1(tmp_path):
         con.close()
 
 
-def test_with_the_switch_the_run_goes_on_and_the_spravka_names_the_file(first_run, tmp_path):
+def test_with_the_switch_the_run_goes_on_and_the_spravka_names_the_file(first_run, cli_temporary_server, tmp_path):
     root = first_run
     work = tmp_path / "inbox"
     shutil.copytree(root / "inbox", work)
