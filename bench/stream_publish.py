@@ -73,6 +73,7 @@ def main() -> None:
     ap.add_argument("--profile", type=Path, default=None,
                     help="cProfile of this process (the flow's parent) in CPU time, written to this file")
     ap.add_argument("--workers", type=int, default=None, help="[report] workers (default: the configuration's)")
+    ap.add_argument("--formats", default=None, help="[report] formats, e.g. html (default: the configuration's)")
     a = ap.parse_args()
     a.target.parent.mkdir(parents=True, exist_ok=True)
     if not (a.reuse and a.target.exists()):
@@ -90,6 +91,8 @@ def main() -> None:
     cfg = load_config()
     if a.workers is not None:
         cfg["report"]["workers"] = a.workers
+    if a.formats:
+        cfg["report"]["formats"] = a.formats.split(",")
     run = {"run_id": "bench", "definitions_version": cfg.definitions_version,
            "template_version": render.template_version(cfg)}
     marts = [(m, a.ay + o) for m, o in cfg["cycles"][a.cycle]["marts"]]
@@ -153,7 +156,8 @@ def main() -> None:
                       **{k: round(v, 1) for k, v in steps.items()},
                       "peak_rss_mb_tree": round(mem.peak / 2**20), "load_at_end": round(os.getloadavg()[0], 1),
                       "command": f"python -m bench.stream_publish --source {a.source} --copies {a.copies}"
-                                 + (" --in-memory" if a.in_memory else "") + (" --flow" if a.flow else "")}, ensure_ascii=False, indent=2))
+                                 + (" --in-memory" if a.in_memory else "") + (" --flow" if a.flow else "")
+                                 + (f" --formats {a.formats}" if a.formats else "")}, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

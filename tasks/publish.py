@@ -102,9 +102,10 @@ def _upload(store, objects: dict[str, bytes], stats: dict, known: dict[str, str]
 
 def _sync(store, key: str, data: bytes, stats: dict) -> None:
     """Write a follower object only when its bytes differ from what is there."""
+    digest = sha256_bytes(data)
     head = store.head(key)
-    if head is None or head.get("sha256") != sha256_bytes(data):
-        store.put(key, data, metadata={"sha256": sha256_bytes(data)})
+    if head is None or head.get("sha256") != digest:
+        store.put(key, data, metadata={"sha256": digest})
         stats["uploaded"] += 1
 
 
