@@ -37,6 +37,14 @@ def _recorded(path: str, st: os.stat_result) -> str | None:
     return digest if int(size) == st.st_size and int(mtime) == st.st_mtime_ns else None
 
 
+def _write_file(path: str, data: bytes | None, source: str | None) -> None:
+    if source is None:
+        with open(path, "wb") as f:
+            f.write(data)
+    else:
+        shutil.copyfile(source, path)
+
+
 class LocalStore:
     """A folder whose relative paths are the object keys. Writes are atomic per object
     (write a temporary file, then rename); a pointer's conditional write holds a lock
@@ -47,6 +55,7 @@ class LocalStore:
         self.root = Path(root)
         self.location = str(self.root)
         self._resolved: tuple[str, str] | None = None   # (working directory, resolved root)
+        self._folders: set[str] = set()   # folders this store made or found (no mkdir per object)
 
     def _base(self) -> str:
         """The root resolved once (again only if a relative root's working directory changed)."""
@@ -55,36 +64,44 @@ class LocalStore:
             self._resolved = (cwd, str(self.root.resolve()))
         return self._resolved[1]
 
-    def _path(self, key: str) -> Path:
-        """The key's file. Keys are checked as text (no absolute key, no `..`, no empty
-        part): a country's publication resolves ≈ 100,000 keys, `Path.resolve` took ≈ 2 ms each."""
+    def _file(self, key: str) -> str:
+        """The key's file (a string: a country's publication touches ≈ 100,000 keys). Keys
+        are checked as text (no absolute key, no `..`, no empty part); `Path.resolve` of
+        every key took ≈ 2 ms each."""
         parts = key.split("/")
         if not key or key.startswith("/") or any(p in ("", "..") for p in parts[:-1]) or parts[-1] in ("", ".", ".."):
             raise ValueError(f"key outside the store: {key}")
-        return Path(os.path.join(self._base(), key))
+        return os.path.join(self._base(), key)
 
-    def _write(self, path: Path, data: bytes | None, digest: str | None, source: Path | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        if source is None:
-            tmp.write_bytes(data)
-        else:
-            shutil.copyfile(source, tmp)
+    def _path(self, key: str) -> Path:
+        return Path(self._file(key))
+
+    def _write(self, path: str, data: bytes | None, digest: str | None, source: str | None = None) -> None:
+        folder, name = os.path.split(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
+        try:
+            _write_file(tmp, data, source)
+        except FileNotFoundError:   # the folder was removed since this store saw it: make it again
+            os.makedirs(folder, exist_ok=True)
+            _write_file(tmp, data, source)
         _record(tmp, digest if digest is not None else sha256_bytes(data))
         os.replace(tmp, path)
 
     def put(self, key: str, data: bytes, metadata: dict | None = None) -> None:
         """`metadata["sha256"]`, when given, is the caller's sha256 of these bytes (computed
         once, for the manifest); it is recorded with the file."""
-        self._write(self._path(key), data, (metadata or {}).get("sha256"))
+        self._write(self._file(key), data, (metadata or {}).get("sha256"))
 
     def copy(self, source: str, key: str) -> None:
         """A copy inside the store (the stable names of tables): no read into Python."""
-        src = self._path(source)
+        src = self._file(source)
         head = self.head(source)
         if head is None:
             raise FileNotFoundError(src)
-        self._write(self._path(key), None, head["sha256"], source=src)
+        self._write(self._file(key), None, head["sha256"], source=src)
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -93,7 +110,7 @@ class LocalStore:
         return self._path(key).is_file()
 
     def head(self, key: str) -> dict | None:
-        path = str(self._path(key))
+        path = self._file(key)
         try:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):

@@ -115,3 +115,13 @@ def test_a_municipality_manifest_names_the_shared_tables_and_only_its_own_workbo
         reader |= {f["key"] for f in man["files"]} | {state["reports"][mun]["manifest"]}
     assert fast["keys"] == slow["keys"] == sorted(reader)
     assert len(fast["keys"]) == 2 + 2 + 2 * 2 + 2   # shnor.{parquet,xlsx}, 2 workbooks, 2 × 2 documents, 2 manifests
+
+
+def test_a_folder_removed_behind_the_store_is_made_again(tmp_path):
+    import shutil
+
+    store = LocalStore(tmp_path / "s")
+    store.put("reports/mo1/2023/a.html", b"1")
+    shutil.rmtree(tmp_path / "s")
+    store.put("reports/mo1/2023/a.html", b"2")
+    assert store.get("reports/mo1/2023/a.html") == b"2"
