@@ -125,3 +125,19 @@ def test_a_folder_removed_behind_the_store_is_made_again(tmp_path):
     shutil.rmtree(tmp_path / "s")
     store.put("reports/mo1/2023/a.html", b"2")
     assert store.get("reports/mo1/2023/a.html") == b"2"
+
+
+def test_the_summary_lists_document_keys_only_up_to_the_link_limit():
+    from flows.common import _summary_markdown
+
+    published = [f"reports/mo{i}/2023/september/0123456789abcdef/spravka.html" for i in (1, 2, 3)] + \
+        ["tables/2023/0123456789abcdef/shnor.xlsx"]
+    summary = {"cycle": "september", "ay": 2023, "run": {"run_id": "r1", "definitions_version": "d1"},
+               "rows": {}, "quarantined": 0, "documents": [], "published": published,
+               "links": {f"mo{i}": [f"file:///s/reports/mo{i}/2023/index.html"] for i in (1, 2, 3)}}
+    digest = {"flagged_title": "", "flagged": [], "changes": {}, "no_data": []}
+    few = _summary_markdown(summary, [], digest, links_max=50)
+    assert few.count("- `reports/") == 3 and "tables/2023" not in few.split("## Справки")[1]
+    many = _summary_markdown(summary, [], digest, links_max=2)
+    assert "- `reports/" not in many
+    assert "Опубликовано объектов: 3, муниципалитетов: 3; адреса справок — в таблице «september-2023-spravki»." in many
