@@ -49,6 +49,14 @@ def replicate(source: Path, target: Path, n: int) -> None:
     con.close()
 
 
+def tables_present(warehouse: Path) -> set[str]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", type=Path, required=True)
@@ -59,6 +67,13 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=Path("var/bench/stream_publish_store"))
     ap.add_argument("--in-memory", action="store_true", help="the former way: one dict, then publish_cycle")
     ap.add_argument("--reuse", action="store_true", help="use --target as it is (made by an earlier run)")
+    ap.add_argument("--flow", action="store_true",
+                    help="the flow's three steps as it runs them: export-tables (every table, whole and per "
+                         "municipality), render-spravki, publish (pointer, followers, index pages, what the flow reads back)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="cProfile of this process (the flow's parent) in CPU time, written to this file")
+    ap.add_argument("--workers", type=int, default=None, help="[report] workers (default: the configuration's)")
+    ap.add_argument("--formats", default=None, help="[report] formats, e.g. html (default: the configuration's)")
     a = ap.parse_args()
     a.target.parent.mkdir(parents=True, exist_ok=True)
     if not (a.reuse and a.target.exists()):
@@ -74,6 +89,10 @@ def main() -> None:
     from tasks.store import LocalStore
 
     cfg = load_config()
+    if a.workers is not None:
+        cfg["report"]["workers"] = a.workers
+    if a.formats:
+        cfg["report"]["formats"] = a.formats.split(",")
     run = {"run_id": "bench", "definitions_version": cfg.definitions_version,
            "template_version": render.template_version(cfg)}
     marts = [(m, a.ay + o) for m, o in cfg["cycles"][a.cycle]["marts"]]
@@ -86,10 +105,32 @@ def main() -> None:
               con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [m]).fetchone()[0]}
     con.close()
 
+    prof = None
+    if a.profile:
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+    steps: dict[str, float] = {}
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0, c0 = time.perf_counter(), time.process_time()
     with MemorySampler(interval=0.5) as mem:
-        if a.in_memory:
+        if prof is not None:
+            prof.enable()
+        if a.flow:
+            loc = str(a.store)
+            marts_here = [(m, ay) for m, ay in marts if m in tables_present(a.target)]
+            t = time.process_time()
+            states = pipeline.export_to_store.fn(loc, str(a.target), run, a.cycle, a.ay, marts_here, {}, inputs,
+                                                 cfg["publish"])
+            steps["export_parent_cpu_s"] = time.process_time() - t
+            t = time.process_time()
+            states = pipeline.render_to_store.fn(loc, str(a.target), a.ay, a.cycle, run, cfg, states)
+            steps["render_parent_cpu_s"] = time.process_time() - t
+            t = time.process_time()
+            out = pipeline.publish_pointer.fn(loc, dict(run), a.cycle, a.ay, states, cfg["publish"])
+            steps["publish_parent_cpu_s"] = time.process_time() - t
+            n_docs = len(out["documents"])
+        elif a.in_memory:
             documents = pipeline.render_documents.fn(str(a.target), a.ay, a.cycle, run, cfg)
             publish_cycle(store, dict(run), a.cycle, a.ay, tables, documents, inputs)
             n_docs = len(documents)
@@ -101,6 +142,9 @@ def main() -> None:
                                                  {str(a.store): pub.state()})
             Publication.resume(store, states[str(a.store)]).finish()
             n_docs = len(states[str(a.store)]["documents"])
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(str(a.profile))
     wall, own = time.perf_counter() - w0, time.process_time() - c0
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own + kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
@@ -108,9 +152,12 @@ def main() -> None:
     print(json.dumps({"mode": "in-memory" if a.in_memory else "streamed", "cycle": a.cycle,
                       "municipalities": munis, "documents": n_docs, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                       "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),
+                      "parent_cpu_s": round(own, 1), "parent_cpu_per_municipality_ms": round(1000 * own / max(munis, 1), 1),
+                      **{k: round(v, 1) for k, v in steps.items()},
                       "peak_rss_mb_tree": round(mem.peak / 2**20), "load_at_end": round(os.getloadavg()[0], 1),
                       "command": f"python -m bench.stream_publish --source {a.source} --copies {a.copies}"
-                                 + (" --in-memory" if a.in_memory else "")}, ensure_ascii=False, indent=2))
+                                 + (" --in-memory" if a.in_memory else "") + (" --flow" if a.flow else "")
+                                 + (f" --formats {a.formats}" if a.formats else "")}, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

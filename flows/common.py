@@ -244,7 +244,7 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
                "published": published["keys"], "links": published["links"]}
     create_markdown_artifact(
         key=f"{cycle}-{ay}-summary",
-        markdown=_summary_markdown(summary, loads, digest),
+        markdown=_summary_markdown(summary, loads, digest, int(cfg["publish"].get("link_artifacts_max", 50))),
         description=f"Итоги цикла {cycle} за {ay}/{ay + 1}")
     if digest["flagged_title"]:
         create_table_artifact(
@@ -299,7 +299,7 @@ def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int
     return ops.cycle_digest(warehouse, cycle, ay, marts)
 
 
-def _summary_markdown(summary: dict, loads: list[dict], digest: dict) -> str:
+def _summary_markdown(summary: dict, loads: list[dict], digest: dict, links_max: int = 50) -> str:
     cycle = summary["cycle"]
     lines = [f"# {labels.CYCLES.get(cycle, cycle)}: {summary['ay']}/{summary['ay'] + 1} учебный год", "",
              f"Запуск `{summary['run']['run_id']}`, методика `{summary['run']['definitions_version']}`.", "",
@@ -330,8 +330,15 @@ def _summary_markdown(summary: dict, loads: list[dict], digest: dict) -> str:
                             f"({x['source']}{'' if x['ay'] is None else ' ' + str(x['ay'])}: {e['reason']}), {last}.")
     if warnings:
         lines += ["", "## Предупреждения", ""] + [f"- {w}" for w in warnings]
-    lines += ["", "## Справки", ""] + [f"- `{d}`" for d in summary.get("published", summary["documents"])
-                                       if d.startswith("reports/")]
+    documents = [d for d in summary.get("published", summary["documents"]) if d.startswith("reports/")]
+    lines += ["", "## Справки", ""]
+    if len(summary.get("links") or {}) > links_max:
+        # a region or the country: every key would be ≈ 18,000 lines (a 5.5 MB artifact Prefect's
+        # events refuse); the table artifact `<cycle>-<AY>-spravki` gives every address
+        lines.append(f"Опубликовано объектов: {len(documents)}, муниципалитетов: {len(summary['links'])}; "
+                     f"адреса справок — в таблице «{summary['cycle']}-{summary['ay']}-spravki».")
+    else:
+        lines += [f"- `{d}`" for d in documents]
     return "\n".join(lines)
 
 
