@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import lxml.html
+import lxml.etree
 
 from reports import layout
 
@@ -81,43 +81,49 @@ def squash(text: str | None) -> str:
     return _SPACE.sub(" ", text) if text else ""
 
 
+_TAG_FLAGS = {"b": BOLD, "strong": BOLD, "th": BOLD, "i": ITALIC, "em": ITALIC, "sup": SUP}
+
+
 def _inline(node, flags: int = 0, out: list[Run] | None = None, skip_text: bool = False) -> list[Run]:
     out = [] if out is None else out
+    sub = _SPACE.sub  # HTML whitespace collapsed (squash), inlined: this runs for every text of every cell
     if not skip_text and node.text:
-        out.append(Run(squash(node.text), flags))
+        out.append(Run(sub(" ", node.text), flags))
     for child in node:
-        tag = child.tag if isinstance(child.tag, str) else ""
+        tag = child.tag
         if tag == "br":
             out.append(Run(BR, flags))
         elif tag == "img":
             out.append(Run("", flags, image=child.get("src", "")))
-        elif tag:
-            f = flags
-            if tag in ("b", "strong", "th"):
-                f |= BOLD
-            if tag in ("i", "em"):
-                f |= ITALIC
-            if tag == "sup":
-                f |= SUP
-            cls = _classes(child)
-            if "weak" in cls:
-                f |= ITALIC
-            if "note" in cls:
-                f |= SMALL
-            _inline(child, f, out)
-        if child.tail:
-            out.append(Run(squash(child.tail), flags))
+        elif isinstance(tag, str):
+            f = flags | _TAG_FLAGS.get(tag, 0)
+            c = child.get("class")
+            if c:
+                cls = c.split()
+                if "weak" in cls:
+                    f |= ITALIC
+                if "note" in cls:
+                    f |= SMALL
+            if len(child) or child.text:
+                _inline(child, f, out)
+        tail = child.tail
+        if tail:
+            out.append(Run(sub(" ", tail), flags))
     return out
 
 
 def trim(runs: list[Run]) -> list[Run]:
     """No leading or trailing spaces in a paragraph (HTML whitespace around tags)."""
     runs = [r for r in runs if r.text or r.image]
-    if runs and runs[0].text.startswith(" "):
-        runs[0].text = runs[0].text.lstrip(" ")
-    if runs and runs[-1].text.endswith(" "):
-        runs[-1].text = runs[-1].text.rstrip(" ")
-    return [r for r in runs if r.text or r.image]
+    if not runs:
+        return runs
+    first, last = runs[0], runs[-1]
+    if first.text[:1] == " " or last.text[-1:] == " ":
+        first.text = first.text.lstrip(" ")
+        last.text = last.text.rstrip(" ")
+        if not (first.text or first.image) or not (last.text or last.image):
+            return [r for r in runs if r.text or r.image]
+    return runs
 
 
 def plain(runs: list[Run]) -> str:
@@ -135,33 +141,39 @@ def _table(el, width_cm: float) -> Table | None:
         return None
     out: list[tuple[list[Cell], bool]] = []
     pending: dict[int, list] = {}  # column → [rows still covered, colspan]
+
+    def covered(cells: list[Cell], col: int, is_head: bool) -> int:
+        while col in pending:
+            left, span = pending[col]
+            cells.append(Cell([], span, 1, is_head, False, cont=True))
+            if left <= 1:
+                del pending[col]
+            else:
+                pending[col][0] = left - 1
+            col += span
+        return col
+
     for tr, is_head in rows:
         cells: list[Cell] = []
         col = 0
-        source = [c for c in tr if c.tag in ("td", "th")]
-
-        def covered():
-            nonlocal col
-            while col in pending:
-                left, span = pending[col]
-                cells.append(Cell([], span, 1, is_head, False, cont=True))
-                if left <= 1:
-                    del pending[col]
-                else:
-                    pending[col][0] = left - 1
-                col += span
-
-        for c in source:
-            covered()
+        for c in tr:
+            tag = c.tag
+            if tag != "td" and tag != "th":
+                continue
+            if pending:
+                col = covered(cells, col, is_head)
             span = int(c.get("colspan", 1) or 1)
             rspan = int(c.get("rowspan", 1) or 1)
-            cell = Cell(trim(_inline(c, BOLD if c.tag == "th" else 0)), span, rspan, c.tag == "th",
-                        "num" in _classes(c))
+            klass = c.get("class")
+            th = tag == "th"
+            cell = Cell(trim(_inline(c, BOLD if th else 0)), span, rspan, th,
+                        bool(klass) and "num" in klass.split())
             cells.append(cell)
             if rspan > 1:
                 pending[col] = [rspan - 1, span]
             col += span
-        covered()
+        if pending:
+            covered(cells, col, is_head)
         out.append((cells, is_head))
     ncols = max(sum(c.colspan for c in cells) for cells, _ in out)
     widths = layout.column_widths([[(plain(c.runs), c.colspan) for c in cells] for cells, _ in out],
@@ -239,9 +251,16 @@ def _blocks(el, out: list[Block], width_cm: float) -> None:
             out.append(Block("para", runs))
 
 
+_PARSER = lxml.etree.HTMLParser()
+
+
 def parse(html: str) -> Document:
     """The document model of a template's HTML (parsed once for every writer)."""
-    root = lxml.html.document_fromstring(html)
+    # plain etree elements: the same libxml2 HTML tree as lxml.html's, without its per-element
+    # class lookup (a Python call for every element the walk touches)
+    root = lxml.etree.fromstring(html, _PARSER)
+    if root is None:
+        raise ValueError("empty document")
     body = root.find("body")
     landscape = body is not None and "landscape" in _classes(body)
     width = layout.TEXT_WIDTH_CM["landscape" if landscape else "portrait"]

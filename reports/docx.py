@@ -18,6 +18,7 @@ a hundredth of a second a справка, where python-docx's object model took 
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zipfile
@@ -47,6 +48,23 @@ def _x(text: str) -> str:
     return escape(text, _ESC)
 
 
+@functools.lru_cache(maxsize=256)
+def _rpr(f: int, base_pt: float | None) -> str:
+    """A run's properties for its flags and the block's size (a handful of combinations)."""
+    props = []
+    if f & BOLD:
+        props.append("<w:b/>")
+    if f & ITALIC:
+        props.append("<w:i/>")
+    size = 10 if f & SMALL else base_pt
+    if size:
+        half = int(round(size * 2))
+        props.append(f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>')
+    if f & SUP:
+        props.append('<w:vertAlign w:val="superscript"/>')
+    return f"<w:rPr>{''.join(props)}</w:rPr>" if props else ""
+
+
 class _Writer:
     def __init__(self, doc: Document):
         self.doc = doc
@@ -58,27 +76,19 @@ class _Writer:
     def runs(self, runs: list[Run], base_pt: float | None = None, flags: int = 0) -> str:
         out = []
         for r in runs:
-            f = r.flags | flags
             if r.image is not None:
                 out.append(self.picture(r.image))
                 continue
-            props = []
-            if f & BOLD:
-                props.append("<w:b/>")
-            if f & ITALIC:
-                props.append("<w:i/>")
-            size = 10 if f & SMALL else base_pt
-            if size:
-                half = int(round(size * 2))
-                props.append(f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>')
-            if f & SUP:
-                props.append('<w:vertAlign w:val="superscript"/>')
-            rpr = f"<w:rPr>{''.join(props)}</w:rPr>" if props else ""
-            if r.text == BR:
+            text = r.text
+            if not text:
+                continue
+            rpr = _rpr(r.flags | flags, base_pt)
+            if text == BR:
                 out.append(f"<w:r>{rpr}<w:br/></w:r>")
-            elif r.text:
-                # a soft hyphen (U+00AD: «&shy;» in a template) is Word's optional hyphen
-                text = _x(r.text).replace(SHY, '</w:t><w:softHyphen/><w:t xml:space="preserve">')
+            else:
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+                if SHY in text:  # a soft hyphen (U+00AD: «&shy;» in a template) is Word's optional hyphen
+                    text = text.replace(SHY, '</w:t><w:softHyphen/><w:t xml:space="preserve">')
                 out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>')
         return "".join(out)
 

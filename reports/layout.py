@@ -75,6 +75,16 @@ def _word_need(word: str) -> tuple[float, float]:
     return max(word_cm(p) for p in pieces(word)), word_cm(word.replace(SHY, ""))
 
 
+@functools.lru_cache(maxsize=65536)
+def _text_need(text: str) -> tuple[float, float] | None:
+    """A cell text's longest word part plus the cell padding, and its printed width (capped
+    at 40 cm), measured once per process (cells repeat: «да», «нет», figures, headers)."""
+    words = [_word_need(w) for w in text.split()]
+    if not words:
+        return None
+    return max(n for n, _ in words) + CELL_PADDING_CM, min(sum(w for _, w in words), 40.0)
+
+
 def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float) -> list[float]:
     """rows: each row's cells as (text, colspan). Each column at least as wide as its
     longest word (its longest part between hyphens: `pieces`); the rest of the width shared by how much text each column holds."""
@@ -83,10 +93,11 @@ def column_widths(rows: list[list[tuple[str, int]]], ncols: int, total_cm: float
         i = 0
         for text, span in r:
             if span == 1 and i < ncols:
-                words = [_word_need(w) for w in text.split()]
-                if words:
-                    longest[i] = max(longest[i], max(n for n, _ in words) + CELL_PADDING_CM)
-                    amount[i] += min(sum(w for _, w in words), 40.0)
+                need = _text_need(text)
+                if need is not None:
+                    if need[0] > longest[i]:
+                        longest[i] = need[0]
+                    amount[i] += need[1]
             i += span
     need = sum(longest)
     if need >= total_cm:
