@@ -29,8 +29,10 @@ import functools
 import io
 import itertools
 import re
+import struct
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,6 +241,12 @@ class Layout:
     schools: list[Column]
     has_municipality: bool
     provenance: list[tuple[str, str]]
+
+    @functools.cached_property
+    def noted(self) -> list[Column]:
+        """The columns «Пояснения» explains: the data sheet's, then the schools' own (once
+        per table, not per municipality's workbook)."""
+        return self.columns + [c for c in self.schools if c not in self.columns]
 
 
 def _layout(con, source: str, table: str, where: str, params: list) -> Layout:
@@ -541,11 +549,105 @@ def _col_width(width: float) -> str:
     return f"{(pixels * 256 // 7) / 256.0:.16g}"
 
 
-def _cols(widths: list[float]) -> str:
+def _cols(widths) -> str:
+    return _cols_cached(tuple(widths))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cols_cached(widths: tuple) -> str:
     if not widths:
         return ""
     return "<cols>" + "".join(f'<col min="{i}" max="{i}" width="{_col_width(w)}" customWidth="1"/>'
                               for i, w in enumerate(widths, 1)) + "</cols>"
+
+
+_DOS_TIME = FIXED_DATE[3] << 11 | FIXED_DATE[4] << 5 | FIXED_DATE[5] // 2
+_DOS_DATE = (FIXED_DATE[0] - 1980) << 9 | FIXED_DATE[1] << 5 | FIXED_DATE[2]
+_EXTERNAL_ATTR = 0o644 << 16
+_ZIP_LIMIT = (1 << 31) - 1  # zipfile's ZIP64_LIMIT
+
+
+def _deflated(data: bytes) -> tuple[int, bytes, int]:
+    """(crc32, raw deflate at ZIP_LEVEL, size) of one part, as zipfile compresses it."""
+    c = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+    return zlib.crc32(data), c.compress(data) + c.flush(), len(data)
+
+
+class _Zip:
+    """A zip archive in memory, byte for byte what `zipfile.ZipFile(…, ZIP_DEFLATED,
+    compresslevel=ZIP_LEVEL)` writes for members opened with `FIXED_DATE` and mode 0644
+    (no Zip64: a large workbook keeps zipfile), without zipfile's per-member objects,
+    seeks and header rewrites: a municipality's workbook has nine members, and the country
+    writes ≈ 23,000 workbooks. A part that is the same in every workbook is deflated once
+    (`_deflated`, cached by the caller)."""
+
+    def __init__(self):
+        self.out: list[bytes] = []
+        self.offset = 0
+        self.central: list[bytes] = []
+
+    def add(self, name: str, entry: tuple[int, bytes, int]) -> None:
+        crc, data, size = entry
+        if size > _ZIP_LIMIT or len(data) > _ZIP_LIMIT:
+            raise RuntimeError("File size too large, try using force_zip64")
+        fn = name.encode("ascii")
+        header = struct.pack("<4s2B4HL2L2H", b"PK\003\004", 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE,
+                             crc, len(data), size, len(fn), 0)
+        self.central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\001\002", 20, 3, 20, 0, 0, zipfile.ZIP_DEFLATED,
+                                        _DOS_TIME, _DOS_DATE, crc, len(data), size, len(fn), 0, 0, 0, 0,
+                                        _EXTERNAL_ATTR, self.offset) + fn)
+        self.out += (header, fn, data)
+        self.offset += len(header) + len(fn) + len(data)
+
+    def open(self, name: str) -> "_ZipMember":
+        return _ZipMember(self, name)
+
+    def close(self) -> bytes:
+        central = b"".join(self.central)
+        if self.offset > _ZIP_LIMIT:
+            raise RuntimeError("archive too large without Zip64")
+        end = struct.pack("<4s4H2LH", b"PK\005\006", 0, 0, len(self.central), len(self.central), len(central),
+                          self.offset, 0)
+        return b"".join(self.out) + central + end
+
+
+class _ZipMember:
+    """A member streamed into a `_Zip`: written in pieces, deflated as it comes."""
+
+    def __init__(self, zip_: _Zip, name: str):
+        self.zip, self.name = zip_, name
+        self.deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+        self.parts: list[bytes] = []
+        self.crc = self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.parts.append(self.deflate.compress(data))
+
+    def close(self) -> None:
+        self.parts.append(self.deflate.flush())
+        self.zip.add(self.name, (self.crc, b"".join(self.parts), self.size))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.close()
+
+
+@functools.lru_cache(maxsize=None)
+def _fixed_part(text: str) -> tuple[int, bytes, int]:
+    """A part the same in many workbooks (styles, rels, content types, properties),
+    deflated once."""
+    return _deflated(text.encode())
+
+
+@functools.lru_cache(maxsize=256)
+def _header_cells(titles: tuple[str, ...]) -> str:
+    """The header row's cells (the same in every municipality's workbook of a table)."""
+    return "".join(_inline(f"{_col_letter(i)}2", t, STYLE_HEAD) for i, t in enumerate(titles))
 
 
 class _Workbook:
@@ -553,18 +655,23 @@ class _Workbook:
 
     def __init__(self, title: str, large: bool = False):
         self.title = title
-        self.buffer = io.BytesIO()
-        self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
         self.large = large
+        if large:  # Zip64 entries: zipfile writes them
+            self.buffer = io.BytesIO()
+            self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+        else:
+            self.zip = _Zip()
         self.sheets: list[str] = []
         self.filters: list[str | None] = []
 
     def _member(self, name: str):
+        if not self.large:
+            return self.zip.open(name)
         zi = zipfile.ZipInfo(name, date_time=FIXED_DATE)
         zi.compress_type = zipfile.ZIP_DEFLATED
         zi._compresslevel = ZIP_LEVEL  # (compress_level since Python 3.13, which keeps this alias)
-        zi.external_attr = 0o644 << 16
-        return self.zip.open(zi, "w", force_zip64=self.large)
+        zi.external_attr = _EXTERNAL_ATTR
+        return self.zip.open(zi, "w", force_zip64=True)
 
     def _begin(self, name: str, frozen: bool, widths: list[float]):
         self.sheets.append(name[:31])
@@ -581,7 +688,7 @@ class _Workbook:
         """A title row, a frozen header with a filter, then the rows of `chunks` ((part,
         rows, widths, XML) in order; the first chunk's widths), continuing on «<name> (2)», …
         for parts 1, 2, …; the row count."""
-        header = "".join(_inline(f"{_col_letter(i)}2", c.title, STYLE_HEAD) for i, c in enumerate(columns))
+        header = _header_cells(tuple(c.title for c in columns))
         last = _col_letter(max(len(columns) - 1, 0))
         total, part, rows, f = 0, -1, 0, None
         widths = None
@@ -644,11 +751,7 @@ class _Workbook:
                 f'</bookViews><sheets>{sheets}</sheets>'
                 + (f"<definedNames>{names}</definedNames>" if names else "")
                 + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'),
-            "xl/_rels/workbook.xml.rels": _HEAD + (
-                f'<Relationships xmlns="{_PKG_REL}">'
-                + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                          for i in range(1, n + 1))
-                + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+            "xl/_rels/workbook.xml.rels": _workbook_rels(n),
             "xl/styles.xml": STYLES_XML,
             "docProps/core.xml": _HEAD + (
                 '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -660,28 +763,51 @@ class _Workbook:
                 '</cp:coreProperties>'),
             "docProps/app.xml": APP_XML,
             "_rels/.rels": ROOT_RELS_XML,
-            "[Content_Types].xml": _HEAD + (
-                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                '<Default Extension="xml" ContentType="application/xml"/>'
-                '<Override PartName="/xl/workbook.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-                          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                          for i in range(1, n + 1))
-                + '<Override PartName="/xl/styles.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-                '<Override PartName="/docProps/core.xml" '
-                'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-                '<Override PartName="/docProps/app.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-                '</Types>'),
+            "[Content_Types].xml": _content_types(n),
         }
+        if not self.large:
+            for name, text in parts.items():
+                self.zip.add(name, _fixed_part(text) if name in _FIXED_PARTS else _deflated(text.encode()))
+            return self.zip.close()
         for name, text in parts.items():
             with self._member(name) as f:
                 f.write(text.encode())
         self.zip.close()
         return self.buffer.getvalue()
+
+
+# the parts that depend on nothing but the number of sheets
+_FIXED_PARTS = frozenset(("xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/app.xml", "_rels/.rels",
+                          "[Content_Types].xml"))
+
+
+@functools.lru_cache(maxsize=None)
+def _workbook_rels(n: int) -> str:
+    return _HEAD + (
+        f'<Relationships xmlns="{_PKG_REL}">'
+        + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                  for i in range(1, n + 1))
+        + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
+
+
+@functools.lru_cache(maxsize=None)
+def _content_types(n: int) -> str:
+    return _HEAD + (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                  for i in range(1, n + 1))
+        + '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        '</Types>')
 
 
 @functools.lru_cache(maxsize=64)
@@ -720,7 +846,7 @@ def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_
         facts.append(("Строк на листе «Школы»", str(n_schools)))
     facts += layout.provenance
     facts.append(("Таблица для программ", "файл Parquet той же таблицы: точные значения, имена столбцов по контракту"))
-    book.notes(title, facts, layout.columns + [c for c in layout.schools if c not in layout.columns])
+    book.notes(title, facts, layout.noted)
     return book.close()
 
 
