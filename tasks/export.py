@@ -328,15 +328,16 @@ def _has_table(con, name: str) -> bool:
 # The sheet XML, made in SQL. Each row of a sheet becomes its `<row>` element in DuckDB:
 # every cell's XML is an expression over the cell's value (text escaped, numbers as
 # `<v>`, dates as Excel serial numbers, the style id of its number format), the cells of a
-# row joined with `concat` (an empty cell is NULL and leaves no element), the rows of
-# CHUNK_ROWS joined with `string_agg`. Python only copies those chunks into the zip member.
+# row joined with `concat` (an empty cell is NULL and leaves no element). A sheet's rows are
+# numbered once into a temporary table in sheet order (by municipality, then row); their
+# `<row>` elements are streamed from it as Arrow strings, CHUNK_ROWS at a time, and Python
+# copies the string buffer of each run of one municipality's rows into the zip member as it
+# is (no Python per row, no `string_agg`: DuckDB holds no sheet's XML).
 
-CHUNK_ROWS = 2_000   # <row> elements joined into one string by DuckDB
-FETCH_CHUNKS = 8     # chunks fetched from DuckDB at a time
-# Rows one query joins into XML: the ordered `string_agg` holds its rows' XML in memory, so
-# a sheet's rows are numbered once into a temporary table and aggregated BATCH_ROWS at a
-# time (whole chunks only, in sheet order). A country's procedure_results (1.4 M rows a
-# year) in one query ran out of the warehouse's 2 GB; in batches it stays ≈ 100 MB.
+CHUNK_ROWS = 20_000   # rows of XML fetched from DuckDB at a time (one Arrow record batch)
+# The former writer joined a sheet's rows BATCH_ROWS a query with `string_agg` (a country's
+# procedure_results in one query ran out of the warehouse's 2 GB); streamed rows need no
+# batches. The name is kept for callers and tests; the export no longer reads it.
 BATCH_ROWS = 100_000
 EXCEL_EPOCH = "DATE '1899-12-30'"  # Excel's day 0 (dates after 1900-02-28; 1 = 1900-01-01)
 # cellXfs of xl/styles.xml (the `s` of a cell)
@@ -425,24 +426,49 @@ def _needs_escapes(con, source: str, where: str, params: list, schools: bool) ->
     return found
 
 
-def _chunks_sql(rows_sql: str, columns: list[Column], rare: bool) -> str:
-    """(municipality, sheet part, rows, the widths measured on its first WIDTH_SAMPLE rows,
-    the XML of CHUNK_ROWS `<row>` elements as UTF-8 bytes) in order. A width is the length
-    of what the former writer measured (`_shown`: a float with one decimal, anything else as
-    text); the first chunk of a municipality holds its first rows, hence its widths."""
+def _rows_xml_sql(table: str, columns: list[Column], rare: bool) -> str:
+    """(municipality, row within it, the row's `<row>` element) of every row of `table` (a
+    sheet's rows in sheet order: a scan of one table keeps its insertion order)."""
     cells = ", ".join(_cell_sql(i, c.kind, c.typ, rare) for i, c in enumerate(columns)) or "''"
+    return (f"SELECT __mun, __rn, concat('<row r=\"', __r, '\">', {cells}, '</row>') AS __xml "
+            f"FROM (SELECT *, CAST((__rn - 1) % {int(XLSX_MAX_ROWS)} + 3 AS VARCHAR) AS __r FROM {table})")
+
+
+def _widths_sql(table: str, columns: list[Column]) -> str:
+    """Each municipality's measured widths: the length of what the former writer showed
+    (`_shown`: a float with one decimal, anything else as text) on its first WIDTH_SAMPLE
+    rows."""
     widths = []
     for i, c in enumerate(columns):
         x = _q(f"c{i}")
         shown = f"printf('%.1f', {x})" if c.typ in FLOATS else f"CAST({x} AS VARCHAR)"
-        widths.append(f"coalesce(max(CASE WHEN __rn <= {WIDTH_SAMPLE} THEN length({shown}) END), 0)")
-    return (f"WITH d AS ({rows_sql}) "
-            f"SELECT __mun, __part, count(*) AS __n, [{', '.join(widths)}], "
-            f"encode(string_agg(concat('<row r=\"', __r, '\">', {cells}, '</row>'), '' ORDER BY __rn)) "
-            f"FROM (SELECT *, (__rn - 1) // {int(XLSX_MAX_ROWS)} AS __part, "
-            f"CAST((__rn - 1) % {int(XLSX_MAX_ROWS)} + 3 AS VARCHAR) AS __r, "
-            f"(__rn - 1) // {CHUNK_ROWS} AS __chunk FROM d) "
-            f"GROUP BY __mun, __part, __chunk ORDER BY __mun, __part, __chunk")
+        widths.append(f"coalesce(max(length({shown})), 0)")
+    return f"SELECT __mun, [{', '.join(widths)}] FROM {table} WHERE __rn <= {WIDTH_SAMPLE} GROUP BY __mun"
+
+
+def _runs(batch, widths: dict):
+    """A record batch of `_rows_xml_sql` cut where a municipality or a sheet part begins:
+    (municipality, part, rows, widths, the rows' XML as one buffer) — a slice of the Arrow
+    string column's data, not a copy per row."""
+    import numpy as np
+    import pyarrow as pa
+
+    xml = batch.column(2)
+    if not (pa.types.is_string(xml.type) or pa.types.is_large_string(xml.type)):
+        xml = xml.cast(pa.large_string())
+    wide = pa.types.is_large_string(xml.type)
+    offsets = np.frombuffer(xml.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(xml) + 1,
+                            offset=xml.offset * (8 if wide else 4))
+    data = memoryview(xml.buffers()[2]) if xml.buffers()[2] is not None else memoryview(b"")
+    rn = batch.column(1).to_numpy()
+    starts = np.flatnonzero((rn - 1) % XLSX_MAX_ROWS == 0).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    muns = batch.column(0)
+    for i, j in zip(starts, starts[1:] + [len(xml)]):
+        mun = muns[i].as_py()
+        yield (mun, int(rn[i] - 1) // XLSX_MAX_ROWS, j - i, widths.get(mun),
+               data[int(offsets[i]):int(offsets[j])])
 
 
 def _widths(columns: list[Column], measured) -> list[int]:
@@ -451,14 +477,6 @@ def _widths(columns: list[Column], measured) -> list[int]:
     if measured is None:
         return [max(min(len(c.title), 24), 10) + 2 for c in columns]
     return [min(max(min(len(c.title), 24), m, 6) + 2, 60) for c, m in zip(columns, measured)]
-
-
-def _stream(cursor, size: int = FETCH_CHUNKS):
-    while True:
-        batch = cursor.fetchmany(size)
-        if not batch:
-            return
-        yield from batch
 
 
 # ---------------------------------------------------------------------------------------
@@ -828,7 +846,7 @@ def _absolute(ref: str) -> str:
 def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_chunks, school_chunks,
                  rows: int) -> bytes:
     """One workbook: «Данные» (and its continuations), «Школы» where the table has lists of
-    schools, «Пояснения». The chunks are (part, rows, XML) of `_chunks_sql`."""
+    schools, «Пояснения». The chunks are (part, rows, widths, XML) of `_Sheet.chunks`."""
     title = wording.title_row(layout.table, ay, municipality)
     book = _Workbook(title, large=rows > CONSTANT_MEMORY_ROWS * 10)
     n = book.sheet(wording.SHEET_DATA, title, layout.columns, data_chunks)
@@ -855,28 +873,19 @@ class _Sheet:
 
     def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool, rows: int):
         self.rows_sql, self.params, self.columns, self.rare = rows_sql, params, columns, rare
-        self.batched = rows > BATCH_ROWS
 
     def chunks(self, cursor):
-        """(municipality, part, rows, widths, XML bytes) in order: one query for a table of
-        up to BATCH_ROWS rows; a larger one's rows numbered into a temporary table, `__b` the
-        batch of BATCH_ROWS rows its chunk starts in (a chunk is never split: the widths are
-        the first chunk's), then one query a batch."""
-        if not self.batched:
-            yield from _stream(cursor.execute(_chunks_sql(self.rows_sql, self.columns, self.rare), self.params))
-            return
+        """(municipality, part, rows, widths, XML) in sheet order: the sheet's cells numbered
+        into a temporary table sorted by municipality and row (one sort of the plain values,
+        not of their XML), the widths measured on it, then its rows' XML streamed."""
         table = f"__xlsx_rows_{id(self)}"
-        cursor.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT * EXCLUDE (__g), (min(__g) OVER (PARTITION BY __mun, (__rn - 1) // {CHUNK_ROWS}) - 1) "
-            f"// {BATCH_ROWS} AS __b "
-            f"FROM (SELECT *, row_number() OVER (ORDER BY __mun, __rn) AS __g FROM ({self.rows_sql})) "
-            f"ORDER BY __mun, __rn", self.params)
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM ({self.rows_sql}) "
+                       f"ORDER BY __mun, __rn", self.params)
         try:
-            batches = cursor.execute(f"SELECT coalesce(max(__b), -1) FROM {table}").fetchone()[0]
-            for b in range(int(batches) + 1):
-                yield from _stream(cursor.execute(
-                    _chunks_sql(f"SELECT * EXCLUDE (__b) FROM {table} WHERE __b = {b}", self.columns, self.rare)))
+            widths = dict(cursor.execute(_widths_sql(table, self.columns)).fetchall())
+            reader = cursor.sql(_rows_xml_sql(table, self.columns, self.rare)).to_arrow_reader(CHUNK_ROWS)
+            for batch in reader:
+                yield from _runs(batch, widths)
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
