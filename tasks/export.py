@@ -407,23 +407,18 @@ def _cell_sql(i: int, kind: str, typ: str, rare: bool) -> str:
             f"{escaped}, '</t></is></c>') END")
 
 
-def _needs_escapes(con, source: str, where: str, params: list, schools: bool) -> bool:
-    """Does any text of the table (or a school's name on «Школы») hold a control character,
-    a literal `_xHHHH_` or more than a cell holds? Then its sheets' text cells take the
-    longer escape path (`_xml_text_sql`); a plain scan of the source, not of the cells."""
-    described = _columns(con, source)
-    texts = [f"CAST({_q(n)} AS VARCHAR)" for n, t in described
-             if not (t in FLOATS or t.startswith("DECIMAL") or t.endswith("INT") or t in ("DATE", "BOOLEAN"))]
-    # one regular expression a row, over its texts joined (a match across two of them only
-    # costs the longer path, which is right for every text)
+def _needs_escapes_sql(table: str, columns: list[Column]) -> str | None:
+    """Does any text cell of a sheet's rows (`table`: its cells c0, c1, …) hold a control
+    character, a literal `_xHHHH_` or more than a cell holds? Then the sheet's text cells
+    take the longer escape path (`_xml_text_sql`; for any other text it gives the same XML).
+    One regular expression a row, over its texts joined (a match across two of them only
+    costs the longer path). None: the sheet has no free text (words and numbers only)."""
+    texts = [f"CAST({_q(f'c{i}')} AS VARCHAR)" for i, c in enumerate(columns) if c.kind == "text"]
+    if not texts:
+        return None
     row = f"concat({', '.join(texts)})"
-    found = bool(texts) and bool(con.execute(
-        f"SELECT bool_or(strlen({row}) > {MAX_CELL_CHARS} OR regexp_matches({row}, {_NEEDS_EXCEL_ESCAPE})) "
-        f"FROM {source} WHERE {where}", params).fetchone()[0])
-    if schools and not found and _has_table(con, "stg_schools"):
-        found = bool(con.execute(f"SELECT bool_or(regexp_matches(short_name, {_NEEDS_EXCEL_ESCAPE}) "
-                                 f"OR strlen(short_name) > {MAX_CELL_CHARS}) FROM stg_schools").fetchone()[0])
-    return found
+    return (f"SELECT coalesce(bool_or(strlen({row}) > {MAX_CELL_CHARS} OR regexp_matches({row}, "
+            f"{_NEEDS_EXCEL_ESCAPE})), false) FROM {table}")
 
 
 def _rows_xml_sql(table: str, columns: list[Column], rare: bool) -> str:
@@ -871,8 +866,8 @@ def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_
 class _Sheet:
     """The query of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …)."""
 
-    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool, rows: int):
-        self.rows_sql, self.params, self.columns, self.rare = rows_sql, params, columns, rare
+    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rows: int):
+        self.rows_sql, self.params, self.columns = rows_sql, params, columns
 
     def chunks(self, cursor):
         """(municipality, part, rows, widths, XML) in sheet order: the sheet's cells numbered
@@ -883,7 +878,9 @@ class _Sheet:
                        f"ORDER BY __mun, __rn", self.params)
         try:
             widths = dict(cursor.execute(_widths_sql(table, self.columns)).fetchall())
-            reader = cursor.sql(_rows_xml_sql(table, self.columns, self.rare)).to_arrow_reader(CHUNK_ROWS)
+            check = _needs_escapes_sql(table, self.columns)
+            rare = bool(check and cursor.execute(check).fetchall()[0][0])
+            reader = cursor.sql(_rows_xml_sql(table, self.columns, rare)).to_arrow_reader(CHUNK_ROWS)
             for batch in reader:
                 yield from _runs(batch, widths)
         finally:
@@ -896,13 +893,12 @@ class _Sheets:
 
     def __init__(self, con, layout: Layout, source: str, where: str, params: list, order: str,
                  by_municipality: bool, rows: int):
-        rare = _needs_escapes(con, source, where, params, bool(layout.schools))
         rows_sql, p = _data_sql(layout, source, where, order, by_municipality)
-        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rare, rows)
+        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rows)
         self.schools = None
         if layout.schools:
             s_sql, s_p = _schools_sql(con, layout, source, where, order, by_municipality)
-            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rare, rows)
+            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rows)
 
     def school_chunks(self, cursor):
         return self.schools.chunks(cursor) if self.schools else iter(())
