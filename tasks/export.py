@@ -7,7 +7,8 @@ A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx` (docs/t
 - **XLSX** (`xlsx_bytes`, `municipality_xlsx`): the sheet XML is made by DuckDB SQL, set
   based — every cell's `<c>` element an expression (text escaped in SQL as inline
   strings, numbers as `<v>` with the style of their number format, dates as Excel serial
-  numbers), the rows of a chunk joined with `string_agg` — and streamed into a package
+  numbers), a row's cells joined with `concat`, the rows streamed from DuckDB as Arrow
+  strings — into a package
   written by hand (styles, workbook, zip with fixed times, like reports/docx.py); no
   Python per cell, no pandas, no xlsxwriter. What a cell says is decided in SQL from the
   wording of `reports/tables.py`: Russian column titles,
@@ -18,7 +19,8 @@ A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx` (docs/t
   column holds and which run wrote the table. A title row, then a frozen, filterable header.
 - At region and country scale (`municipality_xlsx`) each municipality also gets its own
   workbook of each table: one query over the table sorted by municipality gives every
-  municipality's sheet XML (`PARTITION BY municipality_code`), not a loop per row.
+  municipality's sheet XML (`PARTITION BY municipality_code`), not a loop per row; the
+  parts every workbook shares are made (and deflated) once.
 
 Participant-level data never reaches this module: only marts are exported.
 """
