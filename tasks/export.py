@@ -7,7 +7,8 @@ A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx` (docs/t
 - **XLSX** (`xlsx_bytes`, `municipality_xlsx`): the sheet XML is made by DuckDB SQL, set
   based — every cell's `<c>` element an expression (text escaped in SQL as inline
   strings, numbers as `<v>` with the style of their number format, dates as Excel serial
-  numbers), the rows of a chunk joined with `string_agg` — and streamed into a package
+  numbers), a row's cells joined with `concat`, the rows streamed from DuckDB as Arrow
+  strings — into a package
   written by hand (styles, workbook, zip with fixed times, like reports/docx.py); no
   Python per cell, no pandas, no xlsxwriter. What a cell says is decided in SQL from the
   wording of `reports/tables.py`: Russian column titles,
@@ -18,7 +19,8 @@ A mart's rows for one AY become `tables/<AY>/<name>.parquet` and `.xlsx` (docs/t
   column holds and which run wrote the table. A title row, then a frozen, filterable header.
 - At region and country scale (`municipality_xlsx`) each municipality also gets its own
   workbook of each table: one query over the table sorted by municipality gives every
-  municipality's sheet XML (`PARTITION BY municipality_code`), not a loop per row.
+  municipality's sheet XML (`PARTITION BY municipality_code`), not a loop per row; the
+  parts every workbook shares are made (and deflated) once.
 
 Participant-level data never reaches this module: only marts are exported.
 """
@@ -29,8 +31,10 @@ import functools
 import io
 import itertools
 import re
+import struct
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,6 +244,12 @@ class Layout:
     has_municipality: bool
     provenance: list[tuple[str, str]]
 
+    @functools.cached_property
+    def noted(self) -> list[Column]:
+        """The columns «Пояснения» explains: the data sheet's, then the schools' own (once
+        per table, not per municipality's workbook)."""
+        return self.columns + [c for c in self.schools if c not in self.columns]
+
 
 def _layout(con, source: str, table: str, where: str, params: list) -> Layout:
     described = dict(_columns(con, source))
@@ -320,15 +330,16 @@ def _has_table(con, name: str) -> bool:
 # The sheet XML, made in SQL. Each row of a sheet becomes its `<row>` element in DuckDB:
 # every cell's XML is an expression over the cell's value (text escaped, numbers as
 # `<v>`, dates as Excel serial numbers, the style id of its number format), the cells of a
-# row joined with `concat` (an empty cell is NULL and leaves no element), the rows of
-# CHUNK_ROWS joined with `string_agg`. Python only copies those chunks into the zip member.
+# row joined with `concat` (an empty cell is NULL and leaves no element). A sheet's rows are
+# numbered once into a temporary table in sheet order (by municipality, then row); their
+# `<row>` elements are streamed from it as Arrow strings, CHUNK_ROWS at a time, and Python
+# copies the string buffer of each run of one municipality's rows into the zip member as it
+# is (no Python per row, no `string_agg`: DuckDB holds no sheet's XML).
 
-CHUNK_ROWS = 2_000   # <row> elements joined into one string by DuckDB
-FETCH_CHUNKS = 8     # chunks fetched from DuckDB at a time
-# Rows one query joins into XML: the ordered `string_agg` holds its rows' XML in memory, so
-# a sheet's rows are numbered once into a temporary table and aggregated BATCH_ROWS at a
-# time (whole chunks only, in sheet order). A country's procedure_results (1.4 M rows a
-# year) in one query ran out of the warehouse's 2 GB; in batches it stays ≈ 100 MB.
+CHUNK_ROWS = 20_000   # rows of XML fetched from DuckDB at a time (one Arrow record batch)
+# The former writer joined a sheet's rows BATCH_ROWS a query with `string_agg` (a country's
+# procedure_results in one query ran out of the warehouse's 2 GB); streamed rows need no
+# batches. The name is kept for callers and tests; the export no longer reads it.
 BATCH_ROWS = 100_000
 EXCEL_EPOCH = "DATE '1899-12-30'"  # Excel's day 0 (dates after 1900-02-28; 1 = 1900-01-01)
 # cellXfs of xl/styles.xml (the `s` of a cell)
@@ -398,43 +409,63 @@ def _cell_sql(i: int, kind: str, typ: str, rare: bool) -> str:
             f"{escaped}, '</t></is></c>') END")
 
 
-def _needs_escapes(con, source: str, where: str, params: list, schools: bool) -> bool:
-    """Does any text of the table (or a school's name on «Школы») hold a control character,
-    a literal `_xHHHH_` or more than a cell holds? Then its sheets' text cells take the
-    longer escape path (`_xml_text_sql`); a plain scan of the source, not of the cells."""
-    described = _columns(con, source)
-    texts = [f"CAST({_q(n)} AS VARCHAR)" for n, t in described
-             if not (t in FLOATS or t.startswith("DECIMAL") or t.endswith("INT") or t in ("DATE", "BOOLEAN"))]
-    # one regular expression a row, over its texts joined (a match across two of them only
-    # costs the longer path, which is right for every text)
+def _needs_escapes_sql(table: str, columns: list[Column]) -> str | None:
+    """Does any text cell of a sheet's rows (`table`: its cells c0, c1, …) hold a control
+    character, a literal `_xHHHH_` or more than a cell holds? Then the sheet's text cells
+    take the longer escape path (`_xml_text_sql`; for any other text it gives the same XML).
+    One regular expression a row, over its texts joined (a match across two of them only
+    costs the longer path). None: the sheet has no free text (words and numbers only)."""
+    texts = [f"CAST({_q(f'c{i}')} AS VARCHAR)" for i, c in enumerate(columns) if c.kind == "text"]
+    if not texts:
+        return None
     row = f"concat({', '.join(texts)})"
-    found = bool(texts) and bool(con.execute(
-        f"SELECT bool_or(strlen({row}) > {MAX_CELL_CHARS} OR regexp_matches({row}, {_NEEDS_EXCEL_ESCAPE})) "
-        f"FROM {source} WHERE {where}", params).fetchone()[0])
-    if schools and not found and _has_table(con, "stg_schools"):
-        found = bool(con.execute(f"SELECT bool_or(regexp_matches(short_name, {_NEEDS_EXCEL_ESCAPE}) "
-                                 f"OR strlen(short_name) > {MAX_CELL_CHARS}) FROM stg_schools").fetchone()[0])
-    return found
+    return (f"SELECT coalesce(bool_or(strlen({row}) > {MAX_CELL_CHARS} OR regexp_matches({row}, "
+            f"{_NEEDS_EXCEL_ESCAPE})), false) FROM {table}")
 
 
-def _chunks_sql(rows_sql: str, columns: list[Column], rare: bool) -> str:
-    """(municipality, sheet part, rows, the widths measured on its first WIDTH_SAMPLE rows,
-    the XML of CHUNK_ROWS `<row>` elements as UTF-8 bytes) in order. A width is the length
-    of what the former writer measured (`_shown`: a float with one decimal, anything else as
-    text); the first chunk of a municipality holds its first rows, hence its widths."""
+def _rows_xml_sql(table: str, columns: list[Column], rare: bool) -> str:
+    """(municipality, row within it, the row's `<row>` element) of every row of `table` (a
+    sheet's rows in sheet order: a scan of one table keeps its insertion order)."""
     cells = ", ".join(_cell_sql(i, c.kind, c.typ, rare) for i, c in enumerate(columns)) or "''"
+    return (f"SELECT __mun, __rn, concat('<row r=\"', __r, '\">', {cells}, '</row>') AS __xml "
+            f"FROM (SELECT *, CAST((__rn - 1) % {int(XLSX_MAX_ROWS)} + 3 AS VARCHAR) AS __r FROM {table})")
+
+
+def _widths_sql(table: str, columns: list[Column]) -> str:
+    """Each municipality's measured widths: the length of what the former writer showed
+    (`_shown`: a float with one decimal, anything else as text) on its first WIDTH_SAMPLE
+    rows."""
     widths = []
     for i, c in enumerate(columns):
         x = _q(f"c{i}")
         shown = f"printf('%.1f', {x})" if c.typ in FLOATS else f"CAST({x} AS VARCHAR)"
-        widths.append(f"coalesce(max(CASE WHEN __rn <= {WIDTH_SAMPLE} THEN length({shown}) END), 0)")
-    return (f"WITH d AS ({rows_sql}) "
-            f"SELECT __mun, __part, count(*) AS __n, [{', '.join(widths)}], "
-            f"encode(string_agg(concat('<row r=\"', __r, '\">', {cells}, '</row>'), '' ORDER BY __rn)) "
-            f"FROM (SELECT *, (__rn - 1) // {int(XLSX_MAX_ROWS)} AS __part, "
-            f"CAST((__rn - 1) % {int(XLSX_MAX_ROWS)} + 3 AS VARCHAR) AS __r, "
-            f"(__rn - 1) // {CHUNK_ROWS} AS __chunk FROM d) "
-            f"GROUP BY __mun, __part, __chunk ORDER BY __mun, __part, __chunk")
+        widths.append(f"coalesce(max(length({shown})), 0)")
+    return f"SELECT __mun, [{', '.join(widths)}] FROM {table} WHERE __rn <= {WIDTH_SAMPLE} GROUP BY __mun"
+
+
+def _runs(batch, widths: dict):
+    """A record batch of `_rows_xml_sql` cut where a municipality or a sheet part begins:
+    (municipality, part, rows, widths, the rows' XML as one buffer) — a slice of the Arrow
+    string column's data, not a copy per row."""
+    import numpy as np
+    import pyarrow as pa
+
+    xml = batch.column(2)
+    if not (pa.types.is_string(xml.type) or pa.types.is_large_string(xml.type)):
+        xml = xml.cast(pa.large_string())
+    wide = pa.types.is_large_string(xml.type)
+    offsets = np.frombuffer(xml.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(xml) + 1,
+                            offset=xml.offset * (8 if wide else 4))
+    data = memoryview(xml.buffers()[2]) if xml.buffers()[2] is not None else memoryview(b"")
+    rn = batch.column(1).to_numpy()
+    starts = np.flatnonzero((rn - 1) % XLSX_MAX_ROWS == 0).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    muns = batch.column(0)
+    for i, j in zip(starts, starts[1:] + [len(xml)]):
+        mun = muns[i].as_py()
+        yield (mun, int(rn[i] - 1) // XLSX_MAX_ROWS, j - i, widths.get(mun),
+               data[int(offsets[i]):int(offsets[j])])
 
 
 def _widths(columns: list[Column], measured) -> list[int]:
@@ -443,14 +474,6 @@ def _widths(columns: list[Column], measured) -> list[int]:
     if measured is None:
         return [max(min(len(c.title), 24), 10) + 2 for c in columns]
     return [min(max(min(len(c.title), 24), m, 6) + 2, 60) for c, m in zip(columns, measured)]
-
-
-def _stream(cursor, size: int = FETCH_CHUNKS):
-    while True:
-        batch = cursor.fetchmany(size)
-        if not batch:
-            return
-        yield from batch
 
 
 # ---------------------------------------------------------------------------------------
@@ -541,11 +564,105 @@ def _col_width(width: float) -> str:
     return f"{(pixels * 256 // 7) / 256.0:.16g}"
 
 
-def _cols(widths: list[float]) -> str:
+def _cols(widths) -> str:
+    return _cols_cached(tuple(widths))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cols_cached(widths: tuple) -> str:
     if not widths:
         return ""
     return "<cols>" + "".join(f'<col min="{i}" max="{i}" width="{_col_width(w)}" customWidth="1"/>'
                               for i, w in enumerate(widths, 1)) + "</cols>"
+
+
+_DOS_TIME = FIXED_DATE[3] << 11 | FIXED_DATE[4] << 5 | FIXED_DATE[5] // 2
+_DOS_DATE = (FIXED_DATE[0] - 1980) << 9 | FIXED_DATE[1] << 5 | FIXED_DATE[2]
+_EXTERNAL_ATTR = 0o644 << 16
+_ZIP_LIMIT = (1 << 31) - 1  # zipfile's ZIP64_LIMIT
+
+
+def _deflated(data: bytes) -> tuple[int, bytes, int]:
+    """(crc32, raw deflate at ZIP_LEVEL, size) of one part, as zipfile compresses it."""
+    c = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+    return zlib.crc32(data), c.compress(data) + c.flush(), len(data)
+
+
+class _Zip:
+    """A zip archive in memory, byte for byte what `zipfile.ZipFile(…, ZIP_DEFLATED,
+    compresslevel=ZIP_LEVEL)` writes for members opened with `FIXED_DATE` and mode 0644
+    (no Zip64: a large workbook keeps zipfile), without zipfile's per-member objects,
+    seeks and header rewrites: a municipality's workbook has nine members, and the country
+    writes ≈ 23,000 workbooks. A part that is the same in every workbook is deflated once
+    (`_deflated`, cached by the caller)."""
+
+    def __init__(self):
+        self.out: list[bytes] = []
+        self.offset = 0
+        self.central: list[bytes] = []
+
+    def add(self, name: str, entry: tuple[int, bytes, int]) -> None:
+        crc, data, size = entry
+        if size > _ZIP_LIMIT or len(data) > _ZIP_LIMIT:
+            raise RuntimeError("File size too large, try using force_zip64")
+        fn = name.encode("ascii")
+        header = struct.pack("<4s2B4HL2L2H", b"PK\003\004", 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE,
+                             crc, len(data), size, len(fn), 0)
+        self.central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\001\002", 20, 3, 20, 0, 0, zipfile.ZIP_DEFLATED,
+                                        _DOS_TIME, _DOS_DATE, crc, len(data), size, len(fn), 0, 0, 0, 0,
+                                        _EXTERNAL_ATTR, self.offset) + fn)
+        self.out += (header, fn, data)
+        self.offset += len(header) + len(fn) + len(data)
+
+    def open(self, name: str) -> "_ZipMember":
+        return _ZipMember(self, name)
+
+    def close(self) -> bytes:
+        central = b"".join(self.central)
+        if self.offset > _ZIP_LIMIT:
+            raise RuntimeError("archive too large without Zip64")
+        end = struct.pack("<4s4H2LH", b"PK\005\006", 0, 0, len(self.central), len(self.central), len(central),
+                          self.offset, 0)
+        return b"".join(self.out) + central + end
+
+
+class _ZipMember:
+    """A member streamed into a `_Zip`: written in pieces, deflated as it comes."""
+
+    def __init__(self, zip_: _Zip, name: str):
+        self.zip, self.name = zip_, name
+        self.deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+        self.parts: list[bytes] = []
+        self.crc = self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.parts.append(self.deflate.compress(data))
+
+    def close(self) -> None:
+        self.parts.append(self.deflate.flush())
+        self.zip.add(self.name, (self.crc, b"".join(self.parts), self.size))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.close()
+
+
+@functools.lru_cache(maxsize=None)
+def _fixed_part(text: str) -> tuple[int, bytes, int]:
+    """A part the same in many workbooks (styles, rels, content types, properties),
+    deflated once."""
+    return _deflated(text.encode())
+
+
+@functools.lru_cache(maxsize=256)
+def _header_cells(titles: tuple[str, ...]) -> str:
+    """The header row's cells (the same in every municipality's workbook of a table)."""
+    return "".join(_inline(f"{_col_letter(i)}2", t, STYLE_HEAD) for i, t in enumerate(titles))
 
 
 class _Workbook:
@@ -553,18 +670,23 @@ class _Workbook:
 
     def __init__(self, title: str, large: bool = False):
         self.title = title
-        self.buffer = io.BytesIO()
-        self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
         self.large = large
+        if large:  # Zip64 entries: zipfile writes them
+            self.buffer = io.BytesIO()
+            self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+        else:
+            self.zip = _Zip()
         self.sheets: list[str] = []
         self.filters: list[str | None] = []
 
     def _member(self, name: str):
+        if not self.large:
+            return self.zip.open(name)
         zi = zipfile.ZipInfo(name, date_time=FIXED_DATE)
         zi.compress_type = zipfile.ZIP_DEFLATED
         zi._compresslevel = ZIP_LEVEL  # (compress_level since Python 3.13, which keeps this alias)
-        zi.external_attr = 0o644 << 16
-        return self.zip.open(zi, "w", force_zip64=self.large)
+        zi.external_attr = _EXTERNAL_ATTR
+        return self.zip.open(zi, "w", force_zip64=True)
 
     def _begin(self, name: str, frozen: bool, widths: list[float]):
         self.sheets.append(name[:31])
@@ -581,7 +703,7 @@ class _Workbook:
         """A title row, a frozen header with a filter, then the rows of `chunks` ((part,
         rows, widths, XML) in order; the first chunk's widths), continuing on «<name> (2)», …
         for parts 1, 2, …; the row count."""
-        header = "".join(_inline(f"{_col_letter(i)}2", c.title, STYLE_HEAD) for i, c in enumerate(columns))
+        header = _header_cells(tuple(c.title for c in columns))
         last = _col_letter(max(len(columns) - 1, 0))
         total, part, rows, f = 0, -1, 0, None
         widths = None
@@ -644,11 +766,7 @@ class _Workbook:
                 f'</bookViews><sheets>{sheets}</sheets>'
                 + (f"<definedNames>{names}</definedNames>" if names else "")
                 + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'),
-            "xl/_rels/workbook.xml.rels": _HEAD + (
-                f'<Relationships xmlns="{_PKG_REL}">'
-                + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                          for i in range(1, n + 1))
-                + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+            "xl/_rels/workbook.xml.rels": _workbook_rels(n),
             "xl/styles.xml": STYLES_XML,
             "docProps/core.xml": _HEAD + (
                 '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -660,28 +778,51 @@ class _Workbook:
                 '</cp:coreProperties>'),
             "docProps/app.xml": APP_XML,
             "_rels/.rels": ROOT_RELS_XML,
-            "[Content_Types].xml": _HEAD + (
-                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                '<Default Extension="xml" ContentType="application/xml"/>'
-                '<Override PartName="/xl/workbook.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-                          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                          for i in range(1, n + 1))
-                + '<Override PartName="/xl/styles.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-                '<Override PartName="/docProps/core.xml" '
-                'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-                '<Override PartName="/docProps/app.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-                '</Types>'),
+            "[Content_Types].xml": _content_types(n),
         }
+        if not self.large:
+            for name, text in parts.items():
+                self.zip.add(name, _fixed_part(text) if name in _FIXED_PARTS else _deflated(text.encode()))
+            return self.zip.close()
         for name, text in parts.items():
             with self._member(name) as f:
                 f.write(text.encode())
         self.zip.close()
         return self.buffer.getvalue()
+
+
+# the parts that depend on nothing but the number of sheets
+_FIXED_PARTS = frozenset(("xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/app.xml", "_rels/.rels",
+                          "[Content_Types].xml"))
+
+
+@functools.lru_cache(maxsize=None)
+def _workbook_rels(n: int) -> str:
+    return _HEAD + (
+        f'<Relationships xmlns="{_PKG_REL}">'
+        + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                  for i in range(1, n + 1))
+        + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
+
+
+@functools.lru_cache(maxsize=None)
+def _content_types(n: int) -> str:
+    return _HEAD + (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                  for i in range(1, n + 1))
+        + '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        '</Types>')
 
 
 @functools.lru_cache(maxsize=64)
@@ -702,7 +843,7 @@ def _absolute(ref: str) -> str:
 def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_chunks, school_chunks,
                  rows: int) -> bytes:
     """One workbook: «Данные» (and its continuations), «Школы» where the table has lists of
-    schools, «Пояснения». The chunks are (part, rows, XML) of `_chunks_sql`."""
+    schools, «Пояснения». The chunks are (part, rows, widths, XML) of `_Sheet.chunks`."""
     title = wording.title_row(layout.table, ay, municipality)
     book = _Workbook(title, large=rows > CONSTANT_MEMORY_ROWS * 10)
     n = book.sheet(wording.SHEET_DATA, title, layout.columns, data_chunks)
@@ -720,37 +861,30 @@ def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_
         facts.append(("Строк на листе «Школы»", str(n_schools)))
     facts += layout.provenance
     facts.append(("Таблица для программ", "файл Parquet той же таблицы: точные значения, имена столбцов по контракту"))
-    book.notes(title, facts, layout.columns + [c for c in layout.schools if c not in layout.columns])
+    book.notes(title, facts, layout.noted)
     return book.close()
 
 
 class _Sheet:
     """The query of one sheet (data or schools) over `rows_sql` (`__mun`, `__rn`, c0 …)."""
 
-    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rare: bool, rows: int):
-        self.rows_sql, self.params, self.columns, self.rare = rows_sql, params, columns, rare
-        self.batched = rows > BATCH_ROWS
+    def __init__(self, con, rows_sql: str, params: list, columns: list[Column], rows: int):
+        self.rows_sql, self.params, self.columns = rows_sql, params, columns
 
     def chunks(self, cursor):
-        """(municipality, part, rows, widths, XML bytes) in order: one query for a table of
-        up to BATCH_ROWS rows; a larger one's rows numbered into a temporary table, `__b` the
-        batch of BATCH_ROWS rows its chunk starts in (a chunk is never split: the widths are
-        the first chunk's), then one query a batch."""
-        if not self.batched:
-            yield from _stream(cursor.execute(_chunks_sql(self.rows_sql, self.columns, self.rare), self.params))
-            return
+        """(municipality, part, rows, widths, XML) in sheet order: the sheet's cells numbered
+        into a temporary table sorted by municipality and row (one sort of the plain values,
+        not of their XML), the widths measured on it, then its rows' XML streamed."""
         table = f"__xlsx_rows_{id(self)}"
-        cursor.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT * EXCLUDE (__g), (min(__g) OVER (PARTITION BY __mun, (__rn - 1) // {CHUNK_ROWS}) - 1) "
-            f"// {BATCH_ROWS} AS __b "
-            f"FROM (SELECT *, row_number() OVER (ORDER BY __mun, __rn) AS __g FROM ({self.rows_sql})) "
-            f"ORDER BY __mun, __rn", self.params)
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM ({self.rows_sql}) "
+                       f"ORDER BY __mun, __rn", self.params)
         try:
-            batches = cursor.execute(f"SELECT coalesce(max(__b), -1) FROM {table}").fetchone()[0]
-            for b in range(int(batches) + 1):
-                yield from _stream(cursor.execute(
-                    _chunks_sql(f"SELECT * EXCLUDE (__b) FROM {table} WHERE __b = {b}", self.columns, self.rare)))
+            widths = dict(cursor.execute(_widths_sql(table, self.columns)).fetchall())
+            check = _needs_escapes_sql(table, self.columns)
+            rare = bool(check and cursor.execute(check).fetchall()[0][0])
+            reader = cursor.sql(_rows_xml_sql(table, self.columns, rare)).to_arrow_reader(CHUNK_ROWS)
+            for batch in reader:
+                yield from _runs(batch, widths)
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -761,13 +895,12 @@ class _Sheets:
 
     def __init__(self, con, layout: Layout, source: str, where: str, params: list, order: str,
                  by_municipality: bool, rows: int):
-        rare = _needs_escapes(con, source, where, params, bool(layout.schools))
         rows_sql, p = _data_sql(layout, source, where, order, by_municipality)
-        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rare, rows)
+        self.data = _Sheet(con, rows_sql, p + params, layout.columns, rows)
         self.schools = None
         if layout.schools:
             s_sql, s_p = _schools_sql(con, layout, source, where, order, by_municipality)
-            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rare, rows)
+            self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rows)
 
     def school_chunks(self, cursor):
         return self.schools.chunks(cursor) if self.schools else iter(())
