@@ -5,6 +5,10 @@ and cumulative time; docs/benchmarks.md summarises the output.
     python -m bench.profile_ingest --scale region --source gia --ay 2021
     python -m bench.profile_ingest --inbox DIR --source gia --ay 2022   # an inbox of your own
 
+`--statements` instead: no profiler, the CPU seconds of every SQL statement the ingest of
+the one source-year runs (summed over statements with the same first 110 characters), the
+top `--top` of them, and the total against the SQL's share.
+
 `--cpu` instead: no profiler, the CPU seconds (time.process_time) of the ingest of every
 source-year of the September cycle (`cycles.september.sources`, `schools` first), or of
 the `--sources` named, one fresh process, as JSON — the loop of bench/data_path.py's
@@ -17,6 +21,7 @@ ingest stage; run it in two trees back to back for a before/after pair at equal 
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import io
 import json
@@ -49,6 +54,26 @@ def cpu_loop(inbox: Path, ay: int, only: list[str] | None) -> dict:
     return {"total_cpu": round(total, 3), **out}
 
 
+class _TimedConnection:
+    """A DuckDB connection whose `execute` calls are timed (CPU), everything else passed on."""
+
+    def __init__(self, con):
+        self._con = con
+        self.cpu: collections.Counter = collections.Counter()
+        self.calls: collections.Counter = collections.Counter()
+
+    def execute(self, sql, *args, **kwargs):
+        c0 = time.process_time()
+        out = self._con.execute(sql, *args, **kwargs)
+        key = " ".join(sql.split())[:110]
+        self.cpu[key] += time.process_time() - c0
+        self.calls[key] += 1
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Профиль загрузки одного источника за один год.")
     ap.add_argument("--scale", default="region")
@@ -58,6 +83,7 @@ def main(argv=None):
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--cpu", action="store_true", help="без профилировщика: CPU по источникам цикла сентября")
     ap.add_argument("--sources", default="", help="с --cpu: только эти источники (через запятую)")
+    ap.add_argument("--statements", action="store_true", help="без профилировщика: CPU каждого SQL-запроса")
     a = ap.parse_args(argv)
 
     if a.inbox is not None:
@@ -80,6 +106,17 @@ def main(argv=None):
         con = connect(Path(tmp) / "w.duckdb")
         if a.source != "schools":  # as the cycle does: the registry first (codes are checked)
             ingest_source(con, inbox, "schools", None, "profile", cfg)
+        if a.statements:
+            timed = _TimedConnection(con)
+            c0 = time.process_time()
+            rep = ingest_source(timed, inbox, a.source, ay, "profile", cfg)
+            total = time.process_time() - c0
+            con.close()
+            print(f"{a.source} {ay}: {rep.rows_in} rows in, {rep.rows_loaded} loaded; CPU {total:.2f} s, "
+                  f"of it SQL {sum(timed.cpu.values()):.2f} s")
+            for key, cpu in timed.cpu.most_common(a.top):
+                print(f"{cpu:7.2f} s {timed.calls[key]:5d}×  {key}")
+            return
         prof = cProfile.Profile(time.process_time)
         prof.enable()
         rep = ingest_source(con, inbox, a.source, ay, "profile", cfg)

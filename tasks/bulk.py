@@ -11,8 +11,11 @@ For every sheet of every file:
 - the row-local contract (required, min, max, cross-field rules: `sql_column_checks`,
   `sql_cross_condition`, built from the same Source as the pandera schema) is checked in
   SQL on that sheet, and only the failing cells come back to Python as problems;
+- sheets of one shape (the Parquet files with the same columns and types; the CSV and XLSX
+  sheets with the same columns) are typed and checked together, one dictionary per column;
 - the typed rows are appended to a staging table (`__bulk_stage`), with the sheet's id and
-  the Excel row number; file, sheet and sha256 are kept once per sheet.
+  the Excel row number; file, sheet and sha256 are kept once per sheet, in the warehouse too
+  (`raw_<source>__files`, joined back by the view `raw_<source>`: tasks/warehouse.py).
 Then, over the whole file set of the AY: one row per key, school codes against the
 registry (lost leading zeros repaired), participants against ОО-1. Rejected rows get their
 raw text back from the file (Parquet) or from the sheet's raw cells (CSV, XLSX), so the
@@ -49,7 +52,7 @@ from tasks.fisoko import FISOKO_SOURCES, FisokoReader
 from tasks.read import RawTable, ReadError, display_name, parquet_columns, read_csv_arrow, read_table
 from tasks.registry_check import code_candidates, code_finding
 from tasks.header_repair import duplicate_header_problems
-from tasks.warehouse import raw_table
+from tasks.warehouse import delete_ay, files_table, next_fid, raw_table, rows_table, split_meta
 from tasks import progress
 
 STAGE = "__bulk_stage"
@@ -119,6 +122,7 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
     parse_problems: list[tuple] = []  # (sort key, Problem): file by file, as the pandas path reports them
     contract: list[tuple] = []  # (sort key, Problem) of the row-local contract
     batches: dict[tuple, list[_Sheet]] = {}  # Parquet files of one shape, staged together
+    texts: dict[tuple, list[tuple]] = {}  # CSV and XLSX sheets of one shape: (sheet, raw relation)
     for f in progress.track(files, what=f"файлы: {source.title}"):
         name, _ = display_name(f)
         try:
@@ -143,8 +147,11 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
             if parquet is not None:
                 sh.parquet = parquet
                 batches.setdefault((tuple(t.frame), tuple(sh.columns), t.signature), []).append(sh)
-            else:
-                parse_problems += _stage_batch(con, st, [sh], _raw_relation(con, sh, t), contract, ing, t)
+            else:  # CSV and XLSX sheets of one shape are typed together, like the Parquet files
+                texts.setdefault(tuple(sh.columns), []).append((sh, _raw_relation(con, sh, t)))
+                if t.duplicates:
+                    parse_problems += [((sh.tid, 1, 0, 0), p) for p in
+                                       duplicate_header_problems(t, source, list(t.row_numbers))]
             parse_problems += [((sh.tid, 0, -1, p.row), p) for p in t.problems]
             st.rebuilt_totals += t.rebuilt
             st.journal_dropped += t.journal_dropped
@@ -154,6 +161,9 @@ def stage_files(con, files: list[Path], source: Source, cfg, shas: dict[str, str
             for c in sh.columns:
                 if c not in st.present:
                     st.present.append(c)
+    for pairs in texts.values():
+        rel = " UNION ALL BY NAME ".join(f"({r})" for _, r in pairs) if len(pairs) > 1 else pairs[0][1]
+        parse_problems += _stage_batch(con, st, [sh for sh, _ in pairs], rel, contract, ing, None)
     for (orig, _, _), group in batches.items():
         con.register("__bulk_files", pd.DataFrame({"filename": [sh.parquet for sh in group],
                                                    "_tid": [sh.tid for sh in group]}))
@@ -268,8 +278,9 @@ def _text_array(values: list, text_only: bool = False) -> pa.Array:
 
 def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list, ing,
                  t: RawTable | None) -> list[tuple]:
-    """Type and check sheets of one shape (one CSV/XLSX sheet, or all the Parquet files of a
-    source-year with the same columns) in DuckDB; append the typed rows to the staging table.
+    """Type and check sheets of one shape (the CSV and XLSX sheets of a source-year with the
+    same columns, or its Parquet files with the same columns and types) in DuckDB; append the
+    typed rows to the staging table.
     Returns the parse problems with their sort keys (file, kind, column, row).
 
     The raw rows are scanned once for every column's distinct values and once for the
@@ -728,7 +739,17 @@ def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], repl
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         if replace:
-            con.execute(f"DELETE FROM {table} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
+            delete_ay(con, source, ay)
+        if replace and split_meta(source):  # the per-file columns once per sheet (tasks.warehouse)
+            base = next_fid(con, source)
+            con.execute(f"INSERT INTO {files_table(source)} BY NAME SELECT _tid + $base AS _fid, "
+                        f"CAST($ay AS INTEGER) AS ay, _file, _sheet, _sha256, $run_id AS _run_id, "
+                        f"CAST($now AS TIMESTAMP) AS _loaded_at FROM __bulk_meta",
+                        {"base": base, "ay": ay, "run_id": run_id, "now": now}).fetchall()
+            con.execute(f"INSERT INTO {rows_table(source)} BY NAME SELECT {sel}, CAST($ay AS INTEGER) AS ay, s._row, "
+                        f"CAST(s._tid + $base AS INTEGER) AS _fid FROM {STAGE} s {ids} {good}",
+                        {"ay": ay, "base": base}).fetchall()
+        elif replace:
             con.execute(f"INSERT INTO {table} BY NAME SELECT {sel}, CAST($ay AS INTEGER) AS ay, m._file, m._sheet, "
                         f"s._row, m._sha256, $run_id AS _run_id, CAST($now AS TIMESTAMP) AS _loaded_at "
                         f"FROM {STAGE} s JOIN __bulk_meta m USING (_tid) {ids} {good}",
