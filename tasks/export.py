@@ -337,10 +337,9 @@ def _has_table(con, name: str) -> bool:
 # is (no Python per row, no `string_agg`: DuckDB holds no sheet's XML).
 
 CHUNK_ROWS = 20_000   # rows of XML fetched from DuckDB at a time (one Arrow record batch)
-# The former writer joined a sheet's rows BATCH_ROWS a query with `string_agg` (a country's
-# procedure_results in one query ran out of the warehouse's 2 GB); streamed rows need no
-# batches. The name is kept for callers and tests; the export no longer reads it.
-BATCH_ROWS = 100_000
+# (the former writer joined a sheet's rows 100,000 a query with `string_agg`, since a
+# country's procedure_results in one query ran out of the warehouse's 2 GB; streamed rows
+# need no batches)
 EXCEL_EPOCH = "DATE '1899-12-30'"  # Excel's day 0 (dates after 1900-02-28; 1 = 1900-01-01)
 # cellXfs of xl/styles.xml (the `s` of a cell)
 STYLE_TITLE, STYLE_HEAD, STYLE_WRAP = 1, 2, 6

@@ -114,14 +114,13 @@ def test_the_same_table_gives_the_same_bytes(con):
     assert export.xlsx_bytes(q) == export.xlsx_bytes(q)
 
 
-def test_rows_aggregated_in_batches_give_the_same_workbooks(con, monkeypatch):
-    """A sheet's XML is joined BATCH_ROWS rows a query (a country's table in one query ran
-    out of memory): one row a chunk, one chunk a batch gives the same bytes as one batch,
-    for the whole table (3 rows: 3 batches) and for each municipality (mo1's 2 rows)."""
-    monkeypatch.setattr(export, "CHUNK_ROWS", 1)
+def test_rows_fetched_one_at_a_time_give_the_same_workbooks(con, monkeypatch):
+    """A sheet's XML is streamed CHUNK_ROWS rows at a time: one row a chunk gives the same
+    bytes as the default, for the whole table (3 rows: 3 chunks) and for each municipality
+    (mo1's 2 rows span two chunks), rows in the table's order."""
     q = export.table_query(con, "mart_procedure_results", 2022)
     whole, books = export.xlsx_bytes(q), export.municipality_xlsx(con, "mart_procedure_results", 2022)
-    monkeypatch.setattr(export, "BATCH_ROWS", 1)
+    monkeypatch.setattr(export, "CHUNK_ROWS", 1)
     assert export.xlsx_bytes(q) == whole
     assert export.municipality_xlsx(con, "mart_procedure_results", 2022) == books
     assert [r[0] for r in _book(whole)["Данные"].iter_rows(min_row=3, values_only=True)] == ["007", "a2", "b3"]
