@@ -226,26 +226,31 @@ class _TemporaryServer:
         if cls.current is None and not _prefect_server_configured_outside():
             cls.current = cls()
 
-    @classmethod
-    def wait(cls) -> None:
-        """Block until the server answers `/health` (Prefect's own timeout setting)."""
+    def answers(self, timeout: float) -> bool:
+        """Whether the server answers `/health` within `timeout` seconds (False as soon as
+        it exits)."""
         import time
         import urllib.request
 
-        self = cls.current
-        if self is None:
-            return
-        deadline = time.monotonic() + float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                break
+                return False
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
                     if r.status == 200:
-                        return
+                        return True
             except OSError:
                 pass
             time.sleep(0.1)
+        return False
+
+    @classmethod
+    def wait(cls) -> None:
+        """Block until the server answers `/health` (Prefect's own timeout setting)."""
+        self = cls.current
+        if self is None or self.answers(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])):
+            return
         _fail(f"временный сервер Prefect не запустился (порт {self.port}"
               f"{', код выхода ' + str(self.proc.returncode) if self.proc.poll() is not None else ', истекло ожидание'}). "
               "Повторите запуск или укажите сервер в PREFECT_API_URL.")

@@ -73,9 +73,6 @@ def cli_temporary_server():
     Restored, and the server stopped, at the end of the module. A module that tests the
     CLI's own start of the server does not use this (tests/test_qual5_cli.py,
     tests/test_regions_s3.py's single-process run, test_damaged_inputs.py's first run)."""
-    import time
-    import urllib.request
-
     from edumon import cli
 
     saved = {k: os.environ.get(k) for k in (*_CLI_SERVER_ENV, *_CLI_DEFAULTS)}
@@ -86,17 +83,9 @@ def cli_temporary_server():
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     server = cli._TemporaryServer()   # sets PREFECT_API_URL, EDUMON_TEMPORARY_SERVER, PREFECT_UI_URL
     try:
-        deadline = time.monotonic() + float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]) + 120
-        while True:
-            assert server.proc.poll() is None, f"the temporary Prefect server exited: {server.proc.returncode}"
-            try:
-                with urllib.request.urlopen(f"{server.url}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the temporary Prefect server did not answer /health"
-            time.sleep(0.2)
+        timeout = float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]) + 120
+        assert server.answers(timeout), (f"the temporary Prefect server did not answer /health "
+                                         f"(exit code {server.proc.poll()})")
         yield server
     finally:
         server.stop()
