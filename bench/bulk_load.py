@@ -70,18 +70,13 @@ def load_source(con, inbox: Path, source_name: str, ay: int | None, run_id: str,
                    f"filename = true, file_row_number = true) r JOIN (VALUES {fmap}) m(filename, _fid) "
                    f"ON r.filename = m.filename")
             params = {"ay": ay}
-            if "$salt" in sql:
-                params["salt"] = _salt(cfg)
-            n = con.execute(sql, params).fetchone()[0]
-            out["rows_in"] += n
-            out["rows_loaded"] += n
-            return out
-        sql = (f"INSERT INTO {table} BY NAME SELECT {', '.join(cols)}, $ay AS ay, "
-               f"parse_filename(filename) AS _file, '' AS _sheet, "
-               f"CAST(file_row_number + 2 AS INTEGER) AS _row, '' AS _sha256, $run_id AS _run_id, "
-               f"now()::TIMESTAMP AS _loaded_at FROM read_parquet({files_sql}, filename = true, "
-               f"file_row_number = true)")
-        params = {"ay": ay, "run_id": run_id}
+        else:
+            sql = (f"INSERT INTO {table} BY NAME SELECT {', '.join(cols)}, $ay AS ay, "
+                   f"parse_filename(filename) AS _file, '' AS _sheet, "
+                   f"CAST(file_row_number + 2 AS INTEGER) AS _row, '' AS _sha256, $run_id AS _run_id, "
+                   f"now()::TIMESTAMP AS _loaded_at FROM read_parquet({files_sql}, filename = true, "
+                   f"file_row_number = true)")
+            params = {"ay": ay, "run_id": run_id}
         if "$salt" in sql:
             params["salt"] = _salt(cfg)
         n = con.execute(sql, params).fetchone()[0]
