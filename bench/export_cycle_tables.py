@@ -36,6 +36,8 @@ def main(argv=None) -> None:
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--module", help="a copy of tasks/export.py to measure instead")
     ap.add_argument("--memory-limit", default="2GB")
+    ap.add_argument("--threads", type=int, help="[export] threads (default: the config's; 1: no threads)")
+    ap.add_argument("--only", action="append", help="only this mart (repeatable; default: every mart of the cycle)")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     if args.module:
@@ -49,16 +51,18 @@ def main(argv=None) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     res = {"module": args.module or "tasks/export.py", "warehouse": args.warehouse, "cores": os.cpu_count(),
            "load_before": [round(x, 2) for x in os.getloadavg()], "tables": []}
+    kw = {} if args.threads is None else {"threads": args.threads}  # (an older module takes no threads)
+    res["threads"] = args.threads
     t0, w0 = time.process_time(), time.perf_counter()
     for mart, offset in MARTS:
-        if mart not in tables:
+        if mart not in tables or (args.only and mart not in args.only):
             continue
         ay = args.ay + offset
         t, w = time.process_time(), time.perf_counter()
-        size = len(e.xlsx_bytes(e.table_query(con, mart, ay), e.OUTPUT_TABLES[mart][0]))
+        size = len(e.xlsx_bytes(e.table_query(con, mart, ay), e.OUTPUT_TABLES[mart][0], **kw))
         t1 = time.process_time()
         n = 0
-        for _, data in e.iter_municipality_xlsx(con, mart, ay):
+        for _, data in e.iter_municipality_xlsx(con, mart, ay, **kw):
             n, size = n + 1, size + len(data)
         res["tables"].append({"mart": mart, "ay": ay, "whole_cpu": round(t1 - t, 2),
                               "municipalities_cpu": round(time.process_time() - t1, 2), "workbooks": n,

@@ -64,7 +64,7 @@ class Config(dict):
 
     @property
     def definitions_version(self) -> str:
-        rules = {k: v for k, v in self.items() if k not in ("report", "warehouse", "publish")}
+        rules = {k: v for k, v in self.items() if k not in ("report", "warehouse", "publish", "export")}
         digest = hashlib.sha256(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return f"{self['definitions']['version']}+{digest[:8]}"
 

@@ -27,17 +27,23 @@ Participant-level data never reaches this module: only marts are exported.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import functools
 import io
 import itertools
+import os
+import queue
 import re
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edumon.config import load_config
 from reports import tables as wording
 
 # mart table in the warehouse → published name (SPEC §4.9) and sort order
@@ -68,6 +74,14 @@ XLSX_MAX_ROWS = 1_048_574
 # (xlsxwriter's constant_memory mode above it), kept for callers and tests.
 CONSTANT_MEMORY_ROWS = 50_000
 WIDTH_SAMPLE = 200   # rows a column's width is measured on
+
+
+def export_threads(threads: int | None = None) -> int:
+    """Threads the XLSX export deflates in: `threads`, else `[export] threads` of
+    config/edumon.toml; 0 there means one a core. 1: everything in the calling thread."""
+    if threads is None:
+        threads = int(load_config().get("export", {}).get("threads", 0))
+    return max(1, threads or os.cpu_count() or 1)
 
 
 def table_frame(con, mart: str, ay: int, municipality: str | None = None):
@@ -651,6 +665,46 @@ class _ZipMember:
             self.close()
 
 
+class _Background:
+    """A member's writes done by a thread of their own, in order: crc32 and deflate release
+    the GIL, so the caller makes (and DuckDB streams) the next rows while the previous ones
+    are deflated on the other core. At most DEFLATE_QUEUE pieces wait (memory stays
+    bounded); the member's bytes are what writing it directly gives."""
+
+    def __init__(self, member):
+        self.member = member
+        self.queue: queue.Queue = queue.Queue(DEFLATE_QUEUE)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.member.write(data)
+                except BaseException as e:  # handed to the caller at its next write or close
+                    self.error = e
+
+    def write(self, data) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def close(self) -> None:
+        self.stop()
+        if self.error is not None:
+            raise self.error
+        self.member.close()
+
+
+DEFLATE_QUEUE = 4  # pieces (runs of rows, ≤ CHUNK_ROWS rows each) waiting for a member's deflate thread
+
+
 @functools.lru_cache(maxsize=None)
 def _fixed_part(text: str) -> tuple[int, bytes, int]:
     """A part the same in many workbooks (styles, rels, content types, properties),
@@ -667,9 +721,10 @@ def _header_cells(titles: tuple[str, ...]) -> str:
 class _Workbook:
     """One XLSX package being written: sheets in order, each streamed into its zip member."""
 
-    def __init__(self, title: str, large: bool = False):
+    def __init__(self, title: str, large: bool = False, background: bool = False):
         self.title = title
         self.large = large
+        self.background = background  # the sheets' rows deflated by a thread of their own
         if large:  # Zip64 entries: zipfile writes them
             self.buffer = io.BytesIO()
             self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
@@ -687,9 +742,11 @@ class _Workbook:
         zi.external_attr = _EXTERNAL_ATTR
         return self.zip.open(zi, "w", force_zip64=True)
 
-    def _begin(self, name: str, frozen: bool, widths: list[float]):
+    def _begin(self, name: str, frozen: bool, widths: list[float], background: bool = False):
         self.sheets.append(name[:31])
         f = self._member(f"xl/worksheets/sheet{len(self.sheets)}.xml")
+        if background:
+            f = _Background(f)
         selected = ' tabSelected="1"' if len(self.sheets) == 1 else ""
         pane = ('<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
                 '<selection pane="bottomLeft"/>') if frozen else ""
@@ -708,7 +765,8 @@ class _Workbook:
         widths = None
 
         def begin(p):
-            out = self._begin(name if p == 0 else f"{name} ({p + 1})", True, _widths(columns, widths))
+            out = self._begin(name if p == 0 else f"{name} ({p + 1})", True, _widths(columns, widths),
+                              self.background)
             out.write((f'<row r="1">{_inline("A1", title, STYLE_TITLE)}</row>'
                        f'<row r="2" ht="45" customHeight="1">{header}</row>').encode())
             return out
@@ -721,19 +779,26 @@ class _Workbook:
                       '</worksheet>'.encode())
             out.close()
 
-        for p, n, measured, xml in chunks:
-            if widths is None:
-                widths = measured
-            if p != part:
-                if f is not None:
-                    end(f, rows)
-                f, part, rows = begin(p), p, 0
-            f.write(xml)
-            rows += n
-            total += n
-        if f is None:
-            f = begin(0)
-        end(f, rows)
+        try:
+            for p, n, measured, xml in chunks:
+                if widths is None:
+                    widths = measured
+                if p != part:
+                    if f is not None:
+                        g, f = f, None
+                        end(g, rows)
+                    f, part, rows = begin(p), p, 0
+                f.write(xml)
+                rows += n
+                total += n
+            if f is None:
+                f = begin(0)
+            g, f = f, None
+            end(g, rows)
+        except BaseException:
+            if isinstance(f, _Background):
+                f.stop()  # its thread ends; the workbook is dropped
+            raise
         return total
 
     def notes(self, title: str, facts: list[tuple[str, str]], columns: list[Column]):
@@ -840,11 +905,12 @@ def _absolute(ref: str) -> str:
 
 
 def _write_table(layout: Layout, ay: int | None, municipality: str | None, data_chunks, school_chunks,
-                 rows: int) -> bytes:
+                 rows: int, background: bool = False) -> bytes:
     """One workbook: «Данные» (and its continuations), «Школы» where the table has lists of
-    schools, «Пояснения». The chunks are (part, rows, widths, XML) of `_Sheet.chunks`."""
+    schools, «Пояснения». The chunks are (part, rows, widths, XML) of `_Sheet.chunks`;
+    `background`: each sheet deflated by a thread of its own while the next rows stream."""
     title = wording.title_row(layout.table, ay, municipality)
-    book = _Workbook(title, large=rows > CONSTANT_MEMORY_ROWS * 10)
+    book = _Workbook(title, large=rows > CONSTANT_MEMORY_ROWS * 10, background=background)
     n = book.sheet(wording.SHEET_DATA, title, layout.columns, data_chunks)
     n_schools = None
     if layout.schools:
@@ -905,7 +971,8 @@ class _Sheets:
         return self.schools.chunks(cursor) if self.schools else iter(())
 
 
-def _whole_table(con, source: str, table: str, where: str, params: list, order: str, ay: int | None) -> bytes:
+def _whole_table(con, source: str, table: str, where: str, params: list, order: str, ay: int | None,
+                 threads: int = 1) -> bytes:
     layout = _layout(con, source, table, where, params)
     rows = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
     sheets = _Sheets(con, layout, source, where, params, order, False, rows)
@@ -913,20 +980,23 @@ def _whole_table(con, source: str, table: str, where: str, params: list, order: 
     try:
         data = (c[1:] for c in sheets.data.chunks(cur))
         schools = (c[1:] for c in sheets.school_chunks(school_cur))
-        return _write_table(layout, ay, None, data, schools, rows)
+        return _write_table(layout, ay, None, data, schools, rows, background=threads > 1)
     finally:
         cur.close()
         school_cur.close()
 
 
-def xlsx_bytes(source, sheet: str | None = None, titles: dict[str, str] | None = None) -> bytes:
+def xlsx_bytes(source, sheet: str | None = None, titles: dict[str, str] | None = None,
+               threads: int | None = None) -> bytes:
     """The analyst's workbook of one table: `source` is a `table_query(con, mart, ay)` (the
     export streams it from the warehouse) or, for small tables in tests and notebooks, a
     pandas DataFrame named by `sheet` (its published table name). `titles` is ignored (kept
-    for old callers: the titles are `reports/tables.py::COLUMN_TITLES`)."""
+    for old callers: the titles are `reports/tables.py::COLUMN_TITLES`). `threads`: see
+    `export_threads` (more than one: a sheet's rows are deflated while the next stream)."""
     if isinstance(source, TableQuery):
         _, order = OUTPUT_TABLES[source.mart]
-        return _whole_table(source.con, source.mart, source.name, "ay = ?", [source.ay], order, source.ay)
+        return _whole_table(source.con, source.mart, source.name, "ay = ?", [source.ay], order, source.ay,
+                            export_threads(threads))
     import duckdb
 
     con = duckdb.connect()
@@ -940,18 +1010,21 @@ def xlsx_bytes(source, sheet: str | None = None, titles: dict[str, str] | None =
         con.close()
 
 
-def municipality_xlsx(con, mart: str, ay: int) -> dict[str, bytes]:
+def municipality_xlsx(con, mart: str, ay: int, threads: int | None = None) -> dict[str, bytes]:
     """Each municipality's own workbook of the table, {municipality_code: bytes} (see
     `iter_municipality_xlsx`, which hands them on one at a time)."""
-    return dict(iter_municipality_xlsx(con, mart, ay))
+    return dict(iter_municipality_xlsx(con, mart, ay, threads))
 
 
-def iter_municipality_xlsx(con, mart: str, ay: int):
+def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None):
     """Each municipality's own workbook of the table, (municipality_code, bytes) one at a
     time, when the table spans more than one municipality (a region or the country);
     nothing otherwise (the whole table is then the municipality's). One query over the
     table sorted by municipality gives every municipality's sheet XML (and one its
-    schools'), not one query per municipality."""
+    schools'), not one query per municipality. With more than one of `threads`
+    (`export_threads`) the workbooks are packed and deflated by that many threads while
+    the calling thread streams the next municipalities' rows; they come in the same order,
+    with the same bytes, at most 2 × threads of them in the making."""
     name, order = OUTPUT_TABLES[mart]
     described = dict(_columns(con, mart))
     if "municipality_code" not in described:
@@ -968,7 +1041,10 @@ def iter_municipality_xlsx(con, mart: str, ay: int):
         if _has_table(con, "stg_schools") else [])
     layout = _layout(con, mart, name, where, params)
     sheets = _Sheets(con, layout, mart, where, params, order, True, sum(sizes.values()))
+    threads = export_threads(threads)
     data_cur, school_cur = con.cursor(), con.cursor()
+    pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="xlsx") if threads > 1 else None
+    made: collections.deque = collections.deque()
     try:
         data = sheets.data.chunks(data_cur)
         schools = sheets.school_chunks(school_cur)
@@ -979,7 +1055,21 @@ def iter_municipality_xlsx(con, mart: str, ay: int):
                 if pending[0] == mun:
                     own.append(pending[1:])
                 pending = next(schools, None)
-            yield mun, _write_table(layout, ay, names.get(mun) or mun, (c[1:] for c in chunks), own, sizes[mun])
+            args = (layout, ay, names.get(mun) or mun, [c[1:] for c in chunks], own, sizes[mun])
+            if pool is None:
+                yield mun, _write_table(*args)
+                continue
+            made.append((mun, pool.submit(_write_table, *args)))
+            while len(made) > 2 * threads or (made and made[0][1].done()):
+                done, future = made.popleft()
+                yield done, future.result()
+        while made:
+            done, future = made.popleft()
+            yield done, future.result()
     finally:
+        if pool is not None:
+            for _, future in made:
+                future.cancel()
+            pool.shutdown(wait=True)
         data_cur.close()
         school_cur.close()
