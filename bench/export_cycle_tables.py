@@ -6,13 +6,16 @@ existing warehouse (e.g. a copy of a country cycle's), in this one process.
     nice -n 10 .venv/bin/python -m bench.export_cycle_tables --warehouse … --module /tmp/export_before.py --out b.json
 
 `--module`: another copy of tasks/export.py (e.g. `git show <commit>:tasks/export.py`) for a
-before/after pair. CPU is the process's (DuckDB's threads included); numpy and pyarrow are
+before/after pair. A module with `iter_table_xlsx` is measured as the flow calls it (the whole
+workbook beside the municipalities'; `--separate`: one after the other); `--threads N`
+overrides `[export] threads` (1: no threads); `--only MART` measures one table. CPU is the process's (DuckDB's threads included); numpy and pyarrow are
 imported before timing (tasks.pipeline imports them in the flow). Prints one line a table.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -38,11 +41,16 @@ def main(argv=None) -> None:
     ap.add_argument("--memory-limit", default="2GB")
     ap.add_argument("--threads", type=int, help="[export] threads (default: the config's; 1: no threads)")
     ap.add_argument("--only", action="append", help="only this mart (repeatable; default: every mart of the cycle)")
+    ap.add_argument("--separate", action="store_true",
+                    help="whole table, then its municipalities (the calls before iter_table_xlsx)")
+    ap.add_argument("--digest", help="also save the sha256 of every file here (JSON, the keys of "
+                                      "bench/export_digest.py; ≈ 2 s of CPU a country counted in)")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     if args.module:
         spec = importlib.util.spec_from_file_location("export_under_test", args.module)
         e = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = e  # (dataclasses look their module up while it loads)
         spec.loader.exec_module(e)
     else:
         from tasks import export as e
@@ -52,21 +60,40 @@ def main(argv=None) -> None:
     res = {"module": args.module or "tasks/export.py", "warehouse": args.warehouse, "cores": os.cpu_count(),
            "load_before": [round(x, 2) for x in os.getloadavg()], "tables": []}
     kw = {} if args.threads is None else {"threads": args.threads}  # (an older module takes no threads)
-    res["threads"] = args.threads
+    side_by_side = hasattr(e, "iter_table_xlsx") and not args.separate
+    res.update(threads=args.threads, side_by_side=side_by_side)
+    digests: dict[str, str] = {}
+
+    def digest(ay, mart, mun, data):
+        if args.digest:
+            name = e.OUTPUT_TABLES[mart][0]
+            digests[f"{ay}/{name}.xlsx" if mun is None else f"{ay}/{mun}/{name}.xlsx"] = hashlib.sha256(data).hexdigest()
+
     t0, w0 = time.process_time(), time.perf_counter()
     for mart, offset in MARTS:
         if mart not in tables or (args.only and mart not in args.only):
             continue
         ay = args.ay + offset
         t, w = time.process_time(), time.perf_counter()
-        size = len(e.xlsx_bytes(e.table_query(con, mart, ay), e.OUTPUT_TABLES[mart][0], **kw))
-        t1 = time.process_time()
-        n = 0
-        for _, data in e.iter_municipality_xlsx(con, mart, ay, **kw):
-            n, size = n + 1, size + len(data)
-        res["tables"].append({"mart": mart, "ay": ay, "whole_cpu": round(t1 - t, 2),
-                              "municipalities_cpu": round(time.process_time() - t1, 2), "workbooks": n,
-                              "mb": round(size / 2**20, 1), "wall": round(time.perf_counter() - w, 1)})
+        if side_by_side:  # as tasks/pipeline.py::table_units calls it
+            n = size = 0
+            for mun, data in e.iter_table_xlsx(con, mart, ay, **kw):
+                n, size = n + (mun is not None), size + len(data)
+                digest(ay, mart, mun, data)
+            row = {"mart": mart, "ay": ay, "cpu": round(time.process_time() - t, 2)}
+        else:
+            whole = e.xlsx_bytes(e.table_query(con, mart, ay), e.OUTPUT_TABLES[mart][0], **kw)
+            size = len(whole)
+            digest(ay, mart, None, whole)
+            t1 = time.process_time()
+            n = 0
+            for mun, data in e.iter_municipality_xlsx(con, mart, ay, **kw):
+                n, size = n + 1, size + len(data)
+                digest(ay, mart, mun, data)
+            row = {"mart": mart, "ay": ay, "whole_cpu": round(t1 - t, 2),
+                   "municipalities_cpu": round(time.process_time() - t1, 2)}
+        res["tables"].append({**row, "workbooks": n, "mb": round(size / 2**20, 1),
+                              "wall": round(time.perf_counter() - w, 1)})
         print(res["tables"][-1], flush=True)
     res.update(cpu=round(time.process_time() - t0, 1), wall=round(time.perf_counter() - w0, 1),
                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
@@ -75,6 +102,9 @@ def main(argv=None) -> None:
     if args.out:
         with open(args.out, "w") as f:
             json.dump(res, f, indent=1)
+    if args.digest:
+        with open(args.digest, "w") as f:
+            json.dump(digests, f, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -943,6 +943,7 @@ class _Sheet:
         table = f"__xlsx_rows_{id(self)}"
         cursor.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM ({self.rows_sql}) "
                        f"ORDER BY __mun, __rn", self.params)
+        reader = None
         try:
             widths = dict(cursor.execute(_widths_sql(table, self.columns)).fetchall())
             check = _needs_escapes_sql(table, self.columns)
@@ -951,6 +952,8 @@ class _Sheet:
             for batch in reader:
                 yield from _runs(batch, widths)
         finally:
+            if reader is not None:
+                reader.close()  # (a caller that stops early leaves the result open)
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -968,20 +971,35 @@ class _Sheets:
             self.schools = _Sheet(con, s_sql, params + s_p, layout.schools, rows)
 
     def school_chunks(self, cursor):
-        return self.schools.chunks(cursor) if self.schools else iter(())
+        if self.schools:
+            yield from self.schools.chunks(cursor)
+
+
+class _Stopped(Exception):
+    """The caller of `iter_table_xlsx` stopped: its whole table's thread ends early."""
+
+
+def _until(chunks, stop: threading.Event | None):
+    for c in chunks:
+        if stop is not None and stop.is_set():
+            raise _Stopped
+        yield c[1:]
 
 
 def _whole_table(con, source: str, table: str, where: str, params: list, order: str, ay: int | None,
-                 threads: int = 1) -> bytes:
-    layout = _layout(con, source, table, where, params)
+                 threads: int = 1, layout: Layout | None = None, stop: threading.Event | None = None) -> bytes:
+    layout = layout or _layout(con, source, table, where, params)
     rows = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
     sheets = _Sheets(con, layout, source, where, params, order, False, rows)
     cur, school_cur = con.cursor(), con.cursor()
+    data_chunks, school_chunks = sheets.data.chunks(cur), sheets.school_chunks(school_cur)
     try:
-        data = (c[1:] for c in sheets.data.chunks(cur))
-        schools = (c[1:] for c in sheets.school_chunks(school_cur))
+        data = _until(data_chunks, stop)
+        schools = _until(school_chunks, stop)
         return _write_table(layout, ay, None, data, schools, rows, background=threads > 1)
     finally:
+        data_chunks.close()  # (their temporary tables dropped before the cursors close)
+        school_chunks.close()
         cur.close()
         school_cur.close()
 
@@ -1016,7 +1034,42 @@ def municipality_xlsx(con, mart: str, ay: int, threads: int | None = None) -> di
     return dict(iter_municipality_xlsx(con, mart, ay, threads))
 
 
-def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None):
+def iter_table_xlsx(con, mart: str, ay: int, threads: int | None = None):
+    """The table's whole workbook and (region, country) each municipality's own:
+    (None, the whole table's bytes) and (municipality_code, bytes), byte for byte
+    `xlsx_bytes` and `iter_municipality_xlsx`. With more than one of `threads` the whole
+    workbook is written by a thread of its own (its own DuckDB cursor) side by side with
+    the municipalities' workbooks, and comes when it is done (usually last); with one it
+    comes first, as before. The two share the table's layout (made once)."""
+    threads = export_threads(threads)
+    name, order = OUTPUT_TABLES[mart]
+    if threads == 1:
+        yield None, xlsx_bytes(table_query(con, mart, ay), threads=1)
+        yield from iter_municipality_xlsx(con, mart, ay, threads=1)
+        return
+    layout = _layout(con, mart, name, "ay = ?", [ay])
+    stop = threading.Event()
+    side = con.cursor()
+    runner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="xlsx-whole")
+    whole = runner.submit(_whole_table, side, mart, name, "ay = ?", [ay], order, ay, threads, layout, stop)
+    units = iter_municipality_xlsx(con, mart, ay, threads, layout)
+    try:
+        for unit in units:
+            if whole is not None and whole.done():
+                yield None, whole.result()
+                whole = None
+            yield unit
+        if whole is not None:
+            yield None, whole.result()
+            whole = None
+    finally:
+        stop.set()
+        units.close()
+        runner.shutdown(wait=True)
+        side.close()
+
+
+def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None, layout: Layout | None = None):
     """Each municipality's own workbook of the table, (municipality_code, bytes) one at a
     time, when the table spans more than one municipality (a region or the country);
     nothing otherwise (the whole table is then the municipality's). One query over the
@@ -1039,15 +1092,15 @@ def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None):
         if "municipality_name" in described else
         con.execute("SELECT municipality_code, any_value(municipality_name) FROM stg_schools GROUP BY 1").fetchall()
         if _has_table(con, "stg_schools") else [])
-    layout = _layout(con, mart, name, where, params)
+    layout = layout or _layout(con, mart, name, where, params)
     sheets = _Sheets(con, layout, mart, where, params, order, True, sum(sizes.values()))
     threads = export_threads(threads)
     data_cur, school_cur = con.cursor(), con.cursor()
     pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="xlsx") if threads > 1 else None
     made: collections.deque = collections.deque()
+    data = sheets.data.chunks(data_cur)
+    schools = sheets.school_chunks(school_cur)
     try:
-        data = sheets.data.chunks(data_cur)
-        schools = sheets.school_chunks(school_cur)
         pending = next(schools, None)
         for mun, chunks in itertools.groupby(data, key=lambda r: r[0]):
             own = []
@@ -1071,5 +1124,7 @@ def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None):
             for _, future in made:
                 future.cancel()
             pool.shutdown(wait=True)
+        data.close()  # (their temporary tables dropped before the cursors close)
+        schools.close()
         data_cur.close()
         school_cur.close()

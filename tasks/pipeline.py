@@ -197,13 +197,17 @@ def _targets(store: str, settings: dict | None):
 
 def table_units(con, marts: list[tuple[str, int]]):
     """Every output table's publication units, one at a time: {parquet key: bytes, xlsx key:
-    bytes}, then (region and country) each municipality's workbook as its own unit."""
+    bytes} and (region and country) each municipality's workbook as its own unit (the
+    whole table's unit when its workbook is done, beside the municipalities')."""
     for mart, ay in marts:
         name, _ = export.OUTPUT_TABLES[mart]
-        yield {keys.table(ay, name, "parquet"): export.parquet_bytes(con, mart, ay),
-               keys.table(ay, name, "xlsx"): export.xlsx_bytes(export.table_query(con, mart, ay), name)}
-        for mun, data in export.iter_municipality_xlsx(con, mart, ay):
-            yield {keys.municipality_table(ay, mun, name): data}
+        # the whole workbook is written beside the municipalities' (export.iter_table_xlsx)
+        for mun, data in export.iter_table_xlsx(con, mart, ay):
+            if mun is None:
+                yield {keys.table(ay, name, "parquet"): export.parquet_bytes(con, mart, ay),
+                       keys.table(ay, name, "xlsx"): data}
+            else:
+                yield {keys.municipality_table(ay, mun, name): data}
 
 
 @task(name="export-tables", task_run_name=_marts_run_name("export", by_marts=True), retries=2, retry_delay_seconds=5,

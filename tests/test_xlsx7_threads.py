@@ -100,3 +100,22 @@ def test_threads_come_from_the_config_and_are_no_rule():
     assert export.export_threads(1) == 1 and export.export_threads(3) == 3
     assert export.export_threads() == os.cpu_count()
     assert load_config(overrides={"export": {"threads": 1}}).definitions_version == cfg.definitions_version
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_whole_table_beside_the_municipalities_is_the_same(con, threads):
+    """`iter_table_xlsx` (as tasks/pipeline.py calls it): the whole workbook (None) and each
+    municipality's, the same bytes as `xlsx_bytes` and `iter_municipality_xlsx`; the
+    municipalities in their order; no thread left behind, also when the caller stops early."""
+    expected = {None: export.xlsx_bytes(export.table_query(con, MART, 2022), threads=1),
+                **dict(export.iter_municipality_xlsx(con, MART, 2022, threads=1))}
+    before = threading.active_count()
+    got = list(export.iter_table_xlsx(con, MART, 2022, threads=threads))
+    assert dict(got) == expected and len(got) == 6
+    assert [m for m, _ in got if m is not None] == ["mo1", "mo2", "mo3", "mo4", "mo5"]
+    if threads == 1:
+        assert got[0][0] is None  # one thread: the whole table first, as before
+    units = export.iter_table_xlsx(con, MART, 2022, threads=threads)
+    next(units)
+    units.close()
+    assert threading.active_count() == before
