@@ -33,6 +33,35 @@ MARTS = [("mart_procedure_results", -1), ("mart_procedure_results", -2), ("mart_
          ("mart_curators", 0)]  # config/edumon.toml [cycles.september] marts
 
 
+def _per_thread(e, roles: dict) -> None:
+    """Wrap the export's thread bodies to add up each thread's own CPU (time.thread_time) by
+    role: `pool <thread>` (municipalities' workbooks), `whole` (the whole table's thread, or
+    the main thread's whole table without threads), `deflate <thread>` (a sheet's deflate
+    thread). The rest of the process CPU is DuckDB's own threads (and the main thread)."""
+    import threading
+
+    def timed(role, fn):
+        def run(*a, **k):
+            t = time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                here = threading.current_thread()
+                name = (("whole (main thread)" if here is threading.main_thread() else "whole") if role == "whole"
+                        else f"{role} {here.name}")
+                roles[name] = roles.get(name, 0.0) + time.thread_time() - t
+        return run
+
+    write_table = e._write_table
+    e._write_table = lambda *a, **k: (timed("pool", write_table) if threading.current_thread()
+                                      is not threading.main_thread() and not
+                                      threading.current_thread().name.startswith("xlsx-whole")
+                                      else write_table)(*a, **k)
+    e._whole_table = timed("whole", e._whole_table)
+    if hasattr(e, "_Background"):
+        e._Background._run = timed("deflate", e._Background._run)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description="Замер выгрузки таблиц цикла (XLSX целиком и по муниципалитетам).")
     ap.add_argument("--warehouse", required=True)
@@ -45,6 +74,9 @@ def main(argv=None) -> None:
                     help="whole table, then its municipalities (the calls before iter_table_xlsx)")
     ap.add_argument("--digest", help="also save the sha256 of every file here (JSON, the keys of "
                                       "bench/export_digest.py; ≈ 2 s of CPU a country counted in)")
+    ap.add_argument("--per-thread", action="store_true",
+                    help="also the CPU of each thread by role (main, whole table, pool, deflate): "
+                         "the longest one bounds the wall on an idle machine")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     if args.module:
@@ -69,7 +101,11 @@ def main(argv=None) -> None:
             name = e.OUTPUT_TABLES[mart][0]
             digests[f"{ay}/{name}.xlsx" if mun is None else f"{ay}/{mun}/{name}.xlsx"] = hashlib.sha256(data).hexdigest()
 
+    roles: dict[str, float] = {}
+    if args.per_thread:
+        _per_thread(e, roles)
     t0, w0 = time.process_time(), time.perf_counter()
+    main0 = time.thread_time()
     for mart, offset in MARTS:
         if mart not in tables or (args.only and mart not in args.only):
             continue
@@ -95,6 +131,11 @@ def main(argv=None) -> None:
         res["tables"].append({**row, "workbooks": n, "mb": round(size / 2**20, 1),
                               "wall": round(time.perf_counter() - w, 1)})
         print(res["tables"][-1], flush=True)
+    if args.per_thread:
+        roles["main"] = time.thread_time() - main0 - roles.get("whole (main thread)", 0.0)
+        res["thread_cpu"] = {k: round(v, 1) for k, v in sorted(roles.items())}
+        res["thread_cpu"]["duckdb_and_rest"] = round(time.process_time() - t0 - sum(roles.values()), 1)
+        print("CPU by thread:", res["thread_cpu"])
     res.update(cpu=round(time.process_time() - t0, 1), wall=round(time.perf_counter() - w0, 1),
                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                load_after=[round(x, 2) for x in os.getloadavg()])
