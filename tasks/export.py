@@ -77,10 +77,12 @@ WIDTH_SAMPLE = 200   # rows a column's width is measured on
 
 
 def export_threads(threads: int | None = None) -> int:
-    """Threads the XLSX export deflates in: `threads`, else `[export] threads` of
-    config/edumon.toml; 0 there means one a core. 1: everything in the calling thread."""
+    """Threads the XLSX export deflates in: `threads`, else the environment's
+    EDUMON_EXPORT_THREADS, else `[export] threads` of config/edumon.toml; 0 means one a
+    core. 1: everything in the calling thread."""
     if threads is None:
-        threads = int(load_config().get("export", {}).get("threads", 0))
+        env = os.environ.get("EDUMON_EXPORT_THREADS", "").strip()
+        threads = int(env) if env else int(load_config().get("export", {}).get("threads", 0))
     return max(1, threads or os.cpu_count() or 1)
 
 

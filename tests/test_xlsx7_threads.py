@@ -93,13 +93,16 @@ def test_an_error_in_the_deflate_thread_reaches_the_caller():
     assert threading.active_count() == before
 
 
-def test_threads_come_from_the_config_and_are_no_rule():
+def test_threads_come_from_the_config_and_are_no_rule(monkeypatch):
+    monkeypatch.delenv("EDUMON_EXPORT_THREADS", raising=False)
     cfg = load_config()
     assert cfg["export"]["threads"] == 0
     assert export.export_threads(0) == os.cpu_count()
     assert export.export_threads(1) == 1 and export.export_threads(3) == 3
     assert export.export_threads() == os.cpu_count()
     assert load_config(overrides={"export": {"threads": 1}}).definitions_version == cfg.definitions_version
+    monkeypatch.setenv("EDUMON_EXPORT_THREADS", "1")
+    assert export.export_threads() == 1 and export.export_threads(2) == 2
 
 
 @pytest.mark.parametrize("threads", [1, 2])
