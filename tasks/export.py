@@ -1071,6 +1071,13 @@ def iter_table_xlsx(con, mart: str, ay: int, threads: int | None = None):
         side.close()
 
 
+POOL_BATCH = 16  # municipalities' workbooks a pool thread makes in one go (fewer handoffs; or CHUNK_ROWS rows)
+
+
+def _write_tables(batch: list) -> list[tuple[str, bytes]]:
+    return [(mun, _write_table(*args)) for mun, args in batch]
+
+
 def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None, layout: Layout | None = None):
     """Each municipality's own workbook of the table, (municipality_code, bytes) one at a
     time, when the table spans more than one municipality (a region or the country);
@@ -1078,8 +1085,9 @@ def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None, 
     table sorted by municipality gives every municipality's sheet XML (and one its
     schools'), not one query per municipality. With more than one of `threads`
     (`export_threads`) the workbooks are packed and deflated by that many threads while
-    the calling thread streams the next municipalities' rows; they come in the same order,
-    with the same bytes, at most 2 × threads of them in the making."""
+    the calling thread streams the next municipalities' rows, POOL_BATCH workbooks (or
+    CHUNK_ROWS rows) a task; they come in the same order, with the same bytes, at most
+    2 × threads + 1 tasks in the making."""
     name, order = OUTPUT_TABLES[mart]
     described = dict(_columns(con, mart))
     if "municipality_code" not in described:
@@ -1099,7 +1107,9 @@ def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None, 
     threads = export_threads(threads)
     data_cur, school_cur = con.cursor(), con.cursor()
     pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="xlsx") if threads > 1 else None
-    made: collections.deque = collections.deque()
+    made: collections.deque = collections.deque()  # futures of batches, in order
+    batch: list = []
+    batch_rows = 0
     data = sheets.data.chunks(data_cur)
     schools = sheets.school_chunks(school_cur)
     try:
@@ -1114,16 +1124,21 @@ def iter_municipality_xlsx(con, mart: str, ay: int, threads: int | None = None, 
             if pool is None:
                 yield mun, _write_table(*args)
                 continue
-            made.append((mun, pool.submit(_write_table, *args)))
-            while len(made) > 2 * threads or (made and made[0][1].done()):
-                done, future = made.popleft()
-                yield done, future.result()
+            batch.append((mun, args))
+            batch_rows += sizes[mun]
+            if len(batch) < POOL_BATCH and batch_rows < CHUNK_ROWS:
+                continue
+            made.append(pool.submit(_write_tables, batch))
+            batch, batch_rows = [], 0
+            while len(made) > 2 * threads or (made and made[0].done()):
+                yield from made.popleft().result()
+        if batch:
+            made.append(pool.submit(_write_tables, batch))
         while made:
-            done, future = made.popleft()
-            yield done, future.result()
+            yield from made.popleft().result()
     finally:
         if pool is not None:
-            for _, future in made:
+            for future in made:
                 future.cancel()
             pool.shutdown(wait=True)
         data.close()  # (their temporary tables dropped before the cursors close)

@@ -43,7 +43,9 @@ def test_the_pool_gives_one_threads_bytes_in_the_same_order(con, monkeypatch):
     one = list(export.iter_municipality_xlsx(con, MART, 2022, threads=1))
     assert [m for m, _ in one] == ["mo1", "mo2", "mo3", "mo4", "mo5"]
     for threads in (2, 3):
-        assert list(export.iter_municipality_xlsx(con, MART, 2022, threads=threads)) == one
+        for batch in (1, 2, export.POOL_BATCH):  # workbooks a pool task makes: 5 tasks, 3, 1
+            monkeypatch.setattr(export, "POOL_BATCH", batch)
+            assert list(export.iter_municipality_xlsx(con, MART, 2022, threads=threads)) == one
     # one row an Arrow batch: a municipality's rows come in several pieces
     monkeypatch.setattr(export, "CHUNK_ROWS", 1)
     assert list(export.iter_municipality_xlsx(con, MART, 2022, threads=2)) == one
