@@ -368,7 +368,7 @@ def _blank(cell: object) -> bool:
     return cell is None or not str(cell).strip()
 
 
-def _has_data(row: list[object]) -> bool:
+def has_data(row: list[object]) -> bool:
     """Whether any cell of the row is not blank (`_blank`), without a call per cell for
     text: `s.strip()` is empty exactly when `s` is empty or all whitespace."""
     for cell in row:
@@ -488,7 +488,7 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         started = False
         for j in range(i + 1, len(rows)):
             row = rows[j]
-            if not _has_data(row):
+            if not has_data(row):
                 if started:
                     rest = [k for k in range(j + 1, len(rows)) if any(not _blank(c) for c in rows[k])]
                     if rest:
