@@ -523,7 +523,10 @@ def _normalised_cached(cell: str) -> str:
 
 
 def _normalised(cell: object) -> str:
-    return _normalised_cached(cell) if isinstance(cell, str) else normalise_header(cell)
+    """`normalise_header`, cached: it depends on the cell's `str` only (a number's too)."""
+    if isinstance(cell, str):
+        return _normalised_cached(cell)
+    return "" if cell is None else _normalised_cached(str(cell))
 
 
 def _sheet(sheet: str) -> str:
