@@ -13,9 +13,14 @@ For every sheet of every file:
   SQL on that sheet, and only the failing cells come back to Python as problems;
 - sheets of one shape (the Parquet files with the same columns and types; the CSV and XLSX
   sheets with the same columns) are typed and checked together, one dictionary per column;
-- the typed rows are appended to a staging table (`__bulk_stage`), with the sheet's id and
-  the Excel row number; file, sheet and sha256 are kept once per sheet, in the warehouse too
-  (`raw_<source>__files`, joined back by the view `raw_<source>`: tasks/warehouse.py).
+- the typed rows are written straight into the warehouse's `raw_<source>__rows`, with the
+  Excel row number, under fresh sheet ids (`_fid = base + _tid`, base = the first free id);
+  file, sheet and sha256 are kept once per sheet (`raw_<source>__files`, joined back by the
+  view `raw_<source>`: tasks/warehouse.py). No `__files` row names those ids until `load`
+  commits, so the view shows none of them before; `__bulk_stage` is a temp view of them.
+  Participant ids are hashed on the column's typed dictionary (each distinct id once).
+  `load` deletes the rejected rows from them; a load that fails deletes them all (`drop`),
+  and what a killed load left (`_fid >= next_fid`) is deleted by the next load.
 Then, over the whole file set of the AY: one row per key, school codes against the
 registry (lost leading zeros repaired), participants against ОО-1. Rejected rows get their
 raw text back from the file (Parquet) or from the sheet's raw cells (CSV, XLSX), so the
