@@ -524,7 +524,9 @@ def _repeat_candidates(con, st: Staged, present: list[str]) -> str:
     either partition are equal on the shared columns, so they land in the same hash group
     of two rows or more; every partition either check sees is therefore wholly inside this
     set, and the window functions give the same answer on it as on the whole year — on a
-    tenth of the rows (one hash aggregate of the year instead of two sorts). A collision of
+    tenth of the rows. The repeated hashes are found by sorting the year's hashes and
+    comparing each with the next (1.6 s CPU on 7.8 M rows of ГИА against 2.6 s for a
+    GROUP BY … HAVING count(*) > 1: 7.4 M distinct keys make a large hash table). A collision of
     the hash only adds rows, never loses one. Returns the relation to run the checks on."""
     parts = []
     key = [k for k in st.source.key if k in present]
@@ -538,8 +540,8 @@ def _repeat_candidates(con, st: Staged, present: list[str]) -> str:
     need = list(dict.fromkeys([c for p in parts for c in p] + (["is_retake"] if "is_retake" in present else [])))
     h = f"hash({', '.join(_q(c) for c in common)})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_rep AS SELECT _tid, _row, {', '.join(_q(c) for c in need)} "
-                f"FROM {STAGE} WHERE {h} IN (SELECT h FROM (SELECT {h} AS h FROM {STAGE}) GROUP BY h "
-                f"HAVING count(*) > 1)").fetchall()
+                f"FROM {STAGE} WHERE {h} IN (SELECT DISTINCT h FROM (SELECT h, lead(h) OVER (ORDER BY h) AS n "
+                f"FROM (SELECT {h} AS h FROM {STAGE})) WHERE h = n)").fetchall()
     return "__bulk_rep"
 
 
