@@ -40,7 +40,7 @@ from schemas.contracts import Problem
 from schemas.sources import Source, alias_index, normalise_header
 from schemas.vocabulary import SUBJECT_TITLES, lookup
 from tasks.errors import IngestError
-from tasks.read import IGNORED_HEADERS, RawTable, ReadError, display_name, find_header
+from tasks.read import IGNORED_HEADERS, RawTable, ReadError, display_name, find_header, has_data
 
 FISOKO_SOURCES = ("vpr_participants", "vpr_stats", "vpr_journal")
 
@@ -293,7 +293,7 @@ def _participant_table(path: Path, sheet: str, rows: list[list[object]], search_
     rebuilt: list[int] = []
     journal_dropped: list[tuple[int, str]] = []
     for j, row in enumerate(rows[i + 1:], start=i + 2):
-        if not any(_text(c) for c in row):
+        if not has_data(row):  # any(_text(c) for c in row), without a call per text cell
             continue
         total = _value(cell(row, "primary_score"))
         if total is None:
@@ -455,7 +455,7 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
                and normalise_header(h) not in IGNORED_HEADERS]
     body, numbers = [], []
     for j, row in enumerate(rows[i + 1 + skip:], start=i + 2 + skip):
-        if not any(_text(c) for c in row):
+        if not has_data(row):  # any(_text(c) for c in row), without a call per text cell
             continue
         body.append(list(row))
         numbers.append(j)

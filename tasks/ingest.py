@@ -265,7 +265,7 @@ def _ingest_bulk(con, files, source: Source, ay_key, run_id: str, cfg, report: I
     salt = _salt(cfg)
     try:
         st = bulk.stage_files(con, files, source, cfg, shas, oo1_ay=ay_key if _has_oo1(con, ay_key) else None,
-                              readers=special)
+                              ay=ay_key, readers=special)
         st.warnings[:0] = report.warnings
         report.problems, report.warnings = st.problems, st.warnings
         report.rebuilt_totals, report.journal_dropped = st.rebuilt_totals, st.journal_dropped
@@ -287,8 +287,8 @@ def _ingest_bulk(con, files, source: Source, ay_key, run_id: str, cfg, report: I
         failure = _rejected_share_failure(report, cfg["ingest"])
         # over the limit: the rejects are kept, the AY's earlier data is not replaced
         bulk.load(con, st, run_id, ay_key, salt, shas, replace=not failure)
-    finally:
-        bulk.drop(con)
+    finally:  # a load that did not commit leaves no row behind (none was visible)
+        bulk.drop(con, source)
     if failure:
         raise IngestError(failure)
     record_excluded(con, run_id, source.name, ay_key, report.excluded, datetime.now())

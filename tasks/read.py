@@ -368,6 +368,20 @@ def _blank(cell: object) -> bool:
     return cell is None or not str(cell).strip()
 
 
+def has_data(row: list[object]) -> bool:
+    """Whether any cell of the row is not blank (`_blank`), without a call per cell for
+    text: `s.strip()` is empty exactly when `s` is empty or all whitespace."""
+    for cell in row:
+        if cell is None:
+            continue
+        if type(cell) is str:
+            if cell and not cell.isspace():
+                return True
+        elif not _blank(cell):
+            return True
+    return False
+
+
 def _row_mapping(row: list[object], idx: dict[str, str]) -> tuple[dict[int, str], dict[str, list[int]]]:
     mapping: dict[int, str] = {}
     seen: dict[str, list[int]] = {}
@@ -474,7 +488,7 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         started = False
         for j in range(i + 1, len(rows)):
             row = rows[j]
-            if not any(not _blank(c) for c in row):
+            if not has_data(row):
                 if started:
                     rest = [k for k in range(j + 1, len(rows)) if any(not _blank(c) for c in rows[k])]
                     if rest:
@@ -509,7 +523,10 @@ def _normalised_cached(cell: str) -> str:
 
 
 def _normalised(cell: object) -> str:
-    return _normalised_cached(cell) if isinstance(cell, str) else normalise_header(cell)
+    """`normalise_header`, cached: it depends on the cell's `str` only (a number's too)."""
+    if isinstance(cell, str):
+        return _normalised_cached(cell)
+    return "" if cell is None else _normalised_cached(str(cell))
 
 
 def _sheet(sheet: str) -> str:

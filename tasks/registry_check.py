@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas.contracts import Problem
 from schemas.sources import Source
@@ -62,13 +65,27 @@ def code_finding(source: Source, file: str, sheet: str, row: int, header: str, c
     return Problem(source.name, file, sheet, row, header, code, "кода ОО нет в реестре школ", code="registry"), None
 
 
+def in_registry(codes: pd.Series, registry: set[str]) -> pd.Series:
+    """Whether each code is in the registry, in Arrow: pandas' `isin` on a string column
+    builds one Arrow scalar per registry code (≈ 0.25 s for 40,000 schools, each call)."""
+    if not (codes.dtype == object or isinstance(codes.dtype, pd.StringDtype)):
+        return codes.isin(registry)
+    try:
+        arr = pc.cast(pa.array(codes, from_pandas=True), pa.string())
+        found = pc.is_in(arr, value_set=pa.array(list(registry), pa.string()), skip_nulls=True)
+        return pd.Series(np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool),
+                         index=codes.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # codes that are not text
+        return codes.isin(registry)
+
+
 def registry_problems(df: pd.DataFrame, registry: set[str], headers: dict, source: Source):
     """School codes missing from the registry. A code that lost its leading zeros
     (`80012`, `sch80012` where the registry has `080012`, `sch080012`) is repaired when
     exactly one registry code matches, with a warning; otherwise the row is rejected and
     the likely codes named."""
     codes = df["school_code"]
-    unknown = codes.notna() & ~codes.isin(registry)
+    unknown = codes.notna() & ~in_registry(codes, registry)
     if not unknown.any():
         return [], []
     sub = df.loc[unknown, ["school_code", "_file", "_sheet", "_row"]].rename(

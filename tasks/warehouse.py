@@ -110,10 +110,12 @@ def files_table(source: Source) -> str:
     return f"raw_{source.name}__files"
 
 
-def delete_ay(con, source: Source, ay) -> None:
-    """Delete one AY of a source's raw rows (inside the caller's transaction)."""
+def delete_ay(con, source: Source, ay, below_fid: int | None = None) -> None:
+    """Delete one AY of a source's raw rows (inside the caller's transaction). `below_fid`:
+    only the rows of sheets below that id (a load writes its rows under fresh ids first)."""
     if split_meta(source):
-        con.execute(f"DELETE FROM {rows_table(source)} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
+        below = "" if below_fid is None else f" AND _fid < {int(below_fid)}"
+        con.execute(f"DELETE FROM {rows_table(source)} WHERE ay IS NOT DISTINCT FROM ?{below}", [ay]).fetchall()
         con.execute(f"DELETE FROM {files_table(source)} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
     else:
         con.execute(f"DELETE FROM {raw_table(source)} WHERE ay IS NOT DISTINCT FROM ?", [ay]).fetchall()
@@ -122,6 +124,13 @@ def delete_ay(con, source: Source, ay) -> None:
 def next_fid(con, source: Source) -> int:
     """The first free sheet id of a split source (one writer holds the warehouse)."""
     return con.execute(f"SELECT coalesce(max(_fid), 0) + 1 FROM {files_table(source)}").fetchall()[0][0]
+
+
+def delete_orphans(con, source: Source) -> None:
+    """Delete the rows of sheets that have no `__files` row (`_fid >= next_fid`): what a
+    load that failed or was killed wrote before its commit. They were never visible
+    through the view; the next load (and a failing one, on its way out) removes them."""
+    con.execute(f"DELETE FROM {rows_table(source)} WHERE _fid >= ?", [next_fid(con, source)]).fetchall()
 
 
 def _raw_view_sql(con, source: Source) -> str:
