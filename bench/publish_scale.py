@@ -33,6 +33,7 @@ def main() -> None:
     ap.add_argument("--municipalities", type=int, default=230)
     ap.add_argument("--store", type=Path, default=Path("var/bench/publish_scale"))
     ap.add_argument("--ay", type=int, default=2023)
+    ap.add_argument("--profile", type=Path, help="cProfile (CPU time) of the publish step into this file")
     a = ap.parse_args()
 
     from tasks import pipeline
@@ -67,9 +68,18 @@ def main() -> None:
     state = pub.state()
     steps["documents_cpu_s"] = time.process_time() - t
 
+    prof = None
+    if a.profile:
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
     t = time.process_time()
     out = pipeline.publish_pointer.fn(str(a.store), dict(run), "september", a.ay, {str(a.store): state}, {})
     steps["publish_cpu_s"] = time.process_time() - t
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(str(a.profile))
     n = len(munis)
     print(json.dumps({"municipalities": n, "table_units": len(state["table_units"]), "documents": len(out["documents"]),
                       "published_keys": len(out["keys"]),
