@@ -20,6 +20,7 @@ from prefect import get_run_logger, task
 from prefect import artifacts as _artifacts
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from edumon.calendar import cycle_ay
 from edumon.config import load_config
@@ -231,9 +232,11 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         shared = {**quality_objects, **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
         states = pipeline.export_to_store(store, warehouse, run, cycle, ay, marts, shared, inputs, cfg["publish"])
         stage("render", bar)
-        states = pipeline.render_to_store(store, warehouse, ay, cycle, run, cfg, states)
+        # `quote`: Prefect does not walk the state (a country's: 25,300 table units) looking for
+        # futures, twice a task (≈ 5–10 s each; the UI draws no arrow for it: the steps are in order)
+        states = pipeline.render_to_store(store, warehouse, ay, cycle, run, cfg, quote(states))
         stage("publish", bar)
-        published = pipeline.publish_pointer(store, run, cycle, ay, states, cfg["publish"])
+        published = pipeline.publish_pointer(store, run, cycle, ay, quote(states), cfg["publish"])
         manifests = published["manifests"]
         bar.done()
     digest = cycle_digest(warehouse, cycle, ay, marts)
