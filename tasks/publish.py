@@ -74,6 +74,15 @@ def identity_with_tables(tables_json: bytes, **parts) -> str:
     return h.hexdigest()[:16]
 
 
+def identity_with_inputs(inputs_json: str, **parts) -> str:
+    """`identity(**parts, inputs=x)` where `inputs_json` is `json.dumps(x, ensure_ascii=False,
+    default=str)` made once: the same hash, without encoding a publication's inputs (85 files
+    at country) again for each of its 25,300 table units (≈ 0.1 ms each)."""
+    text = json.dumps({**parts, "inputs": _SLOT}, sort_keys=True, ensure_ascii=False, default=str)
+    head, tail = text.split(json.dumps(_SLOT), 1)
+    return hashlib.sha256(f"{head}{inputs_json}{tail}".encode("utf-8")).hexdigest()[:16]
+
+
 def _dumps(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 
@@ -193,8 +202,12 @@ class Publication:
             p = PurePosixPath(key)
             by_table.setdefault((str(p.parent), p.stem), {})[key] = data
         known = None
+        if "inputs_json" not in self._derived:
+            self._derived["inputs_json"] = json.dumps(self.base["inputs"], ensure_ascii=False, default=str)
+        base = {k: v for k, v in self.base.items() if k != "inputs"}
         for (folder, name), objs in sorted(by_table.items()):
-            version = identity(kind="table", table=name, folder=folder, formats=sorted(objs), **self.base)
+            version = identity_with_inputs(self._derived["inputs_json"], kind="table", table=name, folder=folder,
+                                           formats=sorted(objs), **base)
             unit = self.previous_tables.get(f"{folder}/{name}")
             if unit and unit["version"] == version:
                 self.stats["skipped_units"] += 1

@@ -96,3 +96,17 @@ def test_a_follower_that_fails_fails_the_publication_and_a_rerun_repairs_it(tmp_
 def _fresh(root):
     publish(LocalStore(root), threads=1)
     return root
+
+
+def test_a_table_unit_version_is_the_hash_of_its_parts_as_before(tmp_path):
+    """The version a table unit gets (its inputs' JSON encoded once per publication) is the
+    hash of the same JSON text as always: no table is published again after the upgrade."""
+    import hashlib
+
+    pub = Publication(LocalStore(tmp_path / "s"), RUN, "september", AY,
+                      [{"source": "gia", "ay": 2022, "file": "Файл.csv", "sha256": "ab" * 32}])
+    pub.add_tables({f"tables/{AY}/shnor.parquet": b"P", f"tables/{AY}/shnor.xlsx": b"X"})
+    text = ('{"ay": 2023, "cycle": "september", "definitions_version": "d1", "folder": "tables/2023", '
+            '"formats": ["tables/2023/shnor.parquet", "tables/2023/shnor.xlsx"], '
+            f'"inputs": [["gia", 2022, "{"ab" * 32}"]], "kind": "table", "table": "shnor", "template_version": "t1"}}')
+    assert pub.table_units[f"tables/{AY}/shnor"]["version"] == hashlib.sha256(text.encode()).hexdigest()[:16]
