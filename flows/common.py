@@ -258,7 +258,8 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
     # municipality's index page of the AY is the stable address that follows it.
     # Up to [publish] link_artifacts_max municipalities get a link artifact each; a region
     # or the country (27 … 2,300 of them, one API call each) gets one table of every link.
-    for kind, kw in link_artifacts(published["links"], cycle, ay, links_max):
+    for kind, kw in link_artifacts(published["links"], cycle, ay, links_max,
+                                   int(cfg["publish"].get("artifact_max_bytes", 1_000_000))):
         (create_link_artifact if kind == "link" else create_table_artifact)(**kw)
     # ... and a line each in the log (and the CLI's output) up to the same number; above it one
     # line for the справки and one for the manifests (4,600 lines a country nobody reads)
@@ -309,17 +310,29 @@ def flagged_artifact(digest: dict, cycle: str, ay: int, max_bytes: int) -> dict 
             "description": f"{title}: {len(digest['flagged'])}, по муниципалитетам; {where}"}
 
 
-def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int) -> list[tuple[str, dict]]:
+def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int,
+                   max_bytes: int | None = None) -> list[tuple[str, dict]]:
     """The artifacts that point the operator to the published documents: one link
     artifact per municipality and store (`<cycle>-<AY>-spravka-<mun>[-<n>]`) for up to
     `links_max` municipalities, else one table artifact `<cycle>-<AY>-spravki` of every
-    address. ("link" | "table", the create_*_artifact keywords)."""
+    address — split into `…-spravki-2`, `-3`, … when its rows take more than `max_bytes` of
+    JSON (the country in two stores: 4,600 addresses, ≈ 1.3 MB; Prefect refuses events over
+    1.5 MB). ("link" | "table", the create_*_artifact keywords)."""
     title = labels.CYCLES.get(cycle, cycle)
     if len(links) > links_max:
-        return [("table", {"key": f"{cycle}-{ay}-spravki",
-                           "table": [{"Муниципалитет": mun, "Справки": link}
-                                     for mun, ls in sorted(links.items()) for link in ls],
-                           "description": f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"})]
+        rows = [{"Муниципалитет": mun, "Справки": link} for mun, ls in sorted(links.items()) for link in ls]
+        parts, size = [[]], 2
+        for row in rows:
+            n = len(json.dumps(row)) + 2
+            if max_bytes and parts[-1] and size + n > max_bytes:
+                parts.append([])
+                size = 2
+            parts[-1].append(row)
+            size += n
+        description = f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"
+        return [("table", {"key": f"{cycle}-{ay}-spravki" + (f"-{i + 1}" if i else ""), "table": part,
+                           "description": description + (f", часть {i + 1} из {len(parts)}" if len(parts) > 1 else "")})
+                for i, part in enumerate(parts)]
     return [("link", {"key": artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
                       "link": link, "link_text": f"Справки {mun}, {ay}/{ay + 1}",
                       "description": f"Опубликованные справки, {title}"})

@@ -49,10 +49,12 @@ def test_above_the_link_limit_two_lines_stand_for_every_municipality(capped):
     assert sorted(result["links"]) == ["mo1", "mo2"] and len(result["manifests"]) == 2
 
 
-def test_above_the_link_limit_one_table_artifact_and_no_link_artifacts(capped):
+def test_above_the_link_limit_table_artifacts_and_no_link_artifacts(capped):
     _, _, arts = capped
     assert not [k for k in arts if "-spravka-" in k]
-    rows = json.loads(arts["september-2023-spravki"].data)
+    # one address row takes ≈ 230 bytes here: over 300 bytes the table is split, one row a part
+    assert sorted(k for k in arts if "-spravki" in k) == ["september-2023-spravki", "september-2023-spravki-2"]
+    rows = [r for k in ("september-2023-spravki", "september-2023-spravki-2") for r in json.loads(arts[k].data)]
     assert [r["Муниципалитет"] for r in rows] == ["mo1", "mo2"]
 
 
@@ -79,3 +81,20 @@ def test_below_the_limits_the_lines_and_the_list_are_whole():
     # even the counts over the limit: the totals only
     tiny = flagged_artifact(digest, "september", AY, 10)
     assert tiny["table"] == [{"Всего": 1, "Муниципалитетов": 1}]
+
+
+def test_the_spravki_table_over_the_byte_limit_is_split_and_keeps_every_address():
+    from flows.common import link_artifacts
+
+    links = {f"mo{i}": [f"file:///s/reports/mo{i}/2023/index.html"] for i in range(1, 6)}
+    one = json.dumps({"Муниципалитет": "mo1", "Справки": links["mo1"][0]})   # 176 bytes with ASCII escapes
+    assert len(one) == 176
+    # "[]" + 2 rows × (176 + ", ") = 358 ≤ 360 < 536 for 3 rows: two rows a part → 2, 2, 1
+    parts = link_artifacts(links, "september", AY, links_max=1, max_bytes=360)
+    assert [kw["key"] for _, kw in parts] == ["september-2023-spravki", "september-2023-spravki-2",
+                                              "september-2023-spravki-3"]
+    assert [len(kw["table"]) for _, kw in parts] == [2, 2, 1]
+    assert [r["Справки"] for _, kw in parts for r in kw["table"]] == [links[f"mo{i}"][0] for i in range(1, 6)]
+    assert parts[2][1]["description"].endswith("(муниципалитетов: 5), часть 3 из 3")
+    [(kind, whole)] = link_artifacts(links, "september", AY, links_max=1)   # no byte limit: one table
+    assert whole["key"] == "september-2023-spravki" and len(whole["table"]) == 5
