@@ -316,7 +316,7 @@ def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: 
     artifact per municipality and store (`<cycle>-<AY>-spravka-<mun>[-<n>]`) for up to
     `links_max` municipalities, else one table artifact `<cycle>-<AY>-spravki` of every
     address — split into `…-spravki-2`, `-3`, … when its rows take more than `max_bytes` of
-    JSON (the country in two stores: 4,600 addresses, ≈ 1.3 MB; Prefect refuses events over
+    JSON (the country in two stores: 4,600 addresses, ≈ 1.1 MB; Prefect refuses events over
     1.5 MB). ("link" | "table", the create_*_artifact keywords)."""
     title = labels.CYCLES.get(cycle, cycle)
     if len(links) > links_max:
