@@ -7,6 +7,7 @@ fails — a markdown artifact saying which file or rule failed and what to do.""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -19,11 +20,12 @@ from prefect import get_run_logger, task
 from prefect import artifacts as _artifacts
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from edumon.calendar import cycle_ay
 from edumon.config import load_config
 from reports import labels
-from tasks import ops, pipeline, redact, render
+from tasks import keys, ops, pipeline, redact, render
 from tasks.errors_ru import describe
 from tasks.lock import holder_text, warehouse_lock
 from tasks.progress import StageProgress
@@ -230,9 +232,11 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         shared = {**quality_objects, **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
         states = pipeline.export_to_store(store, warehouse, run, cycle, ay, marts, shared, inputs, cfg["publish"])
         stage("render", bar)
-        states = pipeline.render_to_store(store, warehouse, ay, cycle, run, cfg, states)
+        # `quote`: Prefect does not walk the state (a country's: 25,300 table units) looking for
+        # futures, twice a task (≈ 5–10 s each; the UI draws no arrow for it: the steps are in order)
+        states = pipeline.render_to_store(store, warehouse, ay, cycle, run, cfg, quote(states))
         stage("publish", bar)
-        published = pipeline.publish_pointer(store, run, cycle, ay, states, cfg["publish"])
+        published = pipeline.publish_pointer(store, run, cycle, ay, quote(states), cfg["publish"])
         manifests = published["manifests"]
         bar.done()
     digest = cycle_digest(warehouse, cycle, ay, marts)
@@ -242,40 +246,93 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
                "quarantined": sum(x["rows_quarantined"] for x in loads),
                "flagged": len(digest["flagged"]), "no_data": len(digest["no_data"]),
                "published": published["keys"], "links": published["links"]}
+    links_max = int(cfg["publish"].get("link_artifacts_max", 50))
     create_markdown_artifact(
         key=f"{cycle}-{ay}-summary",
-        markdown=_summary_markdown(summary, loads, digest, int(cfg["publish"].get("link_artifacts_max", 50))),
+        markdown=_summary_markdown(summary, loads, digest, links_max),
         description=f"Итоги цикла {cycle} за {ay}/{ay + 1}")
-    if digest["flagged_title"]:
-        create_table_artifact(
-            key=f"{cycle}-{ay}-flagged",
-            table=digest["flagged"] or [{"Результат": "нет школ"}],
-            description=f"{digest['flagged_title']}, {ay}/{ay + 1}")
+    flagged = flagged_artifact(digest, cycle, ay, int(cfg["publish"].get("artifact_max_bytes", 1_000_000)))
+    if flagged:
+        create_table_artifact(**flagged)
     # Documents live under a version prefix behind a pointer (tasks/publish.py); the
     # municipality's index page of the AY is the stable address that follows it.
     # Up to [publish] link_artifacts_max municipalities get a link artifact each; a region
     # or the country (27 … 2,300 of them, one API call each) gets one table of every link.
-    for kind, kw in link_artifacts(published["links"], cycle, ay, int(cfg["publish"].get("link_artifacts_max", 50))):
+    for kind, kw in link_artifacts(published["links"], cycle, ay, links_max,
+                                   int(cfg["publish"].get("artifact_max_bytes", 1_000_000))):
         (create_link_artifact if kind == "link" else create_table_artifact)(**kw)
-    for mun, links in sorted(published["links"].items()):   # one address per store
-        for link in links:
-            log.info(f"Справки: {link}")
-    for m in manifests:
-        log.info(f"Опубликовано: {m}")
+    # ... and a line each in the log (and the CLI's output) up to the same number; above it one
+    # line for the справки and one for the manifests (4,600 lines a country nobody reads)
+    summary["published_lines"] = published_lines(published["links"], manifests, cycle, ay, links_max)
+    if summary["published_lines"]:
+        for line in summary["published_lines"]:
+            log.info(line)
+    else:
+        for mun, links in sorted(published["links"].items()):   # one address per store
+            for link in links:
+                log.info(f"Справки: {link}")
+        for m in manifests:
+            log.info(f"Опубликовано: {m}")
     return summary
 
 
-def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int) -> list[tuple[str, dict]]:
+def published_lines(links: dict[str, list[str]], manifests: list[str], cycle: str, ay: int,
+                    links_max: int) -> list[str]:
+    """Above `links_max` municipalities: the two lines that stand for one line per
+    municipality and store in the log and the CLI's output (how many, where the list is);
+    up to it: [] (each municipality's lines are given)."""
+    if len(links) <= links_max:
+        return []
+    first = sorted(links)[0]
+    return [f"Справки опубликованы для муниципалитетов: {len(links)}; адрес страницы каждого — в таблице "
+            f"«{cycle}-{ay}-spravki» (артефакт запуска в Prefect), например {first}: {', '.join(links[first])}",
+            f"Манифестов муниципалитетов: {len(manifests)} (reports/<муниципалитет>/{ay}/{cycle}/<версия>/"
+            f"manifest.json); все они и таблицы — по указателю цикла {keys.cycle_pointer(ay, cycle)}"]
+
+
+def flagged_artifact(digest: dict, cycle: str, ay: int, max_bytes: int) -> dict | None:
+    """The keywords of the flagged-schools table artifact (`<cycle>-<AY>-flagged`): the whole
+    list, or — when its rows take more than `max_bytes` of JSON (a country's 9,580 ШНОР: 5.6 MB,
+    which Prefect's events refuse) — the count per municipality, naming the published table
+    that holds the whole list."""
+    if not digest["flagged_title"]:
+        return None
+    title = f"{digest['flagged_title']}, {ay}/{ay + 1}"
+    rows = digest["flagged"] or [{"Результат": "нет школ"}]
+    if len(json.dumps(rows)) <= max_bytes:   # as Prefect stores a table (ASCII escapes)
+        return {"key": f"{cycle}-{ay}-flagged", "table": rows, "description": title}
+    table = keys.table(ay, ops.FLAGGED_TABLE[cycle][0], "xlsx")
+    where = f"полный перечень — в опубликованной таблице {table} (и .parquet) и в справках муниципалитетов"
+    rows = digest["flagged_by_municipality"]
+    if len(json.dumps(rows)) > max_bytes:
+        rows = [{"Всего": len(digest["flagged"]), "Муниципалитетов": len(rows)}]
+    return {"key": f"{cycle}-{ay}-flagged", "table": rows,
+            "description": f"{title}: {len(digest['flagged'])}, по муниципалитетам; {where}"}
+
+
+def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int,
+                   max_bytes: int | None = None) -> list[tuple[str, dict]]:
     """The artifacts that point the operator to the published documents: one link
     artifact per municipality and store (`<cycle>-<AY>-spravka-<mun>[-<n>]`) for up to
     `links_max` municipalities, else one table artifact `<cycle>-<AY>-spravki` of every
-    address. ("link" | "table", the create_*_artifact keywords)."""
+    address — split into `…-spravki-2`, `-3`, … when its rows take more than `max_bytes` of
+    JSON (the country in two stores: 4,600 addresses, ≈ 1.1 MB; Prefect refuses events over
+    1.5 MB). ("link" | "table", the create_*_artifact keywords)."""
     title = labels.CYCLES.get(cycle, cycle)
     if len(links) > links_max:
-        return [("table", {"key": f"{cycle}-{ay}-spravki",
-                           "table": [{"Муниципалитет": mun, "Справки": link}
-                                     for mun, ls in sorted(links.items()) for link in ls],
-                           "description": f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"})]
+        rows = [{"Муниципалитет": mun, "Справки": link} for mun, ls in sorted(links.items()) for link in ls]
+        parts, size = [[]], 2
+        for row in rows:
+            n = len(json.dumps(row)) + 2
+            if max_bytes and parts[-1] and size + n > max_bytes:
+                parts.append([])
+                size = 2
+            parts[-1].append(row)
+            size += n
+        description = f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"
+        return [("table", {"key": f"{cycle}-{ay}-spravki" + (f"-{i + 1}" if i else ""), "table": part,
+                           "description": description + (f", часть {i + 1} из {len(parts)}" if len(parts) > 1 else "")})
+                for i, part in enumerate(parts)]
     return [("link", {"key": artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
                       "link": link, "link_text": f"Справки {mun}, {ay}/{ay + 1}",
                       "description": f"Опубликованные справки, {title}"})

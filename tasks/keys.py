@@ -90,16 +90,18 @@ def cycle_manifest(ay: int, cycle: str, version: str) -> Key:
 
 
 def versioned(key: str, version: str) -> Key:
-    """`a/b/name.ext` → `a/b/<version>/name.ext`."""
-    p = PurePosixPath(key)
-    return Key(str(p.parent / version / p.name))
+    """`a/b/name.ext` → `a/b/<version>/name.ext`. (As text: a country's publication calls
+    these ≈ 200,000 times; `PurePosixPath` took ≈ 25 µs a call.)"""
+    folder, _, name = key.rpartition("/")
+    return Key(f"{folder}/{version}/{name}" if folder else f"{version}/{name}")
 
 
 def unversioned(key: str) -> Key:
     """`a/b/<version>/name.ext` → `a/b/name.ext` (a key without a version folder is kept)."""
-    p = PurePosixPath(key)
-    if _VERSION.match(p.parent.name):
-        return Key(str(p.parent.parent / p.name))
+    folder, slash, name = key.rpartition("/")
+    parent, _, last = folder.rpartition("/")
+    if slash and _VERSION.match(last):
+        return Key(f"{parent}/{name}" if parent else name)
     return Key(key)
 
 

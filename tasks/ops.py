@@ -29,6 +29,12 @@ _FLAGGED = {
         ORDER BY municipality_code, measure_order"""),
 }
 
+# per cycle: the published table that holds the whole flagged list and what its rows count
+# (the artifact of a country's list gives the count per municipality, flows/common.py)
+FLAGGED_TABLE = {"september": ("shnor", "Школ в перечне"), "october": ("risk_schools", "Рисковых школ"),
+                 "january": ("prevention_half1", "Школ без системы"),
+                 "june": ("plan_status", "Просроченных мероприятий")}
+
 # monitoring marts whose 'no_data' rows are listed as warnings
 _INDICATOR_MARTS = ("mart_shnor_monitoring", "mart_risk_monitoring", "mart_project_500plus",
                     "mart_prevention_half1", "mart_prevention")
@@ -43,11 +49,15 @@ def _rows(con, sql: str, args: list) -> list[dict]:
 def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]]) -> dict:
     con = connect(warehouse)
     try:
-        digest: dict = {"flagged_title": None, "flagged": [], "changes": {}, "no_data": []}
+        digest: dict = {"flagged_title": None, "flagged": [], "flagged_by_municipality": [],
+                        "changes": {}, "no_data": []}
         if cycle in _FLAGGED:
             title, sql = _FLAGGED[cycle]
             digest["flagged_title"] = title
             digest["flagged"] = _rows(con, sql, [ay])
+            digest["flagged_by_municipality"] = _rows(con, f"""
+                SELECT "Муниципалитет", count(*) AS "{FLAGGED_TABLE[cycle][1]}" FROM ({sql})
+                GROUP BY ALL ORDER BY 2 DESC, 1""", [ay])
         if cycle == "september":
             for r in _rows(con, """SELECT list_change, count(*) AS n FROM mart_shnor
                                    WHERE ay = ? AND list_change IS NOT NULL GROUP BY ALL""", [ay]):

@@ -272,7 +272,7 @@ def publish_pointer(store: str, run: dict, cycle: str, ay: int, states: dict[str
             if target.allow_public_read(list(public)):
                 _logger().info(f"Политика доступа {loc}: чтение без ключа для {', '.join(public)}")
         pub = Publication.resume(target, state)
-        out["manifests"] = pub.finish(public)
+        out["manifests"] = pub.finish(public, threads=int(settings.get("threads", 4)))
         run.setdefault("publish_stats", {}).update(pub.stats)
         _logger().info(f"Публикация в {loc}: загружено объектов {pub.stats['uploaded']}, "
                        f"без изменений {pub.stats['skipped_units']}")

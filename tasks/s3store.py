@@ -237,7 +237,10 @@ class S3Store:
                 self.client.create_bucket(Bucket=self.bucket)
 
     def put(self, key: str, data: bytes, metadata: dict | None = None) -> None:
-        meta = {"sha256": sha256_bytes(data), **(metadata or {})}
+        """`metadata["sha256"]`, when given, is the caller's sha256 of these bytes (computed
+        once, for the manifest): not computed again."""
+        meta = dict(metadata or {})
+        meta.setdefault("sha256", sha256_bytes(data))
         with self._errors("записать объект", key):
             self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data,
                                    ContentType=content_type(key), Metadata=meta)
