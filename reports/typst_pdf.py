@@ -7,12 +7,15 @@ Typst lays out a справка in hundredths of a second where WeasyPrint takes
 SVG charts are embedded as bytes in the source (no files). Tables get the same
 content-based column widths as the DOCX (reports/layout.py), their header repeats on every
 page, rows do not split, headings stay with what follows, the closing block (note,
-signature, executor) is never broken.
+signature, executor) is never broken. A row whose height its text tells for certain is
+given that height (`_row_heights`): Typst lays it out once instead of measuring it first,
+and the page is the same.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import tempfile
 from pathlib import Path
@@ -21,6 +24,26 @@ from reports import fonts
 from reports.document import BOLD, BR, ITALIC, SMALL, SUP, Block, Document, Run, parse
 
 FONT_DIRS = [str(d) for d in fonts.LIBERATION_DIRS] + [str(fonts.dejavu_dir())]
+
+# A table row whose height can be told from its text is given that height instead of
+# `auto`: Typst then lays its cells out once, not twice (an auto row's cells are laid out to
+# measure the row, then again at the measured height). A cell's height is what Typst's
+# layout comes to: the cell inset above and below, each line from the cap height to the
+# baseline (Typst's default text edges) of Liberation Serif (read from the font files:
+# 1341/2048 em in all four faces), and the paragraph leading between lines. Lines are counted the
+# way Typst breaks a cell's ragged text (first fit, at spaces), with each word measured in
+# the face and size it is printed in; a line break is only taken as certain when the
+# next word misses the line by more than `_ROBUST` of its width (kerning, rounding), and
+# a word that holds another break point (a hyphen, a dash, a slash, a soft hyphen) is only
+# taken on a line of its own text. Any doubt (no Liberation Serif, superscript, a picture,
+# a rowspan, mixed faces on a wrapped line) leaves the row `auto`.
+TABLE_PT, SMALL_PT = 10.5, 10.0
+CELL_INSET_X_MM, CELL_INSET_Y_MM = 1.5, 1.2
+TABLE_LEADING_EM = 0.45
+_ROBUST = 0.04
+_BREAKS = ("-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "/", "|", "\u00ad", "\u200b", "\t")
+_PT_PER_MM = 72 / 25.4
+
 
 PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #set page(paper: "a4", flipped: {flipped}, margin: (left: 25mm, right: 15mm, top: 20mm, bottom: 20mm),
@@ -31,13 +54,143 @@ PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #show heading: set text(size: 13pt, weight: "bold")
 #show heading: set block(above: 1.1em, below: 0.6em)
 #show heading.where(level: 3): set text(style: "italic")
-#set table(stroke: 0.5pt, inset: (x: 1.5mm, y: 1.2mm))
+#set table(stroke: 0.5pt, inset: (x: {inset_x}mm, y: {inset_y}mm))
 #set table.cell(breakable: false)
 #show table: set par(justify: false, first-line-indent: 0pt, leading: 0.45em, spacing: 0.45em)
-#show table: set text(size: 10.5pt)
+#show table: set text(size: {table_pt}pt)
 #show table.cell.where(y: 0): set text(weight: "bold")
 #set enum(indent: 0pt, body-indent: 0.6em)
 """
+
+
+def _cap_height_em(path: Path) -> float | None:
+    """OS/2 sCapHeight / head unitsPerEm of a TrueType file (Typst's cap height), or None."""
+    data = path.read_bytes()
+    tables = {data[12 + 16 * i:16 + 16 * i]: int.from_bytes(data[20 + 16 * i:24 + 16 * i], "big")
+              for i in range(int.from_bytes(data[4:6], "big"))}
+    os2, head = tables.get(b"OS/2"), tables.get(b"head")
+    if os2 is None or head is None or int.from_bytes(data[os2:os2 + 2], "big") < 2:
+        return None
+    cap = int.from_bytes(data[os2 + 88:os2 + 90], "big", signed=True)
+    return cap / int.from_bytes(data[head + 18:head + 20], "big") if cap > 0 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _cap_height() -> float | None:
+    """The cap height (em) the PDF's table text has: Liberation Serif's, when every copy of
+    its regular and bold faces in the font directories agrees; None (rows auto) otherwise."""
+    caps = {_cap_height_em(d / f"LiberationSerif-{face}.ttf") for d in fonts.LIBERATION_DIRS
+            for face in _FACES.values() if (d / f"LiberationSerif-{face}.ttf").is_file()}
+    return caps.pop() if len(caps) == 1 else None
+
+
+_FACES = {0: "Regular", BOLD: "Bold", ITALIC: "Italic", BOLD | ITALIC: "BoldItalic"}
+
+
+@functools.lru_cache(maxsize=4)
+def _liberation(face: int):
+    """A face (BOLD, ITALIC flags) of Liberation Serif, the font the PDF prints tables in, at
+    100 pt; None if it is absent."""
+    name = f"LiberationSerif-{_FACES[face]}.ttf"
+    path = next((d / name for d in fonts.LIBERATION_DIRS if (d / name).is_file()), None)
+    if path is None or _cap_height() is None:
+        return None
+    from PIL import ImageFont  # noqa: PLC0415
+
+    return ImageFont.truetype(str(path), 100)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_pt(text: str, face: int, pt: float) -> float | None:
+    font = _liberation(face)
+    return None if font is None else font.getlength(text) * pt / 100
+
+
+def _lines(text: str, face: int, pt: float, room: float) -> int | None:
+    """How many lines Typst's first-fit breaking gives `text` in `room` points, or None
+    when that is not certain."""
+    whole = _text_pt(text.replace("\u00ad", ""), face, pt)
+    if whole is None:
+        return None
+    if whole <= room * (1 - _ROBUST):
+        return 1
+    space = _text_pt(" ", face, pt)
+    lines, cur = 0, 0.0
+    for word in text.split(" "):
+        if not word or any(b in word for b in _BREAKS):
+            return None
+        w = _text_pt(word, face, pt)
+        if w > room * (1 - _ROBUST):
+            return None
+        if lines and cur + space + w <= room - (space + w) * _ROBUST:
+            cur += space + w
+        elif not lines or cur + space + w > room + (space + w) * _ROBUST:
+            lines, cur = lines + 1, w
+        else:
+            return None
+    return lines
+
+
+def _cell_pt(c, width_cm: float, bold: bool = False) -> float | None:
+    """The height of a cell's content in points (0 when empty), or None when not certain;
+    `bold`: the cell is printed bold (a header cell, or any cell of a table's first row)."""
+    room = (round(width_cm, 2) * 10 - 2 * CELL_INSET_X_MM) * _PT_PER_MM
+    cap = _cap_height()
+    if cap is None:
+        return None
+    lines: list[list] = [[]]
+    for r in c.runs:
+        if r.image is not None or r.flags & SUP:
+            return None
+        if r.text == BR:
+            lines.append([])
+        elif r.text:
+            lines[-1].append(r)
+    if lines == [[]]:
+        return 0.0
+    height = 0.0
+    for i, line in enumerate(lines):
+        if not line:
+            return None
+        faces = {(r.flags & (BOLD | ITALIC) | (BOLD if bold or c.head else 0),
+                  SMALL_PT if r.flags & SMALL else TABLE_PT) for r in line}
+        if len(faces) == 1:
+            (face, pt), = faces
+            n = _lines("".join(r.text for r in line), face, pt, room)
+        else:  # mixed faces: only a line that surely fits whole
+            widths = [_text_pt(r.text.replace("\u00ad", ""), r.flags & (BOLD | ITALIC) | (BOLD if bold or c.head else 0),
+                               SMALL_PT if r.flags & SMALL else TABLE_PT) for r in line]
+            n = 1 if None not in widths and sum(widths) <= room * (1 - _ROBUST) else None
+            pt = max(p for _, p in faces)
+        if n is None:
+            return None
+        height += n * cap * pt + (n - 1 + (1 if i else 0)) * TABLE_LEADING_EM * TABLE_PT
+    return height
+
+
+def _row_heights(t) -> list[str] | None:
+    """Each row's height for the table's `rows:`: its text's height where every cell's is
+    certain, else auto; None when no row's is."""
+    if any(c.rowspan > 1 or c.cont for cells, _ in t.rows for c in cells):
+        return None
+    out, known = [], False
+    # in the order the table is written: its header rows first; Typst's row 0 is bold
+    ordered = [cells for cells, is_head in t.rows if is_head] + [cells for cells, is_head in t.rows if not is_head]
+    for y, cells in enumerate(ordered):
+        col, tallest = 0, 0.0
+        for c in cells:
+            h = _cell_pt(c, sum(t.widths[col:col + c.colspan]), bold=y == 0)
+            col += c.colspan
+            if h is None:
+                tallest = None
+                break
+            tallest = max(tallest, h)
+        if tallest:
+            out.append(f"{tallest + 2 * CELL_INSET_Y_MM * _PT_PER_MM:.4f}pt")
+            known = True
+        else:
+            out.append("auto")
+    return out if known else None
 
 
 def _s(text: str) -> str:
@@ -123,7 +276,9 @@ class _Writer:
                 (head if is_head else body).append(cell)
         cols = ", ".join(f"{w:.2f}cm" for w in t.widths)
         header = f"table.header({', '.join(head)}), " if head else ""
-        out.append(f"#table(columns: ({cols},), {header}{', '.join(body)})")
+        heights = _row_heights(t)
+        rows = f"rows: ({', '.join(heights)},), " if heights else ""
+        out.append(f"#table(columns: ({cols},), {rows}{header}{', '.join(body)})")
 
     def block(self, b: Block, out: list[str]) -> None:
         k = b.kind
@@ -169,7 +324,8 @@ def model_to_typst(doc: Document, title: str = "", author: str = "") -> tuple[st
     out: list[str] = []
     for b in doc.blocks:
         w.block(b, out)
-    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if doc.landscape else "false")
+    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if doc.landscape else "false",
+                           inset_x=CELL_INSET_X_MM, inset_y=CELL_INSET_Y_MM, table_pt=TABLE_PT)
     return head + "\n" + "\n\n".join(out) + "\n", w.files
 
 

@@ -46,3 +46,65 @@ def test_pdf_rows_do_not_split_across_pages(tmp_path):
     # the header repeats on every page the table reaches
     for number in range(where["Начало00"], where[f"Конец{ROWS - 1:02d}"] + 1):
         assert "Описание" in pages[number - 1]
+
+
+# Rows given their height (reports/typst_pdf.py::_row_heights): Typst lays such a row's cells
+# out once instead of twice; the page must be the one Typst's auto rows give.
+# Hand-worked heights, points: the cell inset 1.2 mm above and below = 2 × 3.40157 = 6.80315;
+# a line of 10.5 pt Liberation Serif from cap height to baseline = 10.5 × 1341/2048 = 6.87524,
+# of 10 pt = 6.54785; the leading between lines 0.45 em × 10.5 pt = 4.725.
+ONE_LINE = "13.6784pt"  # 6.80315 + 6.87524
+TWO_LINES = "25.2786pt"  # 6.80315 + 2 × 6.87524 + 4.725
+THREE_LINES = "36.8789pt"  # 6.80315 + 3 × 6.87524 + 2 × 4.725
+SHARE_AND_COUNT = "24.9512pt"  # 6.80315 + 6.87524 + 4.725 + 6.54785 («47,3 %», a break, «26 из 55» at 10 pt)
+
+
+def _doc():
+    """Four columns of 1, 3, 2 and 6 cm. The school column holds 3 cm less the insets
+    (2 × 1.5 mm) = 76.5 pt: «МБОУ «СОШ № 1»» and «МБОУ «ЦО № 30»» take two lines,
+    «МБОУ «Гимназия № 8» (1)» three («МБОУ «Гимназия» is 80.4 pt wide), «МБОУ «Лицей»» one."""
+    from reports import document as d
+
+    def cell(*runs, num=False, head=False):
+        return d.Cell(list(runs), head=head, num=num)
+
+    r, share = d.Run, (d.Run("47,3\u00a0%"), d.Run(d.BR), d.Run("26 из 55", d.SMALL))
+    rows = [([cell(r(h, d.BOLD), head=True) for h in ("№", "Школа", "Доля", "Система")], True),
+            ([cell(r("1"), num=True), cell(r("МБОУ «СОШ №\u00a01»")), cell(r("3,0\u00a0%"), num=True), cell(r("да"))], False),
+            ([cell(r("2"), num=True), cell(r("МБОУ «Гимназия №\u00a08» (1)")), cell(*share, num=True), cell(r("нет"))], False),
+            ([cell(r("3"), num=True), cell(r("МБОУ «Лицей»")), cell(*share, num=True), cell()], False),
+            ([cell(r("4"), num=True), cell(r("МБОУ «Лицей №\u00a09»")), cell(r("—"), num=True),
+              cell(r("служба психолого-педагогического сопровождения"))], False),
+            ([cell(r("5"), num=True), cell(r("МБОУ «ЦО №\u00a030»")), cell(r("0,0\u00a0%"), num=True), cell(r("да"))], False)]
+    table = d.Table(rows, 4, [1.0, 3.0, 2.0, 6.0])
+    # no header: Typst prints its first row bold all the same («Гимназия «Сфера»» is 84.3 pt
+    # wide in the regular face and 90.5 pt in bold; the column holds 34.3 − 3 mm = 88.7 pt:
+    # one line in the regular face for certain, in bold too close to call)
+    plain = d.Table([([cell(r("Гимназия «Сфера»"))], False), ([cell(r("Гимназия «Сфера»"))], False)], 1, [3.43])
+    return d.Document([d.Block("para", [r("Таблица.")]), d.Block("table", table=table),
+                       d.Block("para", [r("Вторая таблица.")]), d.Block("table", table=plain),
+                       d.Block("para", [r("Конец таблицы.")])], False, 17.0)
+
+
+def _words(pdf: bytes) -> list[tuple[str, float, float, float, float]]:
+    xml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xml)]
+
+
+def test_row_heights_hand_worked():
+    src, _ = typst_pdf.model_to_typst(_doc())
+    first, second = (m.rstrip(",").split(", ") for m in re.findall(r"rows: \(([^)]*)\)", src))
+    # the header; 1, 2, 3; 4 holds a hyphenated word (Typst may break after its hyphen): auto; 5
+    assert first == [ONE_LINE, TWO_LINES, THREE_LINES, SHARE_AND_COUNT, "auto", TWO_LINES]
+    assert second == ["auto", ONE_LINE]  # the first row, in bold, is too close to call; the second one line
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_row_heights_print_as_auto_rows(monkeypatch):
+    given = _words(typst_pdf.model_to_pdf(_doc()))
+    monkeypatch.setattr(typst_pdf, "_row_heights", lambda t: None)  # every row auto: Typst measures each
+    auto = _words(typst_pdf.model_to_pdf(_doc()))
+    assert [w[0] for w in given] == [w[0] for w in auto]
+    assert "Конец" in [w[0] for w in given]  # the paragraph after the table moves if a row's height is off
+    assert max(abs(a - b) for g, u in zip(given, auto) for a, b in zip(g[1:], u[1:])) < 0.01
