@@ -31,16 +31,16 @@ FONT_DIRS = [str(d) for d in fonts.LIBERATION_DIRS] + [str(fonts.dejavu_dir())]
 # layout comes to: the cell inset above and below, each line from the cap height to the
 # baseline (Typst's default text edges) of Liberation Serif (read from the font files:
 # 1341/2048 em in all four faces), and the paragraph leading between lines. Lines are counted the
-# way Typst breaks a cell's ragged text (first fit, at spaces), with each word measured in
-# the face and size it is printed in; a line break is only taken as certain when the
-# next word misses the line by more than `_ROBUST` of its width (kerning, rounding), and
-# a word that holds another break point (a hyphen, a dash, a slash, a soft hyphen) is only
-# taken on a line of its own text. Any doubt (no Liberation Serif, superscript, a picture,
-# a rowspan, mixed faces on a wrapped line) leaves the row `auto`.
+# way Typst breaks a cell's ragged text (first fit: at spaces, at soft hyphens with a «-»),
+# each line measured in the face and size it is printed in; a line's fit is only taken as
+# certain when it is off the room by more than `_ROBUST` of it (kerning, rounding), and a
+# hyphen, dash or slash inside a word only when the count is the same whether Typst breaks
+# there or not. Any doubt (no Liberation Serif, superscript, a picture, a rowspan, mixed
+# faces on a wrapped line) leaves the row `auto`.
 TABLE_PT, SMALL_PT = 10.5, 10.0
 CELL_INSET_X_MM, CELL_INSET_Y_MM = 1.5, 1.2
 TABLE_LEADING_EM = 0.45
-_ROBUST = 0.04
+_ROBUST, _ROBUST_PT = 0.01, 1.0
 _BREAKS = ("-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "/", "|", "\u00ad", "\u200b", "\t")
 _PT_PER_MM = 72 / 25.4
 
@@ -106,29 +106,65 @@ def _text_pt(text: str, face: int, pt: float) -> float | None:
     return None if font is None else font.getlength(text) * pt / 100
 
 
-def _lines(text: str, face: int, pt: float, room: float) -> int | None:
-    """How many lines Typst's first-fit breaking gives `text` in `room` points, or None
-    when that is not certain."""
-    whole = _text_pt(text.replace("\u00ad", ""), face, pt)
-    if whole is None:
+def _breaks(text: str, optional: bool) -> list[tuple[int, str]] | None:
+    """Where a line may end in `text`, as (index after the break, kind): at a space, at a
+    soft hyphen (printed as «-» there) and, when `optional`, after a hyphen, a dash or a
+    slash inside a word (which Typst's Unicode line breaking may or may not take); None
+    for a character whose breaking is not modelled."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == " ":
+            out.append((i + 1, "space"))
+        elif ch == "\u00ad":
+            out.append((i + 1, "shy"))
+        elif ch in _BREAKS:
+            if ch in "|\u200b\t":
+                return None
+            inside = 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " "
+            if inside and not text[i + 1].isdigit() and optional:
+                out.append((i + 1, "after"))
+    out.append((len(text), "end"))
+    return out
+
+
+def _first_fit(text: str, face: int, pt: float, room: float, optional: bool) -> int | None:
+    """Lines of Typst's first-fit breaking (linebreak_simple) of `text` in `room` points,
+    or None when a line's fit is within `_ROBUST` of the room (or a break not modelled)."""
+    points = _breaks(text, optional)
+    if points is None:
         return None
-    if whole <= room * (1 - _ROBUST):
-        return 1
-    space = _text_pt(" ", face, pt)
-    lines, cur = 0, 0.0
-    for word in text.split(" "):
-        if not word or any(b in word for b in _BREAKS):
+    margin = max(_ROBUST_PT, room * _ROBUST)
+
+    def fits(start: int, end: int, kind: str) -> bool | None:
+        line = text[start:end - 1] + "-" if kind == "shy" else text[start:end]
+        w = _text_pt(line.replace("\u00ad", "").rstrip(" "), face, pt)
+        if w is None:
             return None
-        w = _text_pt(word, face, pt)
-        if w > room * (1 - _ROBUST):
+        return True if w <= room - margin else False if w > room + margin else None
+
+    lines, start, last = 0, 0, None
+    for end, kind in points:
+        ok = fits(start, end, kind)
+        if ok is None:
             return None
-        if lines and cur + space + w <= room - (space + w) * _ROBUST:
-            cur += space + w
-        elif not lines or cur + space + w > room + (space + w) * _ROBUST:
-            lines, cur = lines + 1, w
-        else:
-            return None
-    return lines
+        if not ok:
+            if last is None:
+                return None  # a part wider than its column: Typst overflows it
+            lines, start, last = lines + 1, last, None
+            ok = fits(start, end, kind)
+            if not ok:
+                return None
+        last = end
+    return lines + 1
+
+
+def _lines(text: str, face: int, pt: float, room: float) -> int | None:
+    """How many lines Typst gives `text` in `room` points, or None when that is not
+    certain: the same count with and without the optional breaks inside words."""
+    n = _first_fit(text, face, pt, room, False)
+    if n is None or n == 1:
+        return n
+    return n if _first_fit(text, face, pt, room, True) == n else None
 
 
 def _cell_pt(c, width_cm: float, bold: bool = False) -> float | None:

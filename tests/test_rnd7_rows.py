@@ -79,7 +79,7 @@ def _doc():
     table = d.Table(rows, 4, [1.0, 3.0, 2.0, 6.0])
     # no header: Typst prints its first row bold all the same («Гимназия «Сфера»» is 84.3 pt
     # wide in the regular face and 90.5 pt in bold; the column holds 34.3 − 3 mm = 88.7 pt:
-    # one line in the regular face for certain, in bold too close to call)
+    # one line in the regular face, two in bold)
     plain = d.Table([([cell(r("Гимназия «Сфера»"))], False), ([cell(r("Гимназия «Сфера»"))], False)], 1, [3.43])
     return d.Document([d.Block("para", [r("Таблица.")]), d.Block("table", table=table),
                        d.Block("para", [r("Вторая таблица.")]), d.Block("table", table=plain),
@@ -95,9 +95,10 @@ def _words(pdf: bytes) -> list[tuple[str, float, float, float, float]]:
 def test_row_heights_hand_worked():
     src, _ = typst_pdf.model_to_typst(_doc())
     first, second = (m.rstrip(",").split(", ") for m in re.findall(r"rows: \(([^)]*)\)", src))
-    # the header; 1, 2, 3; 4 holds a hyphenated word (Typst may break after its hyphen): auto; 5
-    assert first == [ONE_LINE, TWO_LINES, THREE_LINES, SHARE_AND_COUNT, "auto", TWO_LINES]
-    assert second == ["auto", ONE_LINE]  # the first row, in bold, is too close to call; the second one line
+    # the header; 1, 2, 3; 4: «служба психолого-педагогического | сопровождения», two lines
+    # whether or not Typst may break after the hyphen; 5
+    assert first == [ONE_LINE, TWO_LINES, THREE_LINES, SHARE_AND_COUNT, TWO_LINES, TWO_LINES]
+    assert second == [TWO_LINES, ONE_LINE]  # the first row, printed bold, takes two lines; the second one
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
@@ -108,3 +109,13 @@ def test_row_heights_print_as_auto_rows(monkeypatch):
     assert [w[0] for w in given] == [w[0] for w in auto]
     assert "Конец" in [w[0] for w in given]  # the paragraph after the table moves if a row's height is off
     assert max(abs(a - b) for g, u in zip(given, auto) for a, b in zip(g[1:], u[1:])) < 0.01
+
+
+def test_a_count_that_hangs_on_a_hyphen_stays_auto():
+    """«учителя-предметники» in a room wider than «учителя-» but narrower than the whole:
+    one overflowing line if Typst does not break after the hyphen, two if it does."""
+    part = typst_pdf._text_pt("учителя-", 0, 10.5)
+    whole = typst_pdf._text_pt("учителя-предметники", 0, 10.5)
+    room = (part + whole) / 2
+    assert typst_pdf._lines("учителя-предметники", 0, 10.5, room) is None
+    assert typst_pdf._lines("учителя-предметники", 0, 10.5, whole + 5) == 1
