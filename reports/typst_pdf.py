@@ -103,7 +103,7 @@ def _liberation(face: int):
 @functools.lru_cache(maxsize=65536)
 def _text_pt(text: str, face: int, pt: float) -> float | None:
     font = _liberation(face)
-    return None if font is None else font.getlength(text) * pt / 100
+    return None if font is None else font.getlength(text) * pt / 100 if text else 0.0
 
 
 def _breaks(text: str, optional: bool) -> list[tuple[int, str]] | None:
@@ -129,74 +129,96 @@ def _breaks(text: str, optional: bool) -> list[tuple[int, str]] | None:
 
 def _first_fit(text: str, face: int, pt: float, room: float, optional: bool) -> int | None:
     """Lines of Typst's first-fit breaking (linebreak_simple) of `text` in `room` points,
-    or None when a line's fit is within `_ROBUST` of the room (or a break not modelled)."""
+    or None when a line's fit is within the margin of the room (or a break not modelled).
+    A line's width is the sum of its parts between break points (each measured once per
+    process), less the last one's trailing space, plus «-» where it ends at a soft hyphen."""
     points = _breaks(text, optional)
     if points is None:
         return None
     margin = max(_ROBUST_PT, room * _ROBUST)
-
-    def fits(start: int, end: int, kind: str) -> bool | None:
-        line = text[start:end - 1] + "-" if kind == "shy" else text[start:end]
-        w = _text_pt(line.replace("\u00ad", "").rstrip(" "), face, pt)
-        if w is None:
-            return None
-        return True if w <= room - margin else False if w > room + margin else None
-
-    lines, start, last = 0, 0, None
+    space, hyphen = _text_pt(" ", face, pt), _text_pt("-", face, pt)
+    if space is None:
+        return None
+    full, last_w, prev = [], [], 0
     for end, kind in points:
-        ok = fits(start, end, kind)
-        if ok is None:
-            return None
-        if not ok:
-            if last is None:
-                return None  # a part wider than its column: Typst overflows it
-            lines, start, last = lines + 1, last, None
-            ok = fits(start, end, kind)
-            if not ok:
-                return None
-        last = end
+        part = text[prev:end].replace("\u00ad", "")
+        word = part.rstrip(" ")
+        w = _text_pt(word, face, pt)
+        full.append(w + space * (len(part) - len(word)))
+        last_w.append(w + (hyphen if kind == "shy" else 0.0))
+        prev = end
+    lines, start, last = 0, 0, None  # start: the first part of the line; last: the line's last fitting end
+    acc = 0.0  # widths of the parts start .. i-1 in full
+    i = 0
+    while i < len(points):
+        w = acc + last_w[i]
+        if w <= room - margin:
+            last, acc, i = i, acc + full[i], i + 1
+            continue
+        if w <= room + margin or last is None:
+            return None  # too close to call, or a part wider than its column (Typst overflows it)
+        lines, start, last, acc = lines + 1, last + 1, None, 0.0
+        i = start
     return lines + 1
 
 
+@functools.lru_cache(maxsize=65536)
 def _lines(text: str, face: int, pt: float, room: float) -> int | None:
     """How many lines Typst gives `text` in `room` points, or None when that is not
-    certain: the same count with and without the optional breaks inside words."""
+    certain: the same count with and without the optional breaks inside words (once per
+    process for a text and a room: cells repeat)."""
+    words = text.replace("\u00ad", "").split(" ")
+    widths = [_text_pt(w, face, pt) for w in words]  # words repeat between cells: measured once
+    if None in widths:
+        return None
+    whole = sum(widths) + (len(words) - 1) * _text_pt(" ", face, pt)
+    if whole <= room - max(_ROBUST_PT, room * _ROBUST) and "|" not in text:
+        return 1
     n = _first_fit(text, face, pt, room, False)
     if n is None or n == 1:
         return n
     return n if _first_fit(text, face, pt, room, True) == n else None
 
 
-def _cell_pt(c, width_cm: float, bold: bool = False) -> float | None:
+def _cell_pt(c, room: float, bold: bool = False) -> float | None:
     """The height of a cell's content in points (0 when empty), or None when not certain;
-    `bold`: the cell is printed bold (a header cell, or any cell of a table's first row)."""
-    room = (round(width_cm, 2) * 10 - 2 * CELL_INSET_X_MM) * _PT_PER_MM
+    `room`: the column's width less the insets (pt); `bold`: the cell is printed bold (a
+    header cell, or any cell of a table's first row)."""
+    if c.head:
+        bold = True
+    key = (tuple((r.text, r.flags, r.image) for r in c.runs), room, bold)
+    return _runs_pt(key)
+
+
+@functools.lru_cache(maxsize=65536)
+def _runs_pt(key) -> float | None:
+    """_cell_pt of a cell's runs (text, flags, image), once per process: cells repeat."""
+    runs, room, bold = key
     cap = _cap_height()
     if cap is None:
         return None
     lines: list[list] = [[]]
-    for r in c.runs:
-        if r.image is not None or r.flags & SUP:
+    for text, flags, image in runs:
+        if image is not None or flags & SUP:
             return None
-        if r.text == BR:
+        if text == BR:
             lines.append([])
-        elif r.text:
-            lines[-1].append(r)
+        elif text:
+            lines[-1].append((text, flags & (BOLD | ITALIC) | (BOLD if bold else 0),
+                              SMALL_PT if flags & SMALL else TABLE_PT))
     if lines == [[]]:
         return 0.0
     height = 0.0
     for i, line in enumerate(lines):
         if not line:
             return None
-        faces = {(r.flags & (BOLD | ITALIC) | (BOLD if bold or c.head else 0),
-                  SMALL_PT if r.flags & SMALL else TABLE_PT) for r in line}
+        faces = {(face, pt) for _, face, pt in line}
         if len(faces) == 1:
             (face, pt), = faces
-            n = _lines("".join(r.text for r in line), face, pt, room)
+            n = _lines("".join(text for text, _, _ in line), face, pt, room)
         else:  # mixed faces: only a line that surely fits whole
-            widths = [_text_pt(r.text.replace("\u00ad", ""), r.flags & (BOLD | ITALIC) | (BOLD if bold or c.head else 0),
-                               SMALL_PT if r.flags & SMALL else TABLE_PT) for r in line]
-            n = 1 if None not in widths and sum(widths) <= room * (1 - _ROBUST) else None
+            widths = [_text_pt(text.replace("\u00ad", ""), face, pt) for text, face, pt in line]
+            n = 1 if None not in widths and sum(widths) <= room - max(_ROBUST_PT, room * _ROBUST) else None
             pt = max(p for _, p in faces)
         if n is None:
             return None
@@ -210,12 +232,18 @@ def _row_heights(t) -> list[str] | None:
     if any(c.rowspan > 1 or c.cont for cells, _ in t.rows for c in cells):
         return None
     out, known = [], False
+    cm = [round(w, 2) for w in t.widths]  # as the table's columns are written
+    rooms: dict[tuple[int, int], float] = {}
     # in the order the table is written: its header rows first; Typst's row 0 is bold
     ordered = [cells for cells, is_head in t.rows if is_head] + [cells for cells, is_head in t.rows if not is_head]
     for y, cells in enumerate(ordered):
         col, tallest = 0, 0.0
         for c in cells:
-            h = _cell_pt(c, sum(t.widths[col:col + c.colspan]), bold=y == 0)
+            span = (col, c.colspan)
+            room = rooms.get(span)
+            if room is None:
+                room = rooms[span] = round((sum(cm[col:col + c.colspan]) * 10 - 2 * CELL_INSET_X_MM) * _PT_PER_MM, 3)
+            h = _cell_pt(c, room, bold=y == 0)
             col += c.colspan
             if h is None:
                 tallest = None
