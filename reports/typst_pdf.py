@@ -42,6 +42,7 @@ CELL_INSET_X_MM, CELL_INSET_Y_MM = 1.5, 1.2
 TABLE_LEADING_EM = 0.45
 _ROBUST, _ROBUST_PT = 0.01, 1.0
 _BREAKS = ("-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "/", "|", "\u00ad", "\u200b", "\t")
+_NO_BREAK_BEFORE = frozenset(")]}!,.:;?")
 _PT_PER_MM = 72 / 25.4
 
 
@@ -114,6 +115,8 @@ def _breaks(text: str, optional: bool) -> list[tuple[int, str]] | None:
     out = []
     for i, ch in enumerate(text):
         if ch == " ":
+            if text[i + 1:i + 2] in _NO_BREAK_BEFORE:
+                return None  # Unicode forbids a break before a closing mark even after a space
             out.append((i + 1, "space"))
         elif ch == "\u00ad":
             out.append((i + 1, "shy"))
