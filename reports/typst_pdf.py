@@ -7,12 +7,15 @@ Typst lays out a справка in hundredths of a second where WeasyPrint takes
 SVG charts are embedded as bytes in the source (no files). Tables get the same
 content-based column widths as the DOCX (reports/layout.py), their header repeats on every
 page, rows do not split, headings stay with what follows, the closing block (note,
-signature, executor) is never broken.
+signature, executor) is never broken. A row whose height its text tells for certain is
+given that height (`_row_heights`): Typst lays it out once instead of measuring it first,
+and the page is the same.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import tempfile
 from pathlib import Path
@@ -21,6 +24,27 @@ from reports import fonts
 from reports.document import BOLD, BR, ITALIC, SMALL, SUP, Block, Document, Run, parse
 
 FONT_DIRS = [str(d) for d in fonts.LIBERATION_DIRS] + [str(fonts.dejavu_dir())]
+
+# A table row whose height can be told from its text is given that height instead of
+# `auto`: Typst then lays its cells out once, not twice (an auto row's cells are laid out to
+# measure the row, then again at the measured height). A cell's height is what Typst's
+# layout comes to: the cell inset above and below, each line from the cap height to the
+# baseline (Typst's default text edges) of Liberation Serif (read from the font files:
+# 1341/2048 em in all four faces), and the paragraph leading between lines. Lines are counted the
+# way Typst breaks a cell's ragged text (first fit: at spaces, at soft hyphens with a «-»),
+# each line measured in the face and size it is printed in; a line's fit is only taken as
+# certain when it is off the room by more than `_ROBUST` of it (kerning, rounding), and a
+# hyphen, dash or slash inside a word only when the count is the same whether Typst breaks
+# there or not. Any doubt (no Liberation Serif, superscript, a picture, a rowspan, mixed
+# faces on a wrapped line) leaves the row `auto`.
+TABLE_PT, SMALL_PT = 10.5, 10.0
+CELL_INSET_X_MM, CELL_INSET_Y_MM = 1.5, 1.2
+TABLE_LEADING_EM = 0.45
+_ROBUST, _ROBUST_PT = 0.01, 1.0
+_BREAKS = ("-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "/", "|", "\u00ad", "\u200b", "\t")
+_NO_BREAK_BEFORE = frozenset(")]}!,.:;?")
+_PT_PER_MM = 72 / 25.4
+
 
 PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #set page(paper: "a4", flipped: {flipped}, margin: (left: 25mm, right: 15mm, top: 20mm, bottom: 20mm),
@@ -31,12 +55,209 @@ PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #show heading: set text(size: 13pt, weight: "bold")
 #show heading: set block(above: 1.1em, below: 0.6em)
 #show heading.where(level: 3): set text(style: "italic")
-#set table(stroke: 0.5pt, inset: (x: 1.5mm, y: 1.2mm))
+#set table(stroke: 0.5pt, inset: (x: {inset_x}mm, y: {inset_y}mm))
+#set table.cell(breakable: false)
 #show table: set par(justify: false, first-line-indent: 0pt, leading: 0.45em, spacing: 0.45em)
-#show table: set text(size: 10.5pt)
+#show table: set text(size: {table_pt}pt)
 #show table.cell.where(y: 0): set text(weight: "bold")
 #set enum(indent: 0pt, body-indent: 0.6em)
 """
+
+
+def _cap_height_em(path: Path) -> float | None:
+    """OS/2 sCapHeight / head unitsPerEm of a TrueType file (Typst's cap height), or None."""
+    data = path.read_bytes()
+    tables = {data[12 + 16 * i:16 + 16 * i]: int.from_bytes(data[20 + 16 * i:24 + 16 * i], "big")
+              for i in range(int.from_bytes(data[4:6], "big"))}
+    os2, head = tables.get(b"OS/2"), tables.get(b"head")
+    if os2 is None or head is None or int.from_bytes(data[os2:os2 + 2], "big") < 2:
+        return None
+    cap = int.from_bytes(data[os2 + 88:os2 + 90], "big", signed=True)
+    return cap / int.from_bytes(data[head + 18:head + 20], "big") if cap > 0 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _cap_height() -> float | None:
+    """The cap height (em) the PDF's table text has: Liberation Serif's, when every copy of
+    its regular and bold faces in the font directories agrees; None (rows auto) otherwise."""
+    caps = {_cap_height_em(d / f"LiberationSerif-{face}.ttf") for d in fonts.LIBERATION_DIRS
+            for face in _FACES.values() if (d / f"LiberationSerif-{face}.ttf").is_file()}
+    return caps.pop() if len(caps) == 1 else None
+
+
+_FACES = {0: "Regular", BOLD: "Bold", ITALIC: "Italic", BOLD | ITALIC: "BoldItalic"}
+
+
+@functools.lru_cache(maxsize=4)
+def _liberation(face: int):
+    """A face (BOLD, ITALIC flags) of Liberation Serif, the font the PDF prints tables in, at
+    100 pt; None if it is absent."""
+    name = f"LiberationSerif-{_FACES[face]}.ttf"
+    path = next((d / name for d in fonts.LIBERATION_DIRS if (d / name).is_file()), None)
+    if path is None or _cap_height() is None:
+        return None
+    from PIL import ImageFont  # noqa: PLC0415
+
+    return ImageFont.truetype(str(path), 100)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_pt(text: str, face: int, pt: float) -> float | None:
+    font = _liberation(face)
+    return None if font is None else font.getlength(text) * pt / 100 if text else 0.0
+
+
+def _breaks(text: str, optional: bool) -> list[tuple[int, str]] | None:
+    """Where a line may end in `text`, as (index after the break, kind): at a space, at a
+    soft hyphen (printed as «-» there) and, when `optional`, after a hyphen, a dash or a
+    slash inside a word (which Typst's Unicode line breaking may or may not take); None
+    for a character whose breaking is not modelled."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == " ":
+            if text[i + 1:i + 2] in _NO_BREAK_BEFORE:
+                return None  # Unicode forbids a break before a closing mark even after a space
+            out.append((i + 1, "space"))
+        elif ch == "\u00ad":
+            out.append((i + 1, "shy"))
+        elif ch in _BREAKS:
+            if ch in "|\u200b\t":
+                return None
+            inside = 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " "
+            if inside and not text[i + 1].isdigit() and optional:
+                out.append((i + 1, "after"))
+    out.append((len(text), "end"))
+    return out
+
+
+def _first_fit(text: str, face: int, pt: float, room: float, optional: bool) -> int | None:
+    """Lines of Typst's first-fit breaking (linebreak_simple) of `text` in `room` points,
+    or None when a line's fit is within the margin of the room (or a break not modelled).
+    A line's width is the sum of its parts between break points (each measured once per
+    process), less the last one's trailing space, plus «-» where it ends at a soft hyphen."""
+    points = _breaks(text, optional)
+    if points is None:
+        return None
+    margin = max(_ROBUST_PT, room * _ROBUST)
+    space, hyphen = _text_pt(" ", face, pt), _text_pt("-", face, pt)
+    if space is None:
+        return None
+    full, last_w, prev = [], [], 0
+    for end, kind in points:
+        part = text[prev:end].replace("\u00ad", "")
+        word = part.rstrip(" ")
+        w = _text_pt(word, face, pt)
+        full.append(w + space * (len(part) - len(word)))
+        last_w.append(w + (hyphen if kind == "shy" else 0.0))
+        prev = end
+    lines, start, last = 0, 0, None  # start: the first part of the line; last: the line's last fitting end
+    acc = 0.0  # widths of the parts start .. i-1 in full
+    i = 0
+    while i < len(points):
+        w = acc + last_w[i]
+        if w <= room - margin:
+            last, acc, i = i, acc + full[i], i + 1
+            continue
+        if w <= room + margin or last is None:
+            return None  # too close to call, or a part wider than its column (Typst overflows it)
+        lines, start, last, acc = lines + 1, last + 1, None, 0.0
+        i = start
+    return lines + 1
+
+
+@functools.lru_cache(maxsize=65536)
+def _lines(text: str, face: int, pt: float, room: float) -> int | None:
+    """How many lines Typst gives `text` in `room` points, or None when that is not
+    certain: the same count with and without the optional breaks inside words (once per
+    process for a text and a room: cells repeat)."""
+    words = text.replace("\u00ad", "").split(" ")
+    widths = [_text_pt(w, face, pt) for w in words]  # words repeat between cells: measured once
+    if None in widths:
+        return None
+    whole = sum(widths) + (len(words) - 1) * _text_pt(" ", face, pt)
+    if whole <= room - max(_ROBUST_PT, room * _ROBUST) and "|" not in text:
+        return 1
+    n = _first_fit(text, face, pt, room, False)
+    if n is None or n == 1:
+        return n
+    return n if _first_fit(text, face, pt, room, True) == n else None
+
+
+def _cell_pt(c, room: float, bold: bool = False) -> float | None:
+    """The height of a cell's content in points (0 when empty), or None when not certain;
+    `room`: the column's width less the insets (pt); `bold`: the cell is printed bold (a
+    header cell, or any cell of a table's first row)."""
+    if c.head:
+        bold = True
+    key = (tuple((r.text, r.flags, r.image) for r in c.runs), room, bold)
+    return _runs_pt(key)
+
+
+@functools.lru_cache(maxsize=65536)
+def _runs_pt(key) -> float | None:
+    """_cell_pt of a cell's runs (text, flags, image), once per process: cells repeat."""
+    runs, room, bold = key
+    cap = _cap_height()
+    if cap is None:
+        return None
+    lines: list[list] = [[]]
+    for text, flags, image in runs:
+        if image is not None or flags & SUP:
+            return None
+        if text == BR:
+            lines.append([])
+        elif text:
+            lines[-1].append((text, flags & (BOLD | ITALIC) | (BOLD if bold else 0),
+                              SMALL_PT if flags & SMALL else TABLE_PT))
+    if lines == [[]]:
+        return 0.0
+    height = 0.0
+    for i, line in enumerate(lines):
+        if not line:
+            return None
+        faces = {(face, pt) for _, face, pt in line}
+        if len(faces) == 1:
+            (face, pt), = faces
+            n = _lines("".join(text for text, _, _ in line), face, pt, room)
+        else:  # mixed faces: only a line that surely fits whole
+            widths = [_text_pt(text.replace("\u00ad", ""), face, pt) for text, face, pt in line]
+            n = 1 if None not in widths and sum(widths) <= room - max(_ROBUST_PT, room * _ROBUST) else None
+            pt = max(p for _, p in faces)
+        if n is None:
+            return None
+        height += n * cap * pt + (n - 1 + (1 if i else 0)) * TABLE_LEADING_EM * TABLE_PT
+    return height
+
+
+def _row_heights(t) -> list[str] | None:
+    """Each row's height for the table's `rows:`: its text's height where every cell's is
+    certain, else auto; None when no row's is."""
+    if any(c.rowspan > 1 or c.cont for cells, _ in t.rows for c in cells):
+        return None
+    out, known = [], False
+    cm = [round(w, 2) for w in t.widths]  # as the table's columns are written
+    rooms: dict[tuple[int, int], float] = {}
+    # in the order the table is written: its header rows first; Typst's row 0 is bold
+    ordered = [cells for cells, is_head in t.rows if is_head] + [cells for cells, is_head in t.rows if not is_head]
+    for y, cells in enumerate(ordered):
+        col, tallest = 0, 0.0
+        for c in cells:
+            span = (col, c.colspan)
+            room = rooms.get(span)
+            if room is None:
+                room = rooms[span] = round((sum(cm[col:col + c.colspan]) * 10 - 2 * CELL_INSET_X_MM) * _PT_PER_MM, 3)
+            h = _cell_pt(c, room, bold=y == 0)
+            col += c.colspan
+            if h is None:
+                tallest = None
+                break
+            tallest = max(tallest, h)
+        if tallest:
+            out.append(f"{tallest + 2 * CELL_INSET_Y_MM * _PT_PER_MM:.4f}pt")
+            known = True
+        else:
+            out.append("auto")
+    return out if known else None
 
 
 def _s(text: str) -> str:
@@ -122,7 +343,9 @@ class _Writer:
                 (head if is_head else body).append(cell)
         cols = ", ".join(f"{w:.2f}cm" for w in t.widths)
         header = f"table.header({', '.join(head)}), " if head else ""
-        out.append(f"#table(columns: ({cols},), {header}{', '.join(body)})")
+        heights = _row_heights(t)
+        rows = f"rows: ({', '.join(heights)},), " if heights else ""
+        out.append(f"#table(columns: ({cols},), {rows}{header}{', '.join(body)})")
 
     def block(self, b: Block, out: list[str]) -> None:
         k = b.kind
@@ -168,7 +391,8 @@ def model_to_typst(doc: Document, title: str = "", author: str = "") -> tuple[st
     out: list[str] = []
     for b in doc.blocks:
         w.block(b, out)
-    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if doc.landscape else "false")
+    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if doc.landscape else "false",
+                           inset_x=CELL_INSET_X_MM, inset_y=CELL_INSET_Y_MM, table_pt=TABLE_PT)
     return head + "\n" + "\n\n".join(out) + "\n", w.files
 
 
