@@ -109,13 +109,15 @@ def _upload(store, objects: dict[str, bytes], stats: dict, known: dict[str, str]
     return entries
 
 
-def _sync(store, key: str, data: bytes, stats: dict) -> None:
-    """Write a follower object only when its bytes differ from what is there."""
+def _sync(store, key: str, data: bytes) -> int:
+    """Write a follower object only when its bytes differ from what is there: 1 if it was
+    written, else 0 (the caller counts; `sync_followers` writes from several threads)."""
     digest = sha256_bytes(data)
     head = store.head(key)
     if head is None or head.get("sha256") != digest:
         store.put(key, data, metadata={"sha256": digest})
-        stats["uploaded"] += 1
+        return 1
+    return 0
 
 
 class Publication:
@@ -319,9 +321,8 @@ def sync_followers(store, ay: int, cycle: str, objects: dict[str, bytes] | None 
 
     def table(item) -> int:
         unit_key, unit = item
-        n = {"uploaded": 0}
-        _sync(store, f"{unit_key}.current.json",
-              _dumps({"version": unit["version"], "run_id": unit["run_id"], "files": unit["files"]}), n)
+        n = _sync(store, f"{unit_key}.current.json",
+                  _dumps({"version": unit["version"], "run_id": unit["run_id"], "files": unit["files"]}))
         for f in unit["files"]:   # the stable name: a copy of the current version
             stable = keys.unversioned(f["key"])
             head = store.head(stable)
@@ -332,21 +333,14 @@ def sync_followers(store, ay: int, cycle: str, objects: dict[str, bytes] | None 
                 else:
                     store.put(stable, data if data is not None else store.get(f["key"]),
                               metadata={"sha256": f["sha256"]})
-                n["uploaded"] += 1
-        return n["uploaded"]
-
-    def follower(make_key, make_body):
-        def write(item) -> int:
-            n = {"uploaded": 0}
-            _sync(store, make_key(item), make_body(item), n)
-            return n["uploaded"]
-        return write
+                n += 1
+        return n
 
     groups = [(table, sorted(m["tables"].items())),
-              (follower(lambda kv: keys.report_pointer(kv[0], ay, cycle), lambda kv: _dumps(kv[1])),
+              (lambda kv: _sync(store, keys.report_pointer(kv[0], ay, cycle), _dumps(kv[1])),
                sorted(m["reports"].items())),
-              (follower(lambda _: keys.VIEWS, lambda _: views_sql(store)), [None]),
-              (follower(lambda mun: keys.index(mun, ay), lambda mun: index_html(store, mun, ay, public_prefixes)),
+              (lambda _: _sync(store, keys.VIEWS, views_sql(store)), [None]),
+              (lambda mun: _sync(store, keys.index(mun, ay), index_html(store, mun, ay, public_prefixes)),
                sorted(m["reports"]))]
     for write, items in groups:
         stats["uploaded"] += sum(_each(write, items, threads))
