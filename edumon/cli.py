@@ -449,14 +449,16 @@ def _run(flow_name: str, ay: int, inbox: str, store: str, warehouse: Path, confi
     _TemporaryServer.wait()
     result = flows[flow_name](ay=ay, inbox=_inbox_arg(inbox), store=store, warehouse=str(warehouse.resolve()),
                               config=str(config.resolve()) if config else None)
-    for line in result.get("published_lines") or []:   # a region, the country: two lines, not 4,600
-        typer.echo(line)
-    for m in [] if result.get("published_lines") else result["manifests"]:
-        for where in _locations(store, m):
-            typer.echo(f"Опубликовано (манифест): {where}")
-    for mun, links in [] if result.get("published_lines") else sorted(result.get("links", {}).items()):
-        for link in links:   # one address per store
-            typer.echo(f"Все документы: {mun}: {link}")
+    if result.get("published_lines"):   # above [publish] link_artifacts_max municipalities: two lines
+        for line in result["published_lines"]:
+            typer.echo(line)
+    else:
+        for m in result["manifests"]:
+            for where in _locations(store, m):
+                typer.echo(f"Опубликовано (манифест): {where}")
+        for mun, links in sorted(result.get("links", {}).items()):
+            for link in links:   # one address per store
+                typer.echo(f"Все документы: {mun}: {link}")
     typer.echo(f"Хранилище: {', '.join(_locations(store, ''))}")
     return result
 
