@@ -35,7 +35,7 @@ PICTURE_CM = 16.0
 # LibreOffice) with its PNG as the fallback every DOCX reader shows when it cannot
 SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
-CELL_PT = 10.5
+CELL_PT = layout.TABLE_PT
 _ESC = {'"': "&quot;"}
 SHY = "\u00ad"
 
@@ -56,7 +56,7 @@ def _rpr(f: int, base_pt: float | None) -> str:
         props.append("<w:b/>")
     if f & ITALIC:
         props.append("<w:i/>")
-    size = 10 if f & SMALL else base_pt
+    size = layout.SMALL_PT if f & SMALL else base_pt
     if size:
         half = int(round(size * 2))
         props.append(f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>')

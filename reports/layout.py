@@ -13,7 +13,8 @@ TEXT_WIDTH_CM = {"portrait": 17.0, "landscape": 25.7}  # A4 less the 25 mm and 1
 # enough in whichever serif font Word, LibreOffice or the PDF uses.
 _FONT_PATH = str(fonts.dejavu_serif_bold())
 CELL_PADDING_CM = 0.45  # left and right cell margins (0.19 cm each in Word) and borders
-TABLE_PT = 10.5
+TABLE_PT = 10.5  # the tables' text, in every format (the DOCX cells, the PDF's Typst tables)
+SMALL_PT = 10.0  # small text (a share's count under it), in every format
 
 
 @functools.lru_cache(maxsize=1)

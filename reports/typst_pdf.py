@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from reports import fonts
+from reports.layout import SMALL_PT, TABLE_PT
 from reports.document import BOLD, BR, ITALIC, SMALL, SUP, Block, Document, Run, parse
 
 FONT_DIRS = [str(d) for d in fonts.LIBERATION_DIRS] + [str(fonts.dejavu_dir())]
@@ -37,7 +38,6 @@ FONT_DIRS = [str(d) for d in fonts.LIBERATION_DIRS] + [str(fonts.dejavu_dir())]
 # hyphen, dash or slash inside a word only when the count is the same whether Typst breaks
 # there or not. Any doubt (no Liberation Serif, superscript, a picture, a rowspan, mixed
 # faces on a wrapped line) leaves the row `auto`.
-TABLE_PT, SMALL_PT = 10.5, 10.0
 CELL_INSET_X_MM, CELL_INSET_Y_MM = 1.5, 1.2
 TABLE_LEADING_EM = 0.45
 _ROBUST, _ROBUST_PT = 0.01, 1.0
@@ -290,7 +290,7 @@ class _Writer:
             if f & ITALIC:
                 t = f"#emph[{t}]"
             if f & SMALL:
-                t = f"#text(size: 10pt)[{t}]"
+                t = f"#text(size: {SMALL_PT:g}pt)[{t}]"
             parts.append(t)
         return "".join(parts)
 
