@@ -150,6 +150,8 @@ def main() -> None:
     ap.add_argument("--identical", action="store_true", help="copies identical to the demo municipality")
     ap.add_argument("--reuse", action="store_true",
                     help="keep --target when it was built with the same copies (another cycle of the same warehouse)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="write a cProfile of the parent (CPU time) to this file")
     ap.add_argument("--schools", default="country", choices=("country", "30"),
                     help="country: copies' sizes follow the country's (≈ 17.4 schools each); 30: all the demo's")
     a = ap.parse_args()
@@ -188,13 +190,22 @@ def main() -> None:
     if a.out.exists():
         shutil.rmtree(a.out)
     # this process and its workers, summed, every 0.5 s (each sample walks /proc: its CPU is counted)
+    prof = None
+    if a.profile:
+        import cProfile
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
     with MemorySampler(interval=0.5) as mem:
         docs = render.render_spravki(con, a.ay, a.cycle, cfg, run, sink=None if a.keep_in_memory else write)
+    if prof:
+        prof.disable()
+        prof.dump_stats(str(a.profile))
     sizes.update({k: len(v) for k, v in docs.items()})
     wall = time.perf_counter() - w0
     own_cpu = time.process_time() - c0
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own_cpu + kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
+    workers_cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
+    cpu = own_cpu + workers_cpu
     parent_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     munis = len({k.split("/")[1] for k in sizes})
     schools = con.execute("SELECT count(DISTINCT school_code) FROM stg_schools").fetchone()[0]
@@ -202,6 +213,7 @@ def main() -> None:
            "documents": len(sizes), "bytes": sum(sizes.values()), "formats": a.formats,
            "workers": render._workers(cfg, munis), "chunk_municipalities": cfg["report"].get("chunk_municipalities", 0), "cores": os.cpu_count(), "warehouse_build_s": round(build_s, 1),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_per_municipality_s": round(cpu / max(munis, 1), 3),
+           "parent_cpu_s": round(own_cpu, 1), "workers_cpu_s": round(workers_cpu, 1),
            "wall_per_municipality_s": round(wall / max(munis, 1), 3), "peak_rss_mb_parent": round(parent_mb),
            "peak_rss_mb_render_tree": round(mem.peak / 2**20)}
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -19,7 +19,7 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date
 
 import jinja2
@@ -156,6 +156,12 @@ def render_municipality(job: dict) -> dict[str, bytes]:
     return docs
 
 
+def _warm() -> None:
+    """A worker's first call: unpickling it imports this module (the engines, the charts);
+    the jinja environment is made once per process."""
+    _env()
+
+
 def _workers(cfg, jobs: int) -> int:
     n = int(cfg["report"].get("workers", 0) or 0) or (os.cpu_count() or 1)
     # a worker process costs about a second of imports: worth it from a few documents up
@@ -185,14 +191,32 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     # chunk): the parent holds one chunk's rows, not the country's
     chunk = int(report.get("chunk_municipalities", 0) or 0) or len(munis) or 1
 
+    codes = sorted(munis)
+    parts = [codes[i:i + chunk] for i in range(0, len(codes), chunk)]
+
+    def read(part):
+        return cycle_data(con, ay, cycle, cfg, part if len(parts) > 1 else None)
+
     def jobs():  # made one by one as the workers take them: never all contexts at once
-        codes = sorted(munis)
-        for i in range(0, len(codes), chunk):
-            part = codes[i:i + chunk]
-            data = cycle_data(con, ay, cycle, cfg, part if chunk < len(codes) else None)
+        for part in parts:
+            data = read(part)
             for mun in part:
                 yield _job(mun, data)
             del data
+
+    def jobs_read_ahead():
+        """As jobs(), with the next chunk read by a thread while the workers render this
+        one's (DuckDB runs the queries without the GIL), so they never wait for the parent's
+        read at a chunk's start. The parent holds two chunks' rows at most. Only this thread
+        uses `con` while the jobs are made (the parent's other reads come before)."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-read") as reader:
+            ahead = reader.submit(read, parts[0]) if parts else None
+            for i, part in enumerate(parts):
+                data = ahead.result()
+                ahead = reader.submit(read, parts[i + 1]) if i + 1 < len(parts) else None
+                for mun in part:
+                    yield _job(mun, data)
+                del data
 
     def _job(mun, data):
         m = {"municipality_code": mun, "municipality_name": munis[mun]}
@@ -227,6 +251,10 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
         return docs
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        # the workers start (≈ a second of imports each) while the parent reads the first chunk:
+        # the pool starts a process at a submit that finds none idle
+        for _ in range(workers):
+            pool.submit(_warm)
         # a window of jobs in flight, results handed on in order as they come
         window: deque = deque()
 
@@ -235,7 +263,7 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
                 yield window.popleft().result()
 
         done = progress.track(results(), total=len(munis), what="справки муниципалитетов")
-        source = jobs()
+        source = jobs_read_ahead()
         for job in itertools.islice(source, workers * 4):
             window.append(pool.submit(render_municipality, job))
         for part in done:
