@@ -264,11 +264,14 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
 
         done = progress.track(results(), total=len(munis), what="справки муниципалитетов")
         source = jobs_read_ahead()
-        for job in itertools.islice(source, workers * 4):
-            window.append(pool.submit(render_municipality, job))
-        for part in done:
-            sink(part)
-            nxt = next(source, None)
-            if nxt is not None:
-                window.append(pool.submit(render_municipality, nxt))
+        try:
+            for job in itertools.islice(source, workers * 4):
+                window.append(pool.submit(render_municipality, job))
+            for part in done:
+                sink(part)
+                nxt = next(source, None)
+                if nxt is not None:
+                    window.append(pool.submit(render_municipality, nxt))
+        finally:
+            source.close()  # on an error too: a read under way ends before the caller closes `con`
     return docs

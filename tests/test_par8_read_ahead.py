@@ -45,3 +45,22 @@ def test_two_workers_reading_ahead_give_the_documents_of_one_process(tmp_path, m
     assert sorted(docs) == sorted(whole)
     for key in whole:
         assert docs[key] == whole[key], key
+
+
+def test_an_error_in_the_sink_ends_the_read_ahead_before_render_spravki_returns(tmp_path, monkeypatch):
+    """The caller closes its connection when render_spravki raises: no read may still be
+    running on it in the parent's thread."""
+    import threading
+
+    con, cfg, run, _, _ = build(tmp_path, "september", formats=("html",))
+    monkeypatch.setattr(render, "_workers", lambda cfg, jobs: 2)
+    chunked = copy.deepcopy(cfg)
+    chunked["report"]["chunk_municipalities"] = 1
+
+    def sink(part):
+        raise RuntimeError("the store is down")
+
+    with pytest.raises(RuntimeError, match="the store is down"):
+        render.render_spravki(con, AY, "september", chunked, run, today=TODAY, sink=sink)
+    assert not [t for t in threading.enumerate() if t.name.startswith("render-read")]
+    con.close()
