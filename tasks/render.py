@@ -188,7 +188,8 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
     incomplete = ingest_log.inputs_incomplete(con, run.get("run_id", ""))  # files the run went without (issue 11)
     munis = cycle_municipalities(con, ay, cycle)
     # the cycle's rows are read a chunk of municipalities at a time (one read per query and
-    # chunk): the parent holds one chunk's rows, not the country's
+    # chunk): the parent holds one chunk's rows (two while the workers' next is read ahead),
+    # not the country's
     chunk = int(report.get("chunk_municipalities", 0) or 0) or len(munis) or 1
 
     codes = sorted(munis)
