@@ -59,7 +59,6 @@ PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #set table.cell(breakable: false)
 #show table: set par(justify: false, first-line-indent: 0pt, leading: 0.45em, spacing: 0.45em)
 #show table: set text(size: {table_pt}pt)
-#show table.cell.where(y: 0): set text(weight: "bold")
 #set enum(indent: 0pt, body-indent: 0.6em)
 """
 
@@ -270,7 +269,8 @@ class _Writer:
         self.doc = doc
         self.files: dict[str, bytes] = {}  # PNG pictures (a legacy src) written beside main.typ
 
-    def runs(self, runs: list[Run]) -> str:
+    def runs(self, runs: list[Run], inherited: int = 0) -> str:
+        """Typst markup of text runs; `inherited`: flags the enclosing markup already sets."""
         parts = []
         for r in runs:
             if r.image is not None:
@@ -282,7 +282,7 @@ class _Writer:
             if not r.text:
                 continue
             t = f"#{_s(r.text)}"
-            f = r.flags
+            f = r.flags & ~inherited
             if f & SUP:
                 t = f"#super[{t}]"
             if f & BOLD:
@@ -322,7 +322,10 @@ class _Writer:
     def table(self, b: Block, out: list[str]) -> None:
         t = b.table
         head, body = [], []
-        for cells, is_head in t.rows:
+        # Typst's row 0 (the first header row, else the first row) is printed bold
+        row0 = next((i for i, (_, is_head) in enumerate(t.rows) if is_head), 0)
+        for i, (cells, is_head) in enumerate(t.rows):
+            bold_row = i == row0
             for c in cells:
                 if c.cont:
                     continue
@@ -336,9 +339,10 @@ class _Writer:
                     args.append("align: center")
                 elif c.num:
                     args.append("align: right")
-                content = self.runs(c.runs)
-                if c.head:
-                    content = f"#strong[{content}]"
+                if c.head or bold_row:  # one #strong for the cell, none per run
+                    content = f"#strong[{self.runs(c.runs, BOLD)}]"
+                else:
+                    content = self.runs(c.runs)
                 cell = f"table.cell({', '.join(args)})[{content}]" if args else f"[{content}]"
                 (head if is_head else body).append(cell)
         cols = ", ".join(f"{w:.2f}cm" for w in t.widths)
