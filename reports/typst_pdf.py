@@ -259,6 +259,25 @@ def _row_heights(t) -> list[str] | None:
     return out if known else None
 
 
+def _right_columns(t) -> set[int]:
+    """Columns whose every cell but the headers is a number starting there (aligned right):
+    the table aligns them (`align:`) instead of a `table.cell(align: right)` per cell. A
+    column where any other cell starts, or that a wider cell covers, is left to its cells."""
+    num: set[int] = set()
+    other: set[int] = set()
+    for cells, _ in t.rows:
+        col = 0
+        for c in cells:
+            x, col = col, col + c.colspan
+            if c.cont or c.head:
+                continue
+            if c.num and c.colspan == 1:
+                num.add(x)
+            else:
+                other.update(range(x, x + c.colspan))
+    return num - other
+
+
 def _s(text: str) -> str:
     """A Typst string literal: text as it is, no markup."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -324,9 +343,12 @@ class _Writer:
         head, body = [], []
         # Typst's row 0 (the first header row, else the first row) is printed bold
         row0 = next((i for i, (_, is_head) in enumerate(t.rows) if is_head), 0)
+        right = _right_columns(t)  # aligned right by the table, not cell by cell
         for i, (cells, is_head) in enumerate(t.rows):
             bold_row = i == row0
+            col = 0
             for c in cells:
+                x, col = col, col + c.colspan
                 if c.cont:
                     continue
                 args = []
@@ -337,7 +359,7 @@ class _Writer:
                 if c.head:
                     args.append("fill: luma(238)")
                     args.append("align: center")
-                elif c.num:
+                elif c.num and x not in right:
                     args.append("align: right")
                 if c.head or bold_row:  # one #strong for the cell, none per run
                     content = f"#strong[{self.runs(c.runs, BOLD)}]"
@@ -349,7 +371,8 @@ class _Writer:
         header = f"table.header({', '.join(head)}), " if head else ""
         heights = _row_heights(t)
         rows = f"rows: ({', '.join(heights)},), " if heights else ""
-        out.append(f"#table(columns: ({cols},), {rows}{header}{', '.join(body)})")
+        align = f"align: ({', '.join('right' if x in right else 'auto' for x in range(len(t.widths)))},), " if right else ""
+        out.append(f"#table(columns: ({cols},), {align}{rows}{header}{', '.join(body)})")
 
     def block(self, b: Block, out: list[str]) -> None:
         k = b.kind
