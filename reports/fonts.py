@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 from pathlib import Path
 
-LIBERATION_DIRS = [Path(d) for d in ("/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation",
+# EDUMON_FONT_DIRS (directories separated by «:», searched first): Liberation Serif where the
+# system has none (e.g. the files of the fonts-liberation2 package unpacked without root);
+# without it the PDF falls back to Typst's Libertinus Serif and no table row is given a height
+LIBERATION_DIRS = [Path(d) for d in (*filter(None, os.environ.get("EDUMON_FONT_DIRS", "").split(":")),
+                                     "/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation",
                                      "/usr/share/fonts/truetype/msttcorefonts") if Path(d).is_dir()]
 
 

@@ -59,7 +59,6 @@ PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #set table.cell(breakable: false)
 #show table: set par(justify: false, first-line-indent: 0pt, leading: 0.45em, spacing: 0.45em)
 #show table: set text(size: {table_pt}pt)
-#show table.cell.where(y: 0): set text(weight: "bold")
 #set enum(indent: 0pt, body-indent: 0.6em)
 """
 
@@ -260,6 +259,25 @@ def _row_heights(t) -> list[str] | None:
     return out if known else None
 
 
+def _right_columns(t) -> set[int]:
+    """Columns whose every cell but the headers is a number starting there (aligned right):
+    the table aligns them (`align:`) instead of a `table.cell(align: right)` per cell. A
+    column where any other cell starts, or that a wider cell covers, is left to its cells."""
+    num: set[int] = set()
+    other: set[int] = set()
+    for cells, _ in t.rows:
+        col = 0
+        for c in cells:
+            x, col = col, col + c.colspan
+            if c.cont or c.head:
+                continue
+            if c.num and c.colspan == 1:
+                num.add(x)
+            else:
+                other.update(range(x, x + c.colspan))
+    return num - other
+
+
 def _s(text: str) -> str:
     """A Typst string literal: text as it is, no markup."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -270,7 +288,8 @@ class _Writer:
         self.doc = doc
         self.files: dict[str, bytes] = {}  # PNG pictures (a legacy src) written beside main.typ
 
-    def runs(self, runs: list[Run]) -> str:
+    def runs(self, runs: list[Run], inherited: int = 0) -> str:
+        """Typst markup of text runs; `inherited`: flags the enclosing markup already sets."""
         parts = []
         for r in runs:
             if r.image is not None:
@@ -282,7 +301,7 @@ class _Writer:
             if not r.text:
                 continue
             t = f"#{_s(r.text)}"
-            f = r.flags
+            f = r.flags & ~inherited
             if f & SUP:
                 t = f"#super[{t}]"
             if f & BOLD:
@@ -322,8 +341,14 @@ class _Writer:
     def table(self, b: Block, out: list[str]) -> None:
         t = b.table
         head, body = [], []
-        for cells, is_head in t.rows:
+        # Typst's row 0 (the first header row, else the first row) is printed bold
+        row0 = next((i for i, (_, is_head) in enumerate(t.rows) if is_head), 0)
+        right = _right_columns(t)  # aligned right by the table, not cell by cell
+        for i, (cells, is_head) in enumerate(t.rows):
+            bold_row = i == row0
+            col = 0
             for c in cells:
+                x, col = col, col + c.colspan
                 if c.cont:
                     continue
                 args = []
@@ -334,18 +359,20 @@ class _Writer:
                 if c.head:
                     args.append("fill: luma(238)")
                     args.append("align: center")
-                elif c.num:
+                elif c.num and x not in right:
                     args.append("align: right")
-                content = self.runs(c.runs)
-                if c.head:
-                    content = f"#strong[{content}]"
+                if c.head or bold_row:  # one #strong for the cell, none per run
+                    content = f"#strong[{self.runs(c.runs, BOLD)}]"
+                else:
+                    content = self.runs(c.runs)
                 cell = f"table.cell({', '.join(args)})[{content}]" if args else f"[{content}]"
                 (head if is_head else body).append(cell)
         cols = ", ".join(f"{w:.2f}cm" for w in t.widths)
         header = f"table.header({', '.join(head)}), " if head else ""
         heights = _row_heights(t)
         rows = f"rows: ({', '.join(heights)},), " if heights else ""
-        out.append(f"#table(columns: ({cols},), {rows}{header}{', '.join(body)})")
+        align = f"align: ({', '.join('right' if x in right else 'auto' for x in range(len(t.widths)))},), " if right else ""
+        out.append(f"#table(columns: ({cols},), {align}{rows}{header}{', '.join(body)})")
 
     def block(self, b: Block, out: list[str]) -> None:
         k = b.kind
