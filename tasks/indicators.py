@@ -19,7 +19,8 @@ from edumon.config import REFERENCE_DIR, SQL_DIR
 from schemas.sources import SOURCES
 from tasks import vpr_scales
 from tasks.warehouse import (
-    build_mart, build_model, ensure_mart_table, expand_includes, model_sql, raw_table, transaction,
+    _bind, build_mart, build_model, ensure_mart_table, expand_includes, model_sql, raw_table, rows_table,
+    split_meta, transaction,
 )
 
 STAGING_MODELS = [
@@ -226,6 +227,15 @@ def _composed_sql(name: str, inline: dict[str, str], shadowed: dict[str, list[st
     return f"WITH {', '.join(ctes)}\nSELECT * FROM (\n{sql}\n)"
 
 
+def _span_table(raw: str) -> str:
+    """Where a raw table's AYs are read: a split source's rows table (its view's rows are
+    among them, and the table's min/max come from its statistics, where the view's join
+    scans every row: 0.2 s CPU for the country's 23 M ГИА rows); a wider span only adds a
+    window filter, never drops a row the model reads."""
+    src = _RAW[raw]
+    return rows_table(src) if split_meta(src) else raw
+
+
 def _to_shadow(con, windows: dict[str, tuple[int, int]]) -> dict[str, list[str]]:
     """For each windowed model, the yearly raw tables it reads that hold AYs outside its
     window (a table holding only the window's AYs is read as it is: no filter to pay)."""
@@ -234,11 +244,33 @@ def _to_shadow(con, windows: dict[str, tuple[int, int]]) -> dict[str, list[str]]
     for model, (lo, hi) in windows.items():
         for t in _raw_read(model):
             if t not in spans:
-                spans[t] = con.execute(f"SELECT min(ay), max(ay) FROM {t}").fetchone()
+                spans[t] = con.execute(f"SELECT min(ay), max(ay) FROM {_span_table(t)}").fetchone()
             first, last = spans[t]
             if first is not None and (first < lo or last > hi):
                 out.setdefault(model, []).append(t)
     return out
+
+
+def kept(name: str) -> bool:
+    """Whether a model read by a cycle stays in the warehouse after it: ALWAYS_BUILT and the
+    models the documents' queries read. Every other model a cycle materialises is read only
+    by that cycle's own models and marts, so it is a TEMP table of the compute's connection
+    (`build_staging`): never compressed and written into the warehouse file, gone when the
+    connection closes."""
+    return name in ALWAYS_BUILT or name in _read_by_documents()
+
+
+def _database(con) -> str:
+    return con.execute("SELECT current_database()").fetchone()[0]
+
+
+def _drop(con, name: str, temp: bool = True, stored: bool = True) -> None:
+    """Drop a model's TEMP table and/or its table in the warehouse (a bare or `main.` name
+    would find the TEMP table first)."""
+    if temp:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+    if stored:
+        con.execute(f'DROP TABLE IF EXISTS "{_database(con)}".main.{name}')
 
 
 def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) -> list[str]:
@@ -246,7 +278,8 @@ def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) ->
     (given the cycle's marts as (name, AY) pairs) only those the marts read, the ones read
     once inlined into their reader (`compute_plan`; a table of theirs left by an earlier
     build is dropped, so nothing stale stays), each over the AYs the cycle reads
-    (`ay_windows`; marts given by name only: every AY). Returns the names materialised."""
+    (`ay_windows`; marts given by name only: every AY), the ones not `kept` as TEMP tables
+    (their table of an earlier build dropped the same way). Returns the names materialised."""
     shadowed = None
     if marts is None:
         names, inline = list(STAGING_MODELS), {}
@@ -258,10 +291,21 @@ def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) ->
             params = {**params, **{_window_param(m, end): windows[m][i] for m in shadowed
                                    for i, end in enumerate(("from", "to"))}}
     for name in inline:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+        _drop(con, name)
     for name in names:
-        build_model(con, name, params, _composed_sql(name, inline, shadowed))
+        sql = _composed_sql(name, inline, shadowed)
+        if marts is None or kept(name):
+            _drop(con, name, stored=False)
+            build_model(con, name, params, sql)
+        else:
+            _drop(con, name, temp=False)
+            build_temp_model(con, name, params, sql)
     return names
+
+
+def build_temp_model(con, name: str, params: dict, sql: str) -> None:
+    """A model as a TEMP table of the connection (`kept`): the same rows as `build_model`'s."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", _bind(sql, params))
 
 
 def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:
