@@ -100,8 +100,6 @@ def _time_each(indicators, out: dict) -> None:
         return wrapper
 
     indicators.build_model = timed(indicators.build_model, lambda name, args: name)
-    if hasattr(indicators, "build_temp_model"):  # a tree without TEMP models has none
-        indicators.build_temp_model = timed(indicators.build_temp_model, lambda name, args: name)
     indicators.build_mart = timed(indicators.build_mart, lambda name, args: f"{name}/{args[0]}")
 
 

@@ -19,7 +19,7 @@ from edumon.config import REFERENCE_DIR, SQL_DIR
 from schemas.sources import SOURCES
 from tasks import vpr_scales
 from tasks.warehouse import (
-    _bind, build_mart, build_model, ensure_mart_table, expand_includes, model_sql, raw_table, rows_table,
+    build_mart, build_model, ensure_mart_table, expand_includes, model_sql, raw_table, rows_table,
     split_meta, transaction,
 )
 
@@ -251,35 +251,12 @@ def _to_shadow(con, windows: dict[str, tuple[int, int]]) -> dict[str, list[str]]
     return out
 
 
-def kept(name: str) -> bool:
-    """Whether a model read by a cycle stays in the warehouse after it: ALWAYS_BUILT and the
-    models the documents' queries read. Every other model a cycle materialises is read only
-    by that cycle's own models and marts, so it is a TEMP table of the compute's connection
-    (`build_staging`): never compressed and written into the warehouse file, gone when the
-    connection closes."""
-    return name in ALWAYS_BUILT or name in _read_by_documents()
-
-
-def _database(con) -> str:
-    return con.execute("SELECT current_database()").fetchone()[0]
-
-
-def _drop(con, name: str, temp: bool = True, stored: bool = True) -> None:
-    """Drop a model's TEMP table and/or its table in the warehouse (a bare or `main.` name
-    would find the TEMP table first)."""
-    if temp:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
-    if stored:
-        con.execute(f'DROP TABLE IF EXISTS "{_database(con)}".main.{name}')
-
-
 def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) -> list[str]:
     """Build the staging and intermediate models: all of them as tables, over every AY, or
     (given the cycle's marts as (name, AY) pairs) only those the marts read, the ones read
     once inlined into their reader (`compute_plan`; a table of theirs left by an earlier
     build is dropped, so nothing stale stays), each over the AYs the cycle reads
-    (`ay_windows`; marts given by name only: every AY), the ones not `kept` as TEMP tables
-    (their table of an earlier build dropped the same way). Returns the names materialised."""
+    (`ay_windows`; marts given by name only: every AY). Returns the names materialised."""
     shadowed = None
     if marts is None:
         names, inline = list(STAGING_MODELS), {}
@@ -291,21 +268,10 @@ def build_staging(con, params: dict, marts=None, cycle_ay: int | None = None) ->
             params = {**params, **{_window_param(m, end): windows[m][i] for m in shadowed
                                    for i, end in enumerate(("from", "to"))}}
     for name in inline:
-        _drop(con, name)
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     for name in names:
-        sql = _composed_sql(name, inline, shadowed)
-        if marts is None or kept(name):
-            _drop(con, name, stored=False)
-            build_model(con, name, params, sql)
-        else:
-            _drop(con, name, temp=False)
-            build_temp_model(con, name, params, sql)
+        build_model(con, name, params, _composed_sql(name, inline, shadowed))
     return names
-
-
-def build_temp_model(con, name: str, params: dict, sql: str) -> None:
-    """A model as a TEMP table of the connection (`kept`): the same rows as `build_model`'s."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", _bind(sql, params))
 
 
 def build_marts(con, marts: list[tuple[str, int]], params: dict) -> dict[str, int]:
