@@ -36,12 +36,14 @@ first_attempt AS NOT MATERIALIZED (
     ) = 1
 ),
 -- The ЕГЭ minimum in force in an AY depends on the AY and the subject only: looked up once
--- per AY × subject, not per participant.
+-- per AY × subject, not per participant, and only for the AYs × subjects of rows without a
+-- `passed_min` of the export (the only rows joined to it; in generated and most real exports
+-- none, and then the column's statistics let DuckDB skip the scan).
 thresholds AS (
     SELECT a.ay, a.subject,
            arg_max(r.min_test_score, r.valid_from_ay) AS min_test_score,
            arg_max(r.min_mark, r.valid_from_ay) AS min_mark
-    FROM (SELECT DISTINCT ay, subject FROM counted WHERE exam = 'ege') a
+    FROM (SELECT DISTINCT ay, subject FROM counted WHERE exam = 'ege' AND passed_min IS NULL) a
     JOIN reference_ege_min_scores r
       ON r.subject = a.subject AND r.valid_from_ay <= a.ay
     GROUP BY ALL
