@@ -89,22 +89,6 @@ def connect(path: str | Path, settings: dict | None = None) -> duckdb.DuckDBPyCo
 FILE_COLUMNS = ["_file", "_sheet", "_sha256", "_run_id", "_loaded_at"]
 
 
-# How a column of `raw_<source>__rows` is stored, when not as DuckDB chooses. The pseudonymised
-# participant ids (20 hex characters, a quarter of the rows distinct: 2 M of ГИА's 7.8 M a
-# year at country scale) are written uncompressed: DuckDB's dictionary+FSST compression costs
-# ≈ 1.3 s CPU per 7.8 M such values and saves only disk (measured: docs/benchmarks.md,
-# «Session 8: ing8»); hashing them on a scan costs the same either way. Low-cardinality text
-# (school codes, vocabularies) stays compressed: its dictionary vectors make scans 4× cheaper.
-# A table made before this keeps its columns as they were (nothing else differs).
-COLUMN_STORAGE = {"participant_id": "USING COMPRESSION uncompressed"}
-
-
-def _rows_column(col) -> str:
-    """A column's definition in `raw_<source>__rows`: name, type and storage."""
-    storage = COLUMN_STORAGE.get(col.name)
-    return f"{col.name} {DUCKDB_TYPES[col.type]}" + (f" {storage}" if storage else "")
-
-
 def raw_table(source: Source) -> str:
     return f"raw_{source.name}"
 
@@ -168,20 +152,18 @@ def _ensure_split(con, src: Source, kinds: dict[str, str]) -> None:
     try:
         con.execute(f"CREATE TABLE IF NOT EXISTS {files} (_fid INTEGER, ay INTEGER, {file_cols})")
         if kinds.get(view) == "BASE TABLE":  # an earlier release: move the rows, keep them all
-            old = {r[0]: r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+            old = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
             canon = [c for c in old if c not in META_COLUMNS]
             by = ", ".join(["ay"] + FILE_COLUMNS)
             con.execute(f"INSERT INTO {files} SELECT row_number() OVER (ORDER BY {by}) AS _fid, {by} "
                         f"FROM (SELECT DISTINCT {by} FROM {view})")
             on = " AND ".join(f"o.{k} IS NOT DISTINCT FROM f.{k}" for k in ["ay"] + FILE_COLUMNS)
-            defs = [_rows_column(src.col(c)) if c in src.names and DUCKDB_TYPES[src.col(c).type] == old[c]
-                    else f"{c} {old[c]}" for c in canon]  # the columns as they were, stored as new tables store them
-            con.execute(f"CREATE TABLE {rows} ({', '.join(defs)}, ay INTEGER, _row INTEGER, _fid INTEGER)")
-            con.execute(f"INSERT INTO {rows} SELECT {', '.join('o.' + c for c in canon)}, o.ay, o._row, f._fid "
+            con.execute(f"CREATE TABLE {rows} AS SELECT {', '.join('o.' + c for c in canon)}, o.ay, o._row, f._fid "
                         f"FROM {view} o JOIN {files} f ON {on}")
             con.execute(f"DROP TABLE {view}")
         else:
-            cols = [_rows_column(c) for c in src.columns] + ["ay INTEGER", "_row INTEGER", "_fid INTEGER"]
+            cols = [f"{c.name} {DUCKDB_TYPES[c.type]}" for c in src.columns] + ["ay INTEGER", "_row INTEGER",
+                                                                                 "_fid INTEGER"]
             con.execute(f"CREATE TABLE IF NOT EXISTS {rows} ({', '.join(cols)})")
         con.execute(_raw_view_sql(con, src))
         con.execute("COMMIT")
