@@ -315,13 +315,18 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
     for i, c in enumerate(columns):
         col = source.col(c)
         kind = DUCKDB_TYPES[col.type]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
-                    f"FROM (SELECT unnest(l{i}) AS v FROM __bulk_dl)").fetchall()
         plain = _plain_sql(col)
+        # pseudonymised on the dictionary: each distinct id hashed once, as it enters `__bulk_p`
+        hashed = source.participant_level and c == "participant_id"
+        hash_of = (lambda e: HASH_SQL.format(col=e)) if hashed else (lambda e: e)
+        salt = {"salt": st.salt} if hashed else None
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k"
+                    + (f", coalesce({plain}, false) AS ok" if plain else "")  # the condition run once a value
+                    + f" FROM (SELECT unnest(l{i}) AS v FROM __bulk_dl)").fetchall()
         if plain:  # values that type to themselves stay in DuckDB; the others go to Python
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT v, v AS val, v AS txt, "
-                        f"CAST(NULL AS VARCHAR) AS rule FROM __bulk_d{i} WHERE {plain}").fetchall()
-            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} WHERE NOT coalesce({plain}, false) ORDER BY k").df()
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT v, {hash_of('v')} AS val, v AS txt, "
+                        f"CAST(NULL AS VARCHAR) AS rule FROM __bulk_d{i} WHERE ok", salt).fetchall()
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} WHERE NOT ok ORDER BY k").df()
         else:
             dk = con.execute(f"SELECT k, v FROM __bulk_d{i} ORDER BY k").df()
         keys, d = dk["k"].to_numpy(), dk["v"]
@@ -349,18 +354,14 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         con.register("__bulk_pf", dic)
         # one small table per column: raw value → typed value, text, rule. An empty cell
         # (NULL) is never bad and types to NULL, so a plain equi-join (a hash join) is enough.
-        typed_sql = (f"SELECT d.v, p.val, p.txt, p.rule FROM __bulk_d{i} d JOIN __bulk_pf p ON d.k = p.k "
-                     f"WHERE d.v IS NOT NULL")
+        typed_sql = (f"SELECT d.v, {hash_of('p.val')} AS val, p.txt, p.rule FROM __bulk_d{i} d JOIN __bulk_pf p "
+                     f"ON d.k = p.k WHERE d.v IS NOT NULL")
         if plain:
-            con.execute(f"INSERT INTO __bulk_p{i} {typed_sql}").fetchall()
+            con.execute(f"INSERT INTO __bulk_p{i} {typed_sql}", salt).fetchall()
         else:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS {typed_sql}").fetchall()
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS {typed_sql}", salt).fetchall()
         con.unregister("__bulk_pf")
         con.execute(f"DROP TABLE __bulk_d{i}").fetchall()
-        hashed = source.participant_level and c == "participant_id"
-        if hashed:  # pseudonymised on the dictionary: each distinct id hashed once
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT v, {HASH_SQL.format(col='val')} AS val, "
-                        f"txt, rule FROM __bulk_p{i}", {"salt": st.salt}).fetchall()
         if len(bad_at):
             ruled.append(i)
         # the typing is a cast when it is one on every distinct value (and none is bad)
