@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup setup-test setup-bench office browser demo test test-durations bench clean
+.PHONY: setup setup-test setup-bench office browser fonts demo test test-durations bench clean
 
 # runtime only (what `make demo` and a worker need); tests and benchmarks add their extras
 setup: $(VENV)/.installed
@@ -30,7 +30,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test requirements-bench.lock
 	$(BIN)/pip install -q -r requirements-bench.lock
 	touch $@
 
-demo: setup
+demo: setup fonts
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/edumon demo
 
@@ -44,6 +44,20 @@ office:
 	        libreoffice-writer-nogui poppler-utils; } >/dev/null 2>&1 \
 	      || echo "Не удалось установить LibreOffice: тесты конвертации DOCX будут пропущены"; \
 	  else echo "Нет LibreOffice (нужен root для apt): тесты конвертации DOCX будут пропущены"; fi; }
+
+# Liberation Serif (Times New Roman's metrics) for the PDF and DOCX справки: without it the PDF
+# falls back to Typst's Libertinus Serif and the table rows are not given their heights
+# (reports/fonts.py). Installed with apt when missing and we are root; EDUMON_FONT_DIRS
+# points elsewhere where that cannot be done.
+LIBERATION := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
+fonts:
+	@test -f $(LIBERATION) || [ -n "$$EDUMON_FONT_DIRS" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Устанавливаю шрифты Liberation (apt)…"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	        fonts-liberation2; } >/dev/null 2>&1 \
+	      || echo "Не удалось установить шрифты Liberation: PDF будет набран запасным шрифтом"; \
+	  else echo "Нет шрифтов Liberation (нужен root для apt): PDF будет набран запасным шрифтом"; fi; }
 
 # Headless Chromium (Debian's chromium-headless-shell) for the tests that open published
 # pages as an official would; installed with apt when missing and we are root.
@@ -61,13 +75,13 @@ browser:
 # (their xdist group) and the heaviest groups start first (tests/conftest.py, docs/testing.md).
 TEST_WORKERS ?= 3
 TEST_ARGS := -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
-test: setup-test office browser
+test: setup-test office browser fonts
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest $(TEST_ARGS)
 
 # The same run, writing each group's seconds to tests/durations.json (the weights the
 # scheduling uses); commit the file when the suite's shape changed.
-test-durations: setup-test office browser
+test-durations: setup-test office browser fonts
 	mkdir -p $(PREFECT_HOME)
 	EDUMON_TEST_DURATIONS=tests/durations.json $(BIN)/python -m pytest $(TEST_ARGS)
 
