@@ -13,7 +13,7 @@ from pathlib import Path
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _children(pid: int) -> list[int]:
+def _scan_children(pid: int) -> list[int]:
     out = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
@@ -27,20 +27,36 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def tree_pids(pid: int) -> list[int]:
-    """The process and all its descendants, from one scan of /proc."""
-    parents: dict[int, int] = {}
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
+_TASK_CHILDREN = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """The process's children from its threads' own /proc files (≈ 0.05 ms); a scan of all of
+    /proc (≈ 10–30 ms on a busy machine) only where the kernel has no such files. The scan
+    once per process of the tree, five times a second, was tens of seconds of CPU in a
+    country cycle: taken from the run it measured (found by par8, session 8)."""
+    if not _TASK_CHILDREN:
+        return _scan_children(pid)
+    out: list[int] = []
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
             try:
-                parents[int(p.name)] = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
+                with open(f"/proc/{pid}/task/{t}/children") as f:
+                    out += [int(c) for c in f.read().split()]
+            except OSError:  # a thread that has just ended
                 continue
+    except OSError:  # the process has just ended
+        return []
+    return out
+
+
+def tree_pids(pid: int) -> list[int]:
+    """The process and all its descendants."""
     out, todo = [], [pid]
     while todo:
         q = todo.pop()
         out.append(q)
-        todo += [c for c, parent in parents.items() if parent == q]
+        todo += _children(q)
     return out
 
 

@@ -25,55 +25,12 @@ import multiprocessing
 import os
 import resource
 import shutil
-import threading
 import time
 from pathlib import Path
 
 import duckdb
 
-from bench.memory import PAGE
-
-
-class TreeSampler:
-    """Peak resident memory of this process and its descendants (the workers), summed,
-    sampled every `interval` s in a thread. Each sample reads the tree's own /proc files
-    (statm, and the children of each thread), ≈ 0.3 ms of CPU: bench.memory's sampler scans
-    all of /proc once per process of the tree (≈ 15–30 ms a sample on a busy machine),
-    which at 2 samples a second was most of the parent's CPU in a long run."""
-
-    def __init__(self, interval: float = 0.25):
-        self.interval, self.peak = interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def rss_bytes(pid: int) -> int:
-        total, todo = 0, [pid]
-        while todo:
-            p = todo.pop()
-            try:
-                with open(f"/proc/{p}/statm") as f:
-                    total += int(f.read().split()[1]) * PAGE
-                for t in os.listdir(f"/proc/{p}/task"):
-                    with open(f"/proc/{p}/task/{t}/children") as f:
-                        todo += [int(c) for c in f.read().split()]
-            except (OSError, ValueError, IndexError):  # a process or thread that has just ended
-                continue
-        return total
-
-    def _run(self) -> None:
-        pid = os.getpid()
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss_bytes(pid))
-            self._stop.wait(self.interval)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+from bench.memory import MemorySampler
 
 
 # Each copy is made different, as real municipalities are: its schools' and its own names
@@ -238,7 +195,7 @@ def main() -> None:
         import cProfile
         prof = cProfile.Profile(time.process_time)
         prof.enable()
-    with TreeSampler(interval=0.25) as mem:
+    with MemorySampler(interval=0.25) as mem:  # the tree's own /proc files: ≈ 1 ms a sample
         docs = render.render_spravki(con, a.ay, a.cycle, cfg, run, sink=None if a.keep_in_memory else write)
     if prof:
         prof.disable()
