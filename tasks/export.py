@@ -76,14 +76,21 @@ CONSTANT_MEMORY_ROWS = 50_000
 WIDTH_SAMPLE = 200   # rows a column's width is measured on
 
 
-def export_threads(threads: int | None = None) -> int:
+def export_threads(threads: int | None = None, settings: dict | None = None) -> int:
     """Threads the XLSX export deflates in: `threads`, else the environment's
-    EDUMON_EXPORT_THREADS, else `[export] threads` of config/edumon.toml; 0 means one a
-    core. 1: everything in the calling thread."""
+    EDUMON_EXPORT_THREADS, else `threads` of `settings` (the run's `[export]` section: a
+    municipality's `--config` included), else of config/edumon.toml (read once a process);
+    0 means one a core. 1: everything in the calling thread."""
     if threads is None:
         env = os.environ.get("EDUMON_EXPORT_THREADS", "").strip()
-        threads = int(env) if env else int(load_config().get("export", {}).get("threads", 0))
+        threads = int(env) if env else int((_default_export() if settings is None else settings).get("threads", 0))
     return max(1, threads or os.cpu_count() or 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_export() -> dict:
+    """config/edumon.toml's `[export]` (a caller without the run's configuration)."""
+    return dict(load_config().get("export", {}))
 
 
 def table_frame(con, mart: str, ay: int, municipality: str | None = None):
