@@ -3,7 +3,9 @@ a warehouse (each output table's whole workbook and each municipality's, as
 `pipeline.table_units` calls it), written by both, opened with openpyxl and compared
 exactly: sheet names, every cell's value and type, its number format, font, fill, border
 and alignment, each column's width, the frozen pane, the filter's range, row heights and
-the workbook's title. Files that are byte for byte the same are counted and not opened.
+the workbook's title; and every zip member of both the same bytes, the sheets once their
+cells' references are taken out (`members`, for every file, also those not opened). Files
+that are byte for byte the same are counted and not opened.
 
     git show main:tasks/export.py > /tmp/xo8/export_main.py
     .venv/bin/python -m bench.export_cells --warehouse <warehouse.duckdb> --module /tmp/xo8/export_main.py \
@@ -18,7 +20,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
+import re
 import sys
+import zipfile
 
 import duckdb
 from openpyxl import load_workbook
@@ -35,9 +39,29 @@ def _load(path: str):
 
 
 def _style(c) -> tuple:
-    f, a = c.font, c.alignment
-    return (c.number_format, f.b, f.i, f.sz, f.name, c.fill.fill_type, c.fill.fgColor.rgb,
-            c.border.left.style, c.border.top.style, a.wrap_text, a.vertical, a.horizontal)
+    """The cell's style indices (font, fill, border, number format, alignment, …): exact,
+    since both packages' xl/styles.xml are the same bytes (checked in `members`)."""
+    return tuple(c._style) if getattr(c, "_style", None) is not None else ()
+
+
+_REF = re.compile(rb'(<c) r="[A-Z]+[0-9]+"')
+
+
+def members(a: bytes, b: bytes, label: str) -> list[str]:
+    """Every zip member the same bytes, except the sheets, which must be the same once every
+    cell's reference is taken out (the same cells in the same order, each the same element);
+    where the cells stand is `compare`'s (openpyxl)."""
+    za, zb = zipfile.ZipFile(io.BytesIO(a)), zipfile.ZipFile(io.BytesIO(b))
+    if za.namelist() != zb.namelist():
+        return [f"{label}: members {za.namelist()} ≠ {zb.namelist()}"]
+    out = []
+    for name in za.namelist():
+        x, y = za.read(name), zb.read(name)
+        if name.startswith("xl/worksheets/"):
+            x, y = _REF.sub(rb"\1", x), _REF.sub(rb"\1", y)
+        if x != y:
+            out.append(f"{label}: {name} differs")
+    return out
 
 
 def compare(a: bytes, b: bytes, label: str) -> tuple[int, list[str]]:
@@ -79,6 +103,9 @@ def main(argv=None) -> int:
     ap.add_argument("--only", action="append", help="only this mart (repeatable)")
     ap.add_argument("--municipalities", type=int, default=None,
                     help="open at most this many municipalities' workbooks a table (every one is still written)")
+    ap.add_argument("--whole-max-mb", type=float, default=None,
+                    help="open a whole table's workbook with openpyxl only up to this size (its members are "
+                         "still compared)")
     a = ap.parse_args(argv)
     before = _load(a.module)
     con = duckdb.connect(a.warehouse, read_only=True)
@@ -101,7 +128,10 @@ def main(argv=None) -> int:
                 if x[mun] == y.get(mun):
                     same += 1
                     continue
+                diffs += members(x[mun], y[mun], f"{name} {ay} {mun or 'целиком'}")
                 if mun is not None and a.municipalities is not None and opened >= a.municipalities:
+                    continue
+                if mun is None and a.whole_max_mb is not None and len(x[mun]) > a.whole_max_mb * 2**20:
                     continue
                 opened += 1
                 n, d = compare(x[mun], y[mun], f"{name} {ay} {mun or 'целиком'}")
