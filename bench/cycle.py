@@ -174,7 +174,7 @@ def _stage_child(warehouse: str, inbox: str, store: str, ay: int, out: str) -> N
         con.close()
     inputs = [{"source": "bench", "ay": ay, "file": "x", "sha256": "0" * 64}]
     states = timed("export to the store (all of the above + upload)", pipeline.export_to_store.fn,
-                   store, warehouse, run, cycle, ay, marts, quality, inputs, cfg["publish"])
+                   store, warehouse, run, cycle, ay, marts, quality, inputs, cfg["publish"], cfg)
     states = timed("render + upload, every municipality (workers included)", pipeline.render_to_store.fn,
                    store, warehouse, ay, cycle, run, cfg, states)
     timed("publish: pointer, followers, index pages", pipeline.publish_pointer.fn,

@@ -230,7 +230,8 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         # nothing of this run until `publish_pointer` switches the one cycle pointer.
         stage("export", bar)
         shared = {**quality_objects, **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
-        states = pipeline.export_to_store(store, warehouse, run, cycle, ay, marts, shared, inputs, cfg["publish"])
+        states = pipeline.export_to_store(store, warehouse, run, cycle, ay, marts, shared, inputs, cfg["publish"],
+                                          cfg)
         stage("render", bar)
         # `quote`: Prefect does not walk the state (a country's: 25,300 table units) looking for
         # futures, twice a task (≈ 5–10 s each; the UI draws no arrow for it: the steps are in order)
@@ -239,7 +240,7 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         published = pipeline.publish_pointer(store, run, cycle, ay, quote(states), cfg["publish"])
         manifests = published["manifests"]
         bar.done()
-    digest = cycle_digest(warehouse, cycle, ay, marts)
+    digest = cycle_digest(warehouse, cycle, ay, marts, cfg.get("warehouse", {}))
 
     summary = {"cycle": cycle, "ay": ay, "run": run, "rows": counts, "documents": published["documents"],
                "tables": published["tables"], "manifests": manifests, "store": store,
@@ -352,8 +353,9 @@ def document_link(store: str, key: str) -> str:
 
 @task(name="ops-digest", cache_policy=NO_CACHE)
 @redact.scrubbed_errors
-def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]]) -> dict:
-    return ops.cycle_digest(warehouse, cycle, ay, marts)
+def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]],
+                 settings: dict | None = None) -> dict:
+    return ops.cycle_digest(warehouse, cycle, ay, marts, settings)
 
 
 def _summary_markdown(summary: dict, loads: list[dict], digest: dict, links_max: int = 50) -> str:

@@ -144,11 +144,13 @@ def merge_from_store(cycle: str, ay: int, store: str, regions: list[str], nation
 
 
 @task(name="merge-regions", cache_policy=NO_CACHE)
-def merge_regions(cycle: str, ay: int, work_root: str, regions: list[str], national: str) -> dict[str, int]:
-    """The national marts of the cycle from the regions' warehouses (the one serial step)."""
+def merge_regions(cycle: str, ay: int, work_root: str, regions: list[str], national: str,
+                  config: str | None = None) -> dict[str, int]:
+    """The national marts of the cycle from the regions' warehouses (the one serial step);
+    `config`: the rules file the regions ran with (its cycle's marts)."""
     import duckdb
 
-    cfg = load_config()
+    cfg = load_config(config)
     marts = [(name, ay + offset) for name, offset in cfg["cycles"][cycle]["marts"]]
     Path(national).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(national)
@@ -232,6 +234,6 @@ def regional_cycle(cycle: str, ay: int, inbox_root: str, work_root: str, regions
     if store:
         counts = merge_from_store(cycle, ay, store, names, national, config)
     else:
-        counts = merge_regions(cycle, ay, work_root, names, national)
+        counts = merge_regions(cycle, ay, work_root, names, national, config)
     log.info(f"Регионов: {len(names)}; сводные таблицы: {counts}")
     return {"regions": names, "states": states, "rows": counts}

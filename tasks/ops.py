@@ -46,8 +46,10 @@ def _rows(con, sql: str, args: list) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]]) -> dict:
-    con = connect(warehouse)
+def cycle_digest(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]],
+                 settings: dict | None = None) -> dict:
+    """`settings`: the run's `[warehouse]` section (else config/edumon.toml's)."""
+    con = connect(warehouse, settings)
     try:
         digest: dict = {"flagged_title": None, "flagged": [], "flagged_by_municipality": [],
                         "changes": {}, "no_data": []}

@@ -20,7 +20,13 @@ from tasks import export, indicators, ingest, keys, pull, redact, render
 from tasks.publish import DEFAULT_PUBLIC, Publication, current_cycle, publish_cycle
 from tasks.storage import StoreError
 from tasks.stores import locations, open_store
-from tasks.warehouse import connect
+from tasks.warehouse import connect as _connect
+
+
+def connect(warehouse: str, cfg: dict | None = None):
+    """The warehouse with the run's `[warehouse]` settings (a municipality's `--config`
+    included); without `cfg`, config/edumon.toml's."""
+    return _connect(warehouse, None if cfg is None else cfg.get("warehouse", {}))
 
 
 def _logger():
@@ -79,7 +85,7 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
     """Load one source for the given AYs (the registry once); unchanged files are skipped."""
     log = _logger()
     out = []
-    con = connect(warehouse)
+    con = connect(warehouse, cfg)
     try:
         years = ays if SOURCES[source].yearly else [None]
         for ay in years:
@@ -106,7 +112,7 @@ def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int],
 @redact.scrubbed_errors
 def compute_indicators(warehouse: str, inbox: str, marts: list[tuple[str, int]], run: dict,
                        cfg: Config) -> dict[str, int]:
-    con = connect(warehouse)
+    con = connect(warehouse, cfg)
     try:
         indicators.load_reference(con, Path(inbox))
         params = {**cfg.sql_params(), "definitions_version": run["definitions_version"], "run_id": run["run_id"]}
@@ -148,7 +154,7 @@ def run_quality(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]
     and stored in `quality_results`; (results, the HTML and JSON objects to publish)."""
     from schemas import quality
 
-    con = connect(warehouse)
+    con = connect(warehouse, cfg)
     try:
         results = quality.run_checkpoints(con, marts, cfg)
         quality.store_results(con, run["run_id"], cycle, results)
@@ -160,16 +166,19 @@ def run_quality(warehouse: str, cycle: str, ay: int, marts: list[tuple[str, int]
 
 @task(name="export-tables-in-memory", task_run_name=_marts_run_name("export"), cache_policy=NO_CACHE)
 @redact.scrubbed_errors
-def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, bytes]:
-    con = connect(warehouse)
+def export_tables(warehouse: str, marts: list[tuple[str, int]], cfg: Config | None = None) -> dict[str, bytes]:
+    """`cfg`: the run's configuration (its `[warehouse]` and `[export]`; else the defaults')."""
+    threads = export.export_threads(None, None if cfg is None else cfg.get("export", {}))
+    con = connect(warehouse, cfg)
     try:
         objects = {}
         for mart, ay in marts:
             name, _ = export.OUTPUT_TABLES[mart]
             objects[keys.table(ay, name, "parquet")] = export.parquet_bytes(con, mart, ay)
-            objects[keys.table(ay, name, "xlsx")] = export.xlsx_bytes(export.table_query(con, mart, ay), name)
+            objects[keys.table(ay, name, "xlsx")] = export.xlsx_bytes(export.table_query(con, mart, ay), name,
+                                                                      threads=threads)
             # region and country: each municipality's own workbook (docs/tables.md)
-            for mun, data in export.municipality_xlsx(con, mart, ay).items():
+            for mun, data in export.municipality_xlsx(con, mart, ay, threads).items():
                 objects[keys.municipality_table(ay, mun, name)] = data
         return objects
     finally:
@@ -179,7 +188,7 @@ def export_tables(warehouse: str, marts: list[tuple[str, int]]) -> dict[str, byt
 @task(name="render-spravki-in-memory", task_run_name=_marts_run_name("render"), cache_policy=NO_CACHE)
 @redact.scrubbed_errors
 def render_documents(warehouse: str, ay: int, cycle: str, run: dict, cfg: Config) -> dict[str, bytes]:
-    con = connect(warehouse)
+    con = connect(warehouse, cfg)
     try:
         return render.render_spravki(con, ay, cycle, cfg, run)
     finally:
@@ -195,14 +204,16 @@ def _targets(store: str, settings: dict | None):
     return {loc: open_store(loc, public_url=settings.get("public_url") or None) for loc in locations(store)}
 
 
-def table_units(con, marts: list[tuple[str, int]]):
+def table_units(con, marts: list[tuple[str, int]], threads: int | None = None):
     """Every output table's publication units, one at a time: {parquet key: bytes, xlsx key:
     bytes} and (region and country) each municipality's workbook as its own unit (the
-    whole table's unit when its workbook is done, beside the municipalities')."""
+    whole table's unit when its workbook is done, beside the municipalities'). `threads`:
+    `export.export_threads`."""
+    threads = export.export_threads(threads)
     for mart, ay in marts:
         name, _ = export.OUTPUT_TABLES[mart]
         # the whole workbook is written beside the municipalities' (export.iter_table_xlsx)
-        for mun, data in export.iter_table_xlsx(con, mart, ay):
+        for mun, data in export.iter_table_xlsx(con, mart, ay, threads):
             if mun is None:
                 yield {keys.table(ay, name, "parquet"): export.parquet_bytes(con, mart, ay),
                        keys.table(ay, name, "xlsx"): data}
@@ -214,15 +225,18 @@ def table_units(con, marts: list[tuple[str, int]]):
       retry_condition_fn=transient, cache_policy=NO_CACHE)
 @redact.scrubbed_errors
 def export_to_store(store: str, warehouse: str, run: dict, cycle: str, ay: int, marts: list[tuple[str, int]],
-                    objects: dict[str, bytes], inputs: list[dict], settings: dict | None = None) -> dict[str, dict]:
+                    objects: dict[str, bytes], inputs: list[dict], settings: dict | None = None,
+                    cfg: Config | None = None) -> dict[str, dict]:
     """Export every output table (Parquet, XLSX, each municipality's workbook) and upload
     each unit into a new version folder of every store as soon as it is written, then the
-    cycle's small shared `objects` (quality checkpoint, validation report). Returns each
-    store's publication state."""
+    cycle's small shared `objects` (quality checkpoint, validation report). `settings`: the
+    `[publish]` section; `cfg`: the run's configuration (its `[warehouse]` and `[export]`;
+    else config/edumon.toml's). Returns each store's publication state."""
     pubs = {loc: Publication(target, run, cycle, ay, inputs) for loc, target in _targets(store, settings).items()}
-    con = connect(warehouse)
+    threads = export.export_threads(None, None if cfg is None else cfg.get("export", {}))
+    con = connect(warehouse, cfg)
     try:
-        for unit in table_units(con, marts):
+        for unit in table_units(con, marts, threads):
             for pub in pubs.values():
                 pub.add_tables(unit)
     finally:
@@ -247,7 +261,7 @@ def render_to_store(store: str, warehouse: str, ay: int, cycle: str, run: dict, 
         for pub in pubs:
             pub.add_documents(documents)
 
-    con = connect(warehouse)
+    con = connect(warehouse, cfg)
     try:
         render.render_spravki(con, ay, cycle, cfg, run, sink=sink)
     finally:

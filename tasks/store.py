@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path, PurePosixPath
 
 from tasks.storage import (CONTENT_TYPES, PermanentStoreError, PointerConflict, StoreError,  # noqa: F401
@@ -115,7 +116,7 @@ class LocalStore:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        if not os.path.isfile(path):
+        if not stat.S_ISREG(st.st_mode):   # (what `os.path.isfile` asks, without a second stat)
             return None
         digest = _recorded(path, st)
         if digest is None:

@@ -70,7 +70,8 @@ def test_cells_formats_and_escaping(con):
     xml = _sheet_xml(data)
     assert '<t xml:space="preserve">СОШ "Ромашка" &amp; &lt;№1&gt;\nкорпус 2</t>' in xml
     assert "Школа_x0001__x005F_x0041_" in xml
-    assert '<c r="H3" s="3"><v>31.25</v></c>' in xml
+    # (xo8: a cell right of a column written in every row has no reference, tests/test_xo8_export.py)
+    assert '<c s="3"><v>31.25</v></c>' in xml
 
 
 def test_dates_are_serial_numbers_with_a_date_format():
