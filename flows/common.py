@@ -229,7 +229,8 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
         # publication state (docs/publication.md, «Streamed publication»); readers see
         # nothing of this run until `publish_pointer` switches the one cycle pointer.
         stage("export", bar)
-        shared = {**quality_objects, **warehouse_report_objects(warehouse, cycle, ay, reads, loads)}
+        report = warehouse_report_objects(warehouse, cycle, ay, reads, loads, cfg.get("warehouse", {}))
+        shared = {**quality_objects, **report}
         states = pipeline.export_to_store(store, warehouse, run, cycle, ay, marts, shared, inputs, cfg["publish"],
                                           cfg)
         stage("render", bar)

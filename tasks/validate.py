@@ -317,17 +317,18 @@ def parse_message(source: str, file: str, sheet: str, row: int | None, text: str
 
 
 def warehouse_report_objects(warehouse: str, cycle: str, ay: int, reads: list[tuple[str, list[int]]],
-                             loads: list[dict]) -> dict[str, bytes]:
+                             loads: list[dict], settings: dict | None = None) -> dict[str, bytes]:
     """The published validation report (SPEC §5) as the warehouse's truth: every problem
     of every file the cycle reads, loaded in this run or earlier (a rerun that skips an
-    unchanged file still lists its rejected rows). Warnings are the run's own."""
+    unchanged file still lists its rejected rows). Warnings are the run's own. `settings`:
+    the run's `[warehouse]` (a municipality's `--config` included); None: config/edumon.toml's."""
     from tasks.warehouse import connect
 
     pairs = []
     for source, offsets in reads:
         years = [ay + o for o in offsets] if SOURCES[source].yearly else [None]
         pairs += [(source, y) for y in sorted(set(years), key=lambda v: -1 if v is None else v)]
-    con = connect(warehouse)
+    con = connect(warehouse, settings)
     try:
         problems = warehouse_problems(con, pairs)
         excluded = excluded_participants(con, pairs)

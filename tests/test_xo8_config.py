@@ -125,8 +125,6 @@ def test_every_step_connects_with_the_files_warehouse_settings(runs):
     assert set(steps) == {(2, "381.4 MiB", str(work / "w.duckdb.tmp"))}
 
 
-@pytest.mark.xfail(reason="tasks/validate.py::warehouse_report_objects (cmp8's room) still connects with "
-                          "config/edumon.toml's [warehouse]: it takes no settings", strict=False)
 def test_the_validation_report_connects_with_them_too(runs):
     _, spill, seen, _ = runs["one"]
     assert [s for m, s in seen if m == "tasks.validate"] == [(1, "286.1 MiB", str(spill))]
