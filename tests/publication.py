@@ -19,6 +19,18 @@ class CountingLocalStore(LocalStore):
         super().put(key, data, metadata)
 
 
+def add_two_municipalities(pub, ay: int = 2023) -> None:
+    """A small publication's parts: the shared ШНОР table, a workbook for each of mo1 and mo2,
+    and each one's справка and about.json."""
+    pub.add_tables({f"tables/{ay}/shnor.parquet": b"p", f"tables/{ay}/shnor.xlsx": b"x"})
+    for mun in ("mo1", "mo2"):
+        pub.add_tables({f"tables/{ay}/municipalities/{mun}/shnor.xlsx": mun.encode()})
+    for mun in ("mo1", "mo2"):
+        pub.add_documents({f"reports/{mun}/{ay}/september/spravka.html": f"<p>{mun}</p>".encode(),
+                           f"reports/{mun}/{ay}/september/about.json":
+                               json.dumps({"municipality_code": mun, "municipality_name": mun.upper()}).encode()})
+
+
 def read_publication(store, municipality: str, ay: int, cycle: str) -> dict:
     """What a reader sees: pointer → manifest → every object, each checked by sha256."""
     pointer = json.loads(store.get(f"reports/{municipality}/{ay}/{cycle}/current.json"))

@@ -32,7 +32,8 @@ def stats(code, grade, subject, n, m2):
             "mark2": m2, "mark3": n - m2, "mark4": 0, "mark5": 0}
 
 
-def write_inbox(root: Path) -> Path:
+def write_schools(root: Path) -> None:
+    """The registry of the two municipalities: mo1 a1, b2; mo2 c3."""
     write_csv(root / "schools" / "r.csv", [
         {"school_code": "a1", "school_name": "МБОУ «СОШ № 1»", "short_name": "СОШ № 1",
          "municipality_code": "mo1", "municipality_name": "Город Первый"},
@@ -41,6 +42,10 @@ def write_inbox(root: Path) -> Path:
         {"school_code": "c3", "school_name": "МБОУ «Гимназия»", "short_name": "Гимназия",
          "municipality_code": "mo2", "municipality_name": "Посёлок Второй"},
     ])
+
+
+def write_inbox(root: Path) -> Path:
+    write_schools(root)
     write_csv(root / "2022" / "vpr_stats" / "s.csv", [
         stats("a1", 5, "math", 20, 8), stats("a1", 5, "russian", 8, 3), stats("b2", 5, "math", 20, 1),
         stats("c3", 5, "math", 20, 0), stats("b2", 4, "math", 20, 5), stats("b2", 4, "russian", 20, 4),

@@ -16,7 +16,7 @@ import pytest
 from tasks import keys
 from tasks.publish import Publication, identity, identity_with_tables
 from tasks.store import LocalStore
-from tests.publication import inputs
+from tests.publication import add_two_municipalities, inputs
 
 AY = 2023
 RUN = {"run_id": "r1", "definitions_version": "d1", "template_version": "t1"}
@@ -83,13 +83,7 @@ def test_a_municipality_manifest_names_the_shared_tables_and_only_its_own_workbo
 
     store = LocalStore(tmp_path / "s")
     pub = Publication(store, RUN, "september", AY, inputs())
-    pub.add_tables({"tables/2023/shnor.parquet": b"p", "tables/2023/shnor.xlsx": b"x"})
-    for mun in ("mo1", "mo2"):
-        pub.add_tables({f"tables/2023/municipalities/{mun}/shnor.xlsx": mun.encode()})
-    for mun in ("mo1", "mo2"):
-        pub.add_documents({f"reports/{mun}/2023/september/spravka.html": f"<p>{mun}</p>".encode(),
-                           f"reports/{mun}/2023/september/about.json":
-                               json.dumps({"municipality_code": mun, "municipality_name": mun.upper()}).encode()})
+    add_two_municipalities(pub)
     state = pub.state()
     pub.finish()
     m1 = json.loads(store.get(state["reports"]["mo1"]["manifest"]))

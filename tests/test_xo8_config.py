@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from tests.helpers import write_csv
+from tests.report_fixture import stats, write_schools
 
 AY = 2023
 
@@ -25,16 +26,7 @@ AY = 2023
 def inbox(tmp_path_factory):
     """Two municipalities (so each gets its own workbook of every table), three schools."""
     root = tmp_path_factory.mktemp("inbox")
-    write_csv(root / "schools" / "r.csv", [
-        {"school_code": "a1", "school_name": "МБОУ «СОШ № 1»", "short_name": "СОШ № 1",
-         "municipality_code": "mo1", "municipality_name": "Город Первый"},
-        {"school_code": "b2", "school_name": "МБОУ «СОШ № 2»", "short_name": "СОШ № 2",
-         "municipality_code": "mo1", "municipality_name": "Город Первый"},
-        {"school_code": "c3", "school_name": "МБОУ «Гимназия»", "short_name": "Гимназия",
-         "municipality_code": "mo2", "municipality_name": "Посёлок Второй"},
-    ])
-    stats = lambda code, g, s, n, m2: {"school_code": code, "grade": g, "subject": s, "participants": n,
-                                       "mark2": m2, "mark3": n - m2, "mark4": 0, "mark5": 0}
+    write_schools(root)
     write_csv(root / "2022" / "vpr_stats" / "s.csv", [
         stats("a1", 5, "math", 20, 8), stats("a1", 5, "russian", 20, 6),
         stats("b2", 5, "math", 20, 1), stats("c3", 5, "math", 20, 0),

@@ -11,6 +11,7 @@ import threading
 from tasks import publish
 from tasks.publish import Publication, _dumps, _each
 from tasks.store import LocalStore
+from tests.publication import add_two_municipalities
 
 
 def _stdlib(o) -> bytes:
@@ -42,13 +43,7 @@ def test_a_real_publications_objects_are_the_same_bytes(tmp_path):
     run = {"run_id": "r-1", "definitions_version": "2024.1+abc", "template_version": "t"}
     inputs = [{"source": "vpr_stats", "ay": 2022, "file": "2022/vpr_stats/ы.csv", "sha256": "c" * 64}]
     pub = Publication(store, run, "september", 2023, inputs)
-    pub.add_tables({"tables/2023/shnor.parquet": b"p", "tables/2023/shnor.xlsx": b"x"})
-    for mun in ("mo1", "mo2"):
-        pub.add_tables({f"tables/2023/municipalities/{mun}/shnor.xlsx": mun.encode()})
-    for mun in ("mo1", "mo2"):
-        pub.add_documents({f"reports/{mun}/2023/september/spravka.html": f"<p>{mun}</p>".encode(),
-                           f"reports/{mun}/2023/september/about.json":
-                               json.dumps({"municipality_code": mun, "municipality_name": "Город"}).encode()})
+    add_two_municipalities(pub)
     pub.finish(threads=3)
     written = [p for p in (tmp_path / "store").rglob("*.json") if p.name != "about.json"]
     assert len(written) == 9   # 3 table followers, 2 manifests and 2 pointers of municipalities, the cycle manifest and pointer
