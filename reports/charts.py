@@ -14,6 +14,7 @@ import base64
 import functools
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from reports import fonts
@@ -23,6 +24,7 @@ PALETTE = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#6baed6"]
 # plan statuses by their printed names (reports/labels.py PLAN_STATUSES): overdue is red
 STATUS_COLOURS = {"выполнено": "#2ca25f", "в процессе выполнения": "#9ecae1", "запланировано": "#d9d9d9",
                   "просрочено": "#de2d26", "не принимали участие": "#fdae6b"}
+WHITE_ON = ("#de2d26", "#2ca25f")  # the colours a value is written on in white
 FONT = "DejaVu Sans"
 WIDTH = 660.0  # px; printed 16 cm wide
 # PNG pixels per SVG px (660 px across 16 cm ≈ 105 dpi): the DOCX's picture for readers
@@ -111,11 +113,30 @@ def _legend(svg: _Svg, x: float, y: float, names: list[str], colours: list[str],
         svg.lines(x + 14, y + i * 16, wrap(name, width - 14, size, 1), size, "start")
 
 
-class Chart:
-    """An SVG chart; its PNG (for DOCX) is made once, when first asked for."""
+@dataclass(frozen=True)
+class Spec:
+    """What a native chart (the DOCX's, reports/docx.py) needs to show what the SVG shows:
+    the same figures, colours, axis range and step, title and axis title."""
+    horizontal: bool  # bars along the value axis (categories top to bottom)
+    stacked: bool
+    categories: list[str]
+    series: dict[str, list]  # name → values per category (None: no data)
+    colours: list[str]
+    title: str
+    axis_title: str
+    axis_max: float
+    step: float
+    decimals: int  # the values as the text rounds them
+    aspect: float  # height / width of the SVG
 
-    def __init__(self, svg: str):
+
+class Chart:
+    """An SVG chart; its PNG (for a reader of the HTML's image only) is made once, when
+    first asked for; `spec` lets the DOCX draw it as a Word chart instead."""
+
+    def __init__(self, svg: str, spec: Spec | None = None):
         self.svg = svg
+        self.spec = spec
         self._png: bytes | None = None
 
     @property
@@ -149,6 +170,12 @@ def svg_for(src: str) -> str | None:
     return None
 
 
+def spec_for(src: str) -> Spec | None:
+    """The native chart's data of an SVG chart drawn in this process (None otherwise)."""
+    chart = _REGISTRY.get(src)
+    return chart.spec if chart else None
+
+
 def png_for(src: str) -> bytes | None:
     """The PNG of an image src from the HTML: a PNG data URI as it is; an SVG chart
     rasterised (once per chart drawn in this process)."""
@@ -170,11 +197,16 @@ def rasterise(svg: str) -> bytes:
     return typst_pdf.svg_to_png(svg, PNG_PPI_SCALE)
 
 
+def _count_range(top_value: float) -> tuple[int, int]:
+    """An axis of counts: its integer step and its round maximum above `top_value`."""
+    step = _nice_step(max(top_value, 1), 5, integer=True)
+    return step, (step * math.ceil((top_value + 0.5) / step) if top_value else step)
+
+
 def _count_axis(svg: _Svg, top_value: float, left: float, right: float, top: float, bottom: float) -> float:
     """The horizontal axis of counts: integer ticks with grid lines up to a round maximum
     above `top_value`; returns the pixels per unit."""
-    step = _nice_step(max(top_value, 1), 5, integer=True)
-    xmax = step * math.ceil((top_value + 0.5) / step) if top_value else step
+    step, xmax = _count_range(top_value)
     scale = (right - left - 24) / xmax
     tick = 0
     while tick <= xmax:
@@ -213,8 +245,8 @@ def grouped_shares(categories: list[str], series: dict[str, list[float | None]],
         tick += step
     svg.text(14, (top + bottom) / 2, ylabel, 10, "middle", rotate=True)
     bar = slot * 0.8 / n
-    for i, (name, vs) in enumerate(series.items()):
-        colour = PALETTE[i % len(PALETTE)]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(n)]
+    for i, (colour, vs) in enumerate(zip(colours, series.values())):
         for j, v in enumerate(vs):
             x = left + slot * j + slot * 0.1 + bar * i
             h = (v or 0) * scale
@@ -229,9 +261,9 @@ def grouped_shares(categories: list[str], series: dict[str, list[float | None]],
     for j, lines in enumerate(label_lines):
         svg.lines(left + slot * (j + 0.5), bottom + 13, lines, 9.5)
     if legend_w:
-        _legend(svg, right + 14, top + 8, list(series), [PALETTE[i % len(PALETTE)] for i in range(n)],
-                width=legend_w - 16)
-    return Chart(svg.done())
+        _legend(svg, right + 14, top + 8, list(series), colours, width=legend_w - 16)
+    return Chart(svg.done(), Spec(False, False, categories, series, colours, title, ylabel, ymax, step, 1,
+                                  height / WIDTH))
 
 
 def counts_by_year(categories: list[str], series: dict[str, list[int]], title: str,
@@ -250,20 +282,22 @@ def counts_by_year(categories: list[str], series: dict[str, list[int]], title: s
     scale = _count_axis(svg, top_value, left, right, top, bottom)
     svg.text((left + right) / 2, bottom + 32, xlabel, 10, "middle")
     bar = (row - 10) / n
+    colours = [PALETTE[(i + (1 if n == 1 else 0)) % len(PALETTE)] for i in range(n)]
     for j, lines in enumerate(label_lines):
         y0 = top + row * j + 5
         svg.lines(left - 8, y0 + row / 2 - 5 - (len(lines) - 1) * 6 + 3.5, lines, 9.5, "end")
-        for i, (name, vs) in enumerate(series.items()):
+        for i, (colour, vs) in enumerate(zip(colours, series.values())):
             v = vs[j]
             y = y0 + bar * i
-            svg.rect(left, y, (v or 0) * scale, bar - 1, PALETTE[(i + (1 if n == 1 else 0)) % len(PALETTE)])
+            svg.rect(left, y, (v or 0) * scale, bar - 1, colour)
             svg.text(left + (v or 0) * scale + 4, y + bar / 2 + 3, number(v) if v is not None else "н/д", 9)
     svg.line(left, top, left, bottom)
     svg.line(left, bottom, right, bottom)
     if legend_w:
-        _legend(svg, right + 14, top + 8, list(series), [PALETTE[i % len(PALETTE)] for i in range(n)],
-                width=legend_w - 16)
-    return Chart(svg.done())
+        _legend(svg, right + 14, top + 8, list(series), colours, width=legend_w - 16)
+    step, xmax = _count_range(top_value)
+    return Chart(svg.done(), Spec(True, False, categories, series, colours, title, xlabel, xmax, step, 0,
+                                  height / WIDTH))
 
 
 def horizontal_counts(labels: list[str], values: list[int], title: str, xlabel: str = "число школ") -> Chart:
@@ -303,7 +337,7 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
             label = number(v)
             if text_px(label, 9.5) + 4 <= w:
                 svg.text(x + w / 2, y + h / 2 + 3.5, label, 9.5, "middle",
-                         fill="#fff" if colour in ("#de2d26", "#2ca25f") else "#000")
+                         fill="#fff" if colour in WHITE_ON else "#000")
             else:
                 outside.append(label)
             x += w
@@ -316,7 +350,9 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
         lx, ly = 20 + per * (i % 3), bottom + 50 + 16 * (i // 3)
         svg.rect(lx, ly - 9, 10, 10, colour)
         svg.text(lx + 14, ly, name, 10)
-    return Chart(svg.done())
+    step, xmax = _count_range(max(totals or [1]) or 1)
+    return Chart(svg.done(), Spec(True, True, categories, series, colours, title, xlabel, xmax, step, 0,
+                                  height / WIDTH))
 
 
 def font_dir() -> Path:

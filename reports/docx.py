@@ -24,7 +24,7 @@ import struct
 import zipfile
 from xml.sax.saxutils import escape
 
-from reports import charts, layout
+from reports import charts, layout, typography
 from reports.document import BOLD, BR, ITALIC, SMALL, SUP, Block, Document, Run, Table, parse
 
 TEXT_WIDTH_CM = layout.TEXT_WIDTH_CM
@@ -71,6 +71,7 @@ class _Writer:
         self.body: list[list] = []  # paragraphs as [pPr parts, runs xml]; tables as [None, xml]
         self.media: list[bytes] = []
         self.svgs: dict[int, str] = {}  # picture number → the chart's SVG, beside its PNG
+        self.charts: list[str] = []  # word/charts/chartN.xml, the native charts
 
     # runs ------------------------------------------------------------------------------
     def runs(self, runs: list[Run], base_pt: float | None = None, flags: int = 0) -> str:
@@ -93,6 +94,9 @@ class _Writer:
         return "".join(out)
 
     def picture(self, src: str) -> str:
+        spec = charts.spec_for(src)
+        if spec is not None:
+            return self.chart(spec)
         png = charts.png_for(src)
         if png is None:
             return ""
@@ -116,6 +120,18 @@ class _Writer:
                 f'<pic:blipFill><a:blip r:embed="rIdImage{n}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
                 f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
                 '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+                "</wp:inline></w:drawing></w:r>")
+
+    def chart(self, spec: charts.Spec) -> str:
+        """A native Word chart (DrawingML): its figures cached in word/charts/chartN.xml,
+        drawn by Word and LibreOffice, editable by the analyst; no raster."""
+        self.charts.append(chart_xml(spec))
+        n = len(self.charts)
+        cx, cy = int(PICTURE_CM * EMU_PER_CM), int(_chart_cm(spec) * EMU_PER_CM)
+        return (f'<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+                f'<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{1000 + n}" name="Chart {n}"/>'
+                '<wp:cNvGraphicFramePr/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+                f'<c:chart xmlns:c="{_C}" r:id="rIdChart{n}"/></a:graphicData></a:graphic>'
                 "</wp:inline></w:drawing></w:r>")
 
     # paragraphs --------------------------------------------------------------------------
@@ -322,13 +338,116 @@ APP_XML = (f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDo
            "<Application>edumon</Application></Properties>")
 
 
-def _document_rels(images: int, svgs=()) -> str:
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+CHART_FONT = "Arial"
+
+
+def _rich(text: str, pt: float, bold: bool = False, overlay: bool = True) -> str:
+    b = ' b="1"' if bold else ' b="0"'
+    return (f'<c:tx><c:rich><a:bodyPr/><a:p><a:pPr><a:defRPr sz="{round(pt * 100)}"{b}/></a:pPr><a:r>'
+            f'<a:rPr lang="ru-RU" sz="{round(pt * 100)}"{b}/><a:t>{_x(text)}</a:t></a:r></a:p></c:rich></c:tx>'
+            + ('<c:overlay val="0"/>' if overlay else ""))
+
+
+def _txpr(pt: float, colour: str = "") -> str:
+    fill = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
+    return (f'<c:txPr><a:bodyPr/><a:p><a:pPr><a:defRPr sz="{round(pt * 100)}">{fill}<a:latin typeface="{CHART_FONT}"/>'
+            '</a:defRPr></a:pPr><a:endParaRPr lang="ru-RU"/></a:p></c:txPr>')
+
+
+def _str_cache(ref: str, values: list[str]) -> str:
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{_x(v)}</c:v></c:pt>' for i, v in enumerate(values))
+    return f"<c:strRef><c:f>{ref}</c:f><c:strCache><c:ptCount val=\"{len(values)}\"/>{pts}</c:strCache></c:strRef>"
+
+
+def _column(i: int) -> str:
+    return chr(ord("B") + i) if i < 25 else "Z"
+
+
+def _chart_cm(spec: charts.Spec) -> float:
+    """The chart's height: the SVG's proportions, and for horizontal bars at least 0.9 cm
+    a category (two lines of its label; Word's and LibreOffice's text is larger than the
+    SVG's, and a category label without room is left out) plus the title, the axis and
+    the legend below."""
+    if not spec.horizontal:
+        return PICTURE_CM * spec.aspect
+    bars = 1 if spec.stacked else len(spec.series)
+    rows = len(spec.categories) * max(0.9, 0.45 * bars + 0.35)
+    return max(PICTURE_CM * spec.aspect, rows + 3.0 + (1.0 if spec.stacked else 0.0))
+
+
+def chart_xml(spec: charts.Spec) -> str:
+    """The chart part: bars of the SVG's colours, the values cached as the text rounds
+    them and written on the bars (a zero segment of a stacked bar left unwritten), the
+    value axis from 0 to the SVG's maximum in its step (integer ticks for counts), the
+    categories top to bottom for horizontal bars, the legend when there are two series."""
+    n_cat = len(spec.categories)
+    label_fmt = "0" if spec.decimals == 0 else "[$-419]0." + "0" * spec.decimals
+    if spec.stacked:
+        label_fmt += ";;;"  # a zero segment has no width: no label
+    sers = []
+    for i, ((name, values), colour) in enumerate(zip(spec.series.items(), spec.colours)):
+        col = _column(i)
+        pts = "".join(f'<c:pt idx="{j}"><c:v>{float(typography.half_up(v or 0, spec.decimals)):g}</c:v></c:pt>'
+                      for j, v in enumerate(values))
+        # a category without data: a bar of 0 written «н/д», as in the SVG (a missing point
+        # would carry no label in LibreOffice)
+        no_data = "".join(
+            f'<c:dLbl><c:idx val="{j}"/>{_rich("н/д", 8, overlay=False)}'
+            f'<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+            '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbl>'
+            for j, v in enumerate(values) if v is None)
+        # white on the dark segments of a stacked bar, as in the SVG
+        label_colour = "FFFFFF" if spec.stacked and colour in charts.WHITE_ON else ""
+        sers.append(
+            f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx>{_str_cache(f"Sheet1!${col}$1", [name])}</c:tx>'
+            f'<c:spPr><a:solidFill><a:srgbClr val="{colour.lstrip("#").upper()}"/></a:solidFill></c:spPr>'
+            f'<c:invertIfNegative val="0"/><c:dLbls>{no_data}<c:numFmt formatCode="{label_fmt}" sourceLinked="0"/>'
+            f'<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{_txpr(8, label_colour)}'
+            f'<c:dLblPos val="{"ctr" if spec.stacked else "outEnd"}"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
+            '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
+            f'</c:dLbls><c:cat>{_str_cache(f"Sheet1!$A$2:$A${n_cat + 1}", spec.categories)}</c:cat>'
+            f'<c:val><c:numRef><c:f>Sheet1!${col}$2:${col}${n_cat + 1}</c:f><c:numCache><c:formatCode>General'
+            f'</c:formatCode><c:ptCount val="{n_cat}"/>{pts}</c:numCache></c:numRef></c:val></c:ser>')
+    bar_dir = "bar" if spec.horizontal else "col"
+    grouping = "stacked" if spec.stacked else "clustered"
+    overlap = '<c:overlap val="100"/>' if spec.stacked else ""
+    cat_pos, val_pos = ("l", "b") if spec.horizontal else ("b", "l")
+    # horizontal bars: the first category on top, the value axis below the last one
+    orientation, crosses = ("maxMin", "max") if spec.horizontal else ("minMax", "autoZero")
+    axis_fmt = "0" if spec.step >= 1 else "0.0"
+    legend = ('<c:legend><c:legendPos val="{}"/><c:overlay val="0"/>{}</c:legend>'.format(
+        "b" if spec.stacked else "r", _txpr(9)) if len(spec.series) > 1 or spec.stacked else "")
+    return (
+        f'{_XML}<c:chartSpace xmlns:c="{_C}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        f'xmlns:r="{_REL}"><c:lang val="ru-RU"/><c:roundedCorners val="0"/><c:chart>'
+        f'<c:title>{_rich(spec.title, 11, bold=True)}</c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+        f'<c:barChart><c:barDir val="{bar_dir}"/><c:grouping val="{grouping}"/><c:varyColors val="0"/>{"".join(sers)}'
+        f'<c:gapWidth val="{60 if spec.stacked else 40}"/>{overlap}<c:axId val="1"/><c:axId val="2"/></c:barChart>'
+        f'<c:catAx><c:axId val="1"/><c:scaling><c:orientation val="{orientation}"/></c:scaling><c:delete val="0"/>'
+        f'<c:axPos val="{cat_pos}"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{_txpr(9)}<c:crossAx val="2"/>'
+        '<c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
+        '<c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="2"/><c:scaling><c:orientation val="minMax"/><c:max val="{spec.axis_max:g}"/>'
+        f'<c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="{val_pos}"/><c:majorGridlines><c:spPr>'
+        '<a:ln w="6350"><a:solidFill><a:srgbClr val="E0E0E0"/></a:solidFill></a:ln></c:spPr></c:majorGridlines>'
+        f'<c:title>{_rich(spec.axis_title, 10)}</c:title><c:numFmt formatCode="{axis_fmt}" sourceLinked="0"/>'
+        f'<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{_txpr(9)}'
+        f'<c:crossAx val="1"/><c:crosses val="{crosses}"/><c:crossBetween val="between"/>'
+        f'<c:majorUnit val="{spec.step:g}"/></c:valAx></c:plotArea>{legend}<c:plotVisOnly val="1"/>'
+        f'<c:dispBlanksAs val="gap"/></c:chart>{_txpr(9)}</c:chartSpace>')
+
+
+def _document_rels(images: int, svgs=(), n_charts: int = 0) -> str:
     rels = [f'<Relationship Id="rIdStyles" Type="{_REL}/styles" Target="styles.xml"/>',
             f'<Relationship Id="rIdSettings" Type="{_REL}/settings" Target="settings.xml"/>',
             f'<Relationship Id="rIdFooter1" Type="{_REL}/footer" Target="footer1.xml"/>']
     rels += [f'<Relationship Id="rIdImage{n}" Type="{_REL}/image" Target="media/image{n}.png"/>'
              for n in range(1, images + 1)]
     rels += [f'<Relationship Id="rIdSvg{n}" Type="{_REL}/image" Target="media/image{n}.svg"/>' for n in svgs]
+    rels += [f'<Relationship Id="rIdChart{n}" Type="{_REL}/chart" Target="charts/chart{n}.xml"/>'
+             for n in range(1, n_charts + 1)]
     return f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{"".join(rels)}</Relationships>'
 
 
@@ -352,12 +471,16 @@ def model_to_docx(doc: Document, title: str = "", author: str = "") -> bytes:
     for b in doc.blocks:
         w.block(b)
     document = w.document_xml()
-    parts = [("[Content_Types].xml", CONTENT_TYPES_XML), ("_rels/.rels", ROOT_RELS_XML),
+    content_types = CONTENT_TYPES_XML.replace("</Types>", "".join(
+        f'<Override PartName="/word/charts/chart{n}.xml" ContentType="{_CT}.drawingml.chart+xml"/>'
+        for n in range(1, len(w.charts) + 1)) + "</Types>")
+    parts = [("[Content_Types].xml", content_types), ("_rels/.rels", ROOT_RELS_XML),
              ("docProps/core.xml", _core(title, author)), ("docProps/app.xml", APP_XML),
-             ("word/document.xml", document), ("word/_rels/document.xml.rels", _document_rels(len(w.media), sorted(w.svgs))),
+             ("word/document.xml", document), ("word/_rels/document.xml.rels", _document_rels(len(w.media), sorted(w.svgs), len(w.charts))),
              ("word/styles.xml", STYLES_XML), ("word/settings.xml", SETTINGS_XML), ("word/footer1.xml", FOOTER_XML)]
     parts += [(f"word/media/image{n}.png", png) for n, png in enumerate(w.media, 1)]
     parts += [(f"word/media/image{n}.svg", svg) for n, svg in sorted(w.svgs.items())]
+    parts += [(f"word/charts/chart{n}.xml", xml) for n, xml in enumerate(w.charts, 1)]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts:

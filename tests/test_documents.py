@@ -140,7 +140,7 @@ def test_docx_is_a_word_document_with_headings_repeated_table_headers_and_chart(
     assert any(p.startswith("Начальник Управления образования\t") for p in paras)
     grid = [t for t in doc.tables if t.style is not None and t.style.name == "Table Grid"]
     assert grid and all(t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for t in grid)
-    assert zipfile.ZipFile(io.BytesIO(docs[f"{SEP}/spravka.docx"])).namelist().count("word/media/image1.png") == 1
+    assert zipfile.ZipFile(io.BytesIO(docs[f"{SEP}/spravka.docx"])).namelist().count("word/charts/chart1.xml") == 1
 
 
 def test_same_html_gives_the_same_docx_and_pdf_bytes(september):
