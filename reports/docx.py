@@ -349,9 +349,10 @@ def _rich(text: str, pt: float, bold: bool = False, overlay: bool = True) -> str
             + ('<c:overlay val="0"/>' if overlay else ""))
 
 
-def _txpr(pt: float, colour: str = "") -> str:
+def _txpr(pt: float, colour: str = "", standing: bool = False) -> str:
     fill = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
-    return (f'<c:txPr><a:bodyPr/><a:p><a:pPr><a:defRPr sz="{round(pt * 100)}">{fill}<a:latin typeface="{CHART_FONT}"/>'
+    body = '<a:bodyPr rot="-5400000" vert="horz"/>' if standing else "<a:bodyPr/>"
+    return (f'<c:txPr>{body}<a:p><a:pPr><a:defRPr sz="{round(pt * 100)}">{fill}<a:latin typeface="{CHART_FONT}"/>'
             '</a:defRPr></a:pPr><a:endParaRPr lang="ru-RU"/></a:p></c:txPr>')
 
 
@@ -385,6 +386,13 @@ def chart_xml(spec: charts.Spec) -> str:
     label_fmt = "0" if spec.decimals == 0 else "[$-419]0." + "0" * spec.decimals
     if spec.stacked:
         label_fmt += ";;;"  # a zero segment has no width: no label
+    # a value stands (as in the SVG) where a column is narrower than its label: the plot
+    # about 11.7 cm wide (16 cm less the value axis and the legend), a column
+    # slot / (series + gap 0.4)
+    column_cm = 11.7 / max(n_cat, 1) / (len(spec.series) + 0.4)
+    widest_cm = max((charts.text_px(typography.number(v, spec.decimals), 8) * 2.54 / 96
+                     for vs in spec.series.values() for v in vs if v is not None), default=0)
+    standing = not spec.horizontal and widest_cm + 0.1 > column_cm  # 1 mm apart at least
     sers = []
     for i, ((name, values), colour) in enumerate(zip(spec.series.items(), spec.colours)):
         col = _column(i)
@@ -403,7 +411,7 @@ def chart_xml(spec: charts.Spec) -> str:
             f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx>{_str_cache(f"Sheet1!${col}$1", [name])}</c:tx>'
             f'<c:spPr><a:solidFill><a:srgbClr val="{colour.lstrip("#").upper()}"/></a:solidFill></c:spPr>'
             f'<c:invertIfNegative val="0"/><c:dLbls>{no_data}<c:numFmt formatCode="{label_fmt}" sourceLinked="0"/>'
-            f'<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{_txpr(8, label_colour)}'
+            f'<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{_txpr(8, label_colour, standing)}'
             f'<c:dLblPos val="{"ctr" if spec.stacked else "outEnd"}"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
             '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
             f'</c:dLbls><c:cat>{_str_cache(f"Sheet1!$A$2:$A${n_cat + 1}", spec.categories)}</c:cat>'

@@ -113,3 +113,17 @@ def test_libreoffice_draws_the_charts_from_the_cached_values(tmp_path):
     # the values as the text writes them (decimal comma), «н/д», the years of the legend
     for label in ("31,3", "8,7", "12,0", "н/д", "2022/2023", "2023/2024", "Раздел А", "выполнено", "просрочено"):
         assert label in words or label in flat
+
+
+def test_values_stand_on_narrow_columns_as_in_the_svg():
+    def label_rotation(n_categories: int) -> str | None:
+        chart = charts.grouped_shares([f"П{i}" for i in range(n_categories)],
+                                      {y: [4.4] * n_categories for y in ("2021", "2022", "2023")}, "Доли")
+        html = f'<html><body><figure><img src="{charts.data_uri(chart)}"></figure></body></html>'
+        part = _chart(zipfile.ZipFile(io.BytesIO(html_to_docx(html))), 1)
+        return part.find(f".//{C}ser/{C}dLbls/{C}txPr/{A}bodyPr").get("rot")
+
+    # 10 categories × 3 years: a column ≈ 11.7 / 10 / 3.4 = 0.34 cm, «4,4» at 8 pt ≈ 0.34 cm: standing
+    assert label_rotation(10) == "-5400000"
+    # 2 categories: a column ≈ 1.7 cm, the label lies
+    assert label_rotation(2) is None
