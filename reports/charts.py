@@ -1,6 +1,7 @@
 """Charts for the справки, written as SVG by hand (no plotting library per document): the
-same SVG is inline in the HTML (a data: URI, self-contained), embedded natively by Typst
-in the PDF, and rasterised once to PNG for the DOCX (Word's picture).
+same SVG is inline in the HTML (a data: URI, self-contained) and embedded natively by Typst
+in the PDF; the DOCX draws the same figures as a Word chart from the chart's `spec`
+(reports/docx.py), and an SVG without one is rasterised once to PNG there.
 
 Every chart: integer ticks for counts, every value written on (or beside) its bar, rounded
 once as in the text, category labels wrapped to the width they have (measured in the font

@@ -9,7 +9,9 @@ the grid and to every cell, rows that never split, a header row repeated on ever
 merged cells for colspan and rowspan, headings kept with the next paragraph, the closing
 block (last paragraph, note, signature, executor) kept together, the date line and the
 signature as tabbed paragraphs, numbered lists as text with a hanging indent, charts as
-PNG pictures 16 cm wide.
+native Word charts 16 cm wide (word/charts/chartN.xml, the figures cached: Word and
+LibreOffice draw them, the analyst restyles them; no raster), a picture that is not a
+chart drawn here (an SVG read back from HTML, a PNG) as SVG with its PNG fallback.
 
 The output is byte-stable for the same HTML (fixed properties and zip timestamps). About
 a hundredth of a second a справка, where python-docx's object model took half a second
@@ -65,6 +67,14 @@ def _rpr(f: int, base_pt: float | None) -> str:
     return f"<w:rPr>{''.join(props)}</w:rPr>" if props else ""
 
 
+def _inline(cx: int, cy: int, docpr_id: int, name: str, locks: str, uri: str, graphic: str) -> str:
+    """A run with an inline drawing cx × cy EMU: a picture or a chart."""
+    return (f'<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+            f'<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{docpr_id}" name="{name}"/>'
+            f'<wp:cNvGraphicFramePr>{locks}</wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="{uri}">{graphic}'
+            "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>")
+
+
 class _Writer:
     def __init__(self, doc: Document):
         self.doc = doc
@@ -112,27 +122,20 @@ class _Writer:
         w_px, h_px = struct.unpack(">II", png[16:24])
         cx = int(PICTURE_CM * EMU_PER_CM)
         cy = int(cx * h_px / max(w_px, 1))
-        return (f'<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
-                f'<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{n}" name="Picture {n}"/>'
-                '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
-                '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
-                f'<pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="image{n}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
-                f'<pic:blipFill><a:blip r:embed="rIdImage{n}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
-                f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
-                '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
-                "</wp:inline></w:drawing></w:r>")
+        return _inline(cx, cy, n, f"Picture {n}", '<a:graphicFrameLocks noChangeAspect="1"/>',
+                       "http://schemas.openxmlformats.org/drawingml/2006/picture",
+                       f'<pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="image{n}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+                       f'<pic:blipFill><a:blip r:embed="rIdImage{n}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch>'
+                       f'</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+                       '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>')
 
     def chart(self, spec: charts.Spec) -> str:
         """A native Word chart (DrawingML): its figures cached in word/charts/chartN.xml,
-        drawn by Word and LibreOffice, editable by the analyst; no raster."""
+        drawn by Word and LibreOffice, restyled by the analyst; no raster."""
         self.charts.append(chart_xml(spec))
         n = len(self.charts)
-        cx, cy = int(PICTURE_CM * EMU_PER_CM), int(_chart_cm(spec) * EMU_PER_CM)
-        return (f'<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
-                f'<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{1000 + n}" name="Chart {n}"/>'
-                '<wp:cNvGraphicFramePr/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
-                f'<c:chart xmlns:c="{_C}" r:id="rIdChart{n}"/></a:graphicData></a:graphic>'
-                "</wp:inline></w:drawing></w:r>")
+        return _inline(int(PICTURE_CM * EMU_PER_CM), int(_chart_cm(spec) * EMU_PER_CM), 1000 + n, f"Chart {n}", "",
+                       _C, f'<c:chart xmlns:c="{_C}" r:id="rIdChart{n}"/>')
 
     # paragraphs --------------------------------------------------------------------------
     def para(self, runs_xml: str, style: str = "", keep: bool = False, tabs: str = "", spacing: str = "",
