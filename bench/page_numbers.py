@@ -9,16 +9,13 @@ process, alternating per document: indicative; bench/render_stages.py pairs are 
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
-from bench.render_rows import _words
+from bench.render_rows import _words, cycle_args, pdf_models
 
 
 def _poppler(pdf: bytes) -> tuple[bytes, list[bytes], bytes]:
@@ -31,39 +28,18 @@ def _poppler(pdf: bytes) -> tuple[bytes, list[bytes], bytes]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cycle", default="june")
-    ap.add_argument("--ay", type=int, default=2023)
-    ap.add_argument("--target", type=Path, default=Path("var/bench/rc230.duckdb"))
-    ap.add_argument("--limit", type=int, default=20)
+    ap = cycle_args()
     ap.add_argument("--keep", type=Path, help="write the first document both ways here")
     a = ap.parse_args()
 
-    from edumon.config import load_config
     from reports import typst_pdf
-    from tasks import render, report_queries
 
-    models = []
-    model_to_pdf = typst_pdf.model_to_pdf
-
-    def keep(doc, title="", author=""):  # the models the render would write as PDF
-        models.append((doc, title, author))
-        return b""
-
-    render.typst_pdf.model_to_pdf = keep
-    cfg = load_config(overrides={"report": {"formats": ["pdf"], "workers": 1}})
-    con = duckdb.connect(str(a.target), read_only=True)
-    munis = report_queries.cycle_municipalities(con, a.ay, a.cycle)
-    first = dict(sorted(munis.items())[:a.limit])
-    render.cycle_municipalities = lambda *_: first
-    render.render_spravki(con, a.ay, a.cycle, cfg, {"run_id": "bench", "definitions_version": cfg.definitions_version},
-                          sink=lambda part: None)
-
+    models = pdf_models(a.target, a.ay, a.cycle, a.limit)
     cpu = {"typst": 0.0, "stamped": 0.0}
     worst, pages, differ, stamped, errors, pixels = 0.0, 0, [], 0, [], {}
     for i, (doc, title, author) in enumerate(models):
         pdfs = {}
-        ways = (("stamped", lambda: model_to_pdf(doc, title, author)),
+        ways = (("stamped", lambda: typst_pdf.model_to_pdf(doc, title, author)),
                 ("typst", lambda: typst_pdf.compile_source(*typst_pdf.model_to_typst(doc, title, author))))
         for name, make in ways if i % 2 else ways[::-1]:
             t0 = time.process_time()

@@ -9,7 +9,8 @@ content-based column widths as the DOCX (reports/layout.py), their header repeat
 page, rows do not split, headings stay with what follows, the closing block (note,
 signature, executor) is never broken. A row whose height its text tells for certain is
 given that height (`_row_heights`): Typst lays it out once instead of measuring it first,
-and the page is the same.
+and the page is the same. Page numbers are stamped into the compiled PDF (`_stamp`), not
+laid out by Typst's page counter, which would cost a second layout iteration.
 """
 
 from __future__ import annotations
@@ -414,8 +415,11 @@ class _Writer:
             out.append(f"#block(breakable: false)[#align(center)[{pic}#linebreak(){caption}]]")
 
 
+NUMBERED = 'numbering: "1", number-align: center'  # Typst's page numbers, centred in the footer
+
+
 def model_to_typst(doc: Document, title: str = "", author: str = "",
-                   numbering: str = 'numbering: "1", number-align: center') -> tuple[str, dict[str, bytes]]:
+                   numbering: str = NUMBERED) -> tuple[str, dict[str, bytes]]:
     """Typst source of the document model, and the picture files it reads (PNG only)."""
     w = _Writer(doc)
     out: list[str] = []
@@ -538,10 +542,17 @@ def _stream(body: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=2)
 def _footer(landscape: bool):
+    try:
+        return _harvest(landscape)
+    except (AttributeError, KeyError, StopIteration, TypeError, ValueError, zlib.error):
+        return None  # not the PDF this reads: Typst numbers every document
+
+
+def _harvest(landscape: bool):
     """(font objects by old number, the Type0 font's number, glyph id and width (em/1000)
     of each digit, kerning of digit pairs, font size, centre x, baseline y) of Typst's page
     number, from a one-page reference document numbered by Typst whose body prints 0–9."""
-    src = _preamble("", "", landscape, 'numbering: "1", number-align: center') + "\n" + _DIGITS + "\n"
+    src = _preamble("", "", landscape, NUMBERED) + "\n" + _DIGITS + "\n"
     pdf = compile_source(src)
     objs = _Objects(pdf)
     page = next(objs[n] for n in objs.offsets if objs[n].startswith(b"<</Type/Page/"))
@@ -584,8 +595,11 @@ def _number(k: int, digits, kern, size: float, centre: float, y: float) -> bytes
 
 def _stamp(pdf: bytes, landscape: bool) -> bytes | None:
     """`pdf` with its page numbers appended (an incremental update), or None."""
+    footer = _footer(landscape)
+    if footer is None:
+        return None
     try:
-        return _update(pdf, *_footer(landscape))
+        return _update(pdf, *footer)
     except (AttributeError, KeyError, StopIteration, TypeError, ValueError, zlib.error):
         return None
 
