@@ -29,32 +29,50 @@ def _words(pdf: bytes) -> tuple[list, int]:
     return WORD.findall(xml), xml.count("<page ")
 
 
-def main() -> None:
+def cycle_args() -> argparse.ArgumentParser:
+    """The options naming the documents: a cycle's first `--limit` municipalities."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--cycle", default="june")
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--target", type=Path, default=Path("var/bench/rc230.duckdb"))
     ap.add_argument("--limit", type=int, default=20)
-    a = ap.parse_args()
+    return ap
 
+
+def pdf_models(target: Path, ay: int, cycle: str, limit: int) -> list[tuple]:
+    """(model, title, author) of every PDF the render writes for the first `limit`
+    municipalities of a cycle (model_to_pdf replaced by a collector: nothing compiled)."""
     from edumon.config import load_config
-    from reports import typst_pdf
     from tasks import render, report_queries
 
     models = []
+    model_to_pdf = render.typst_pdf.model_to_pdf
 
     def keep(doc, title="", author=""):  # the models the render would write as PDF
-        models.append(doc)
+        models.append((doc, title, author))
         return b""
 
     render.typst_pdf.model_to_pdf = keep
-    cfg = load_config(overrides={"report": {"formats": ["pdf"], "workers": 1}})
-    con = duckdb.connect(str(a.target), read_only=True)
-    munis = report_queries.cycle_municipalities(con, a.ay, a.cycle)
-    first = dict(sorted(munis.items())[:a.limit])
-    render.cycle_municipalities = lambda *_: first
-    render.render_spravki(con, a.ay, a.cycle, cfg, {"run_id": "bench", "definitions_version": cfg.definitions_version},
-                          sink=lambda part: None)
+    try:
+        cfg = load_config(overrides={"report": {"formats": ["pdf"], "workers": 1}})
+        con = duckdb.connect(str(target), read_only=True)
+        munis = report_queries.cycle_municipalities(con, ay, cycle)
+        first = dict(sorted(munis.items())[:limit])
+        render.cycle_municipalities = lambda *_: first
+        render.render_spravki(con, ay, cycle, cfg, {"run_id": "bench", "definitions_version": cfg.definitions_version},
+                              sink=lambda part: None)
+    finally:
+        render.typst_pdf.model_to_pdf = model_to_pdf
+    return models
+
+
+def main() -> None:
+    ap = cycle_args()
+    a = ap.parse_args()
+
+    from reports import typst_pdf
+
+    models = [doc for doc, _, _ in pdf_models(a.target, a.ay, a.cycle, a.limit)]
 
     given_rows = rows = 0
     worst, differ = 0.0, []

@@ -9,7 +9,8 @@ content-based column widths as the DOCX (reports/layout.py), their header repeat
 page, rows do not split, headings stay with what follows, the closing block (note,
 signature, executor) is never broken. A row whose height its text tells for certain is
 given that height (`_row_heights`): Typst lays it out once instead of measuring it first,
-and the page is the same.
+and the page is the same. Page numbers are stamped into the compiled PDF (`_stamp`), not
+laid out by Typst's page counter, which would cost a second layout iteration.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import re
 import tempfile
+import zlib
 from pathlib import Path
 
 from reports import fonts
@@ -48,7 +51,7 @@ _PT_PER_MM = 72 / 25.4
 
 PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #set page(paper: "a4", flipped: {flipped}, margin: (left: 25mm, right: 15mm, top: 20mm, bottom: 20mm),
-  numbering: "1", number-align: center)
+  {numbering})
 #set text(font: ("Liberation Serif", "Times New Roman", "Libertinus Serif"), size: 13pt, lang: "ru",
   hyphenate: false, overhang: false)
 #set par(justify: true, first-line-indent: (amount: 12.5mm, all: true), leading: 0.7em, spacing: 0.75em)
@@ -412,15 +415,23 @@ class _Writer:
             out.append(f"#block(breakable: false)[#align(center)[{pic}#linebreak(){caption}]]")
 
 
-def model_to_typst(doc: Document, title: str = "", author: str = "") -> tuple[str, dict[str, bytes]]:
+NUMBERED = 'numbering: "1", number-align: center'  # Typst's page numbers, centred in the footer
+
+
+def model_to_typst(doc: Document, title: str = "", author: str = "",
+                   numbering: str = NUMBERED) -> tuple[str, dict[str, bytes]]:
     """Typst source of the document model, and the picture files it reads (PNG only)."""
     w = _Writer(doc)
     out: list[str] = []
     for b in doc.blocks:
         w.block(b, out)
-    head = PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if doc.landscape else "false",
-                           inset_x=CELL_INSET_X_MM, inset_y=CELL_INSET_Y_MM, table_pt=TABLE_PT)
-    return head + "\n" + "\n\n".join(out) + "\n", w.files
+    return _preamble(title, author, doc.landscape, numbering) + "\n" + "\n\n".join(out) + "\n", w.files
+
+
+def _preamble(title: str, author: str, landscape: bool, numbering: str) -> str:
+    return PREAMBLE.format(title=_s(title), author=_s(author), flipped="true" if landscape else "false",
+                           inset_x=CELL_INSET_X_MM, inset_y=CELL_INSET_Y_MM, table_pt=TABLE_PT,
+                           numbering=numbering)
 
 
 def html_to_typst(html: str, media: Path | None = None, title: str = "", author: str = "") -> str:
@@ -458,6 +469,13 @@ def compile_source(src: str, files: dict[str, bytes] | None = None, fmt: str = "
 
 
 def model_to_pdf(doc: Document, title: str = "", author: str = "") -> bytes:
+    """Compiled without Typst's page numbering (which costs a second layout iteration) and
+    numbered afterwards in its own bytes (`_stamp`); Typst numbers
+    it when the stamp cannot be made."""
+    src, files = model_to_typst(doc, title, author, numbering="numbering: none")
+    stamped = _stamp(compile_source(src, files), doc.landscape)
+    if stamped is not None:
+        return stamped
     src, files = model_to_typst(doc, title, author)
     return compile_source(src, files)
 
@@ -472,3 +490,171 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     src = ('#set page(width: auto, height: auto, margin: 0pt)\n'
            f'#image(bytes({_s(svg)}), format: "svg")\n')
     return _compiler().compile(input=src.encode("utf-8"), format="png", ppi=96 * scale)  # an SVG px is 1/96 in
+
+
+# Page numbers without Typst's second layout iteration: Typst's `numbering` needs the page
+# counter, which costs a second layout pass (−13 % CPU without it, docs/documents.md). The
+# PDF is compiled without numbering and the numbers are appended as an incremental update:
+# a copy of the digits font (harvested once per process from a Typst-numbered reference
+# page, with Typst's own footer position), one content stream a page with the number as
+# Typst draws it (centred, its baseline, the font's kerning) and the page and resources
+# objects rewritten to use them. Anything unexpected in the PDF returns None (Typst numbers).
+_REF = re.compile(rb"(\d+) 0 R")
+_FOOTER = re.compile(rb"/Artifact<</Attached\[/Bottom\]/Subtype/Footer/Type/Pagination>>BDC\n"
+                     rb"q 1 0 0 -1 ([\d.]+) ([\d.]+) cm/c0 cs 0 scn\nBT 0 Tr/f0 ([\d.]+) Tf 1 0 0 -1 0 0 Tm\(")
+_DIGITS = "0123456789"
+
+
+class _Objects:
+    """A PDF's objects read through its (single, classic) xref table, each on demand."""
+
+    def __init__(self, pdf: bytes):
+        self.pdf = pdf
+        at = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
+        lines = pdf[at:pdf.index(b"trailer", at)].split(b"\n")
+        if lines[0] != b"xref" or not lines[1].startswith(b"0 "):
+            raise ValueError("not one classic xref section")
+        self.offsets = {n: int(line[:10]) for n, line in enumerate(lines[2:]) if line[17:18] == b"n"}
+
+    def __getitem__(self, n: int) -> bytes:
+        at = self.offsets[n]
+        head = b"%d 0 obj\n" % n
+        if not self.pdf.startswith(head, at):
+            raise ValueError(f"object {n} is not at its offset")
+        start = at + len(head)
+        stream = self.pdf.find(b">>\nstream\n", start, start + 4096)
+        if stream >= 0 and self.pdf.find(b"\nendobj", start, stream) < 0:  # a stream: by its /Length
+            end = stream + 10 + int(re.search(rb"/Length (\d+)", self.pdf[start:stream]).group(1)) + len(b"\nendstream")
+        else:
+            end = self.pdf.index(b"\nendobj", start)
+        return self.pdf[start:end]
+
+    def get(self, n: int, default=None):
+        return self[n] if n in self.offsets else default
+
+
+def _stream(body: bytes) -> bytes:
+    head, _, data = body.partition(b">>\nstream\n")
+    length = int(re.search(rb"/Length (\d+)", head).group(1))
+    data = data[:length]
+    return zlib.decompress(data) if b"/FlateDecode" in head else data
+
+
+@functools.lru_cache(maxsize=2)
+def _footer(landscape: bool):
+    try:
+        return _harvest(landscape)
+    except (AttributeError, KeyError, StopIteration, TypeError, ValueError, zlib.error):
+        return None  # not the PDF this reads: Typst numbers every document
+
+
+def _harvest(landscape: bool):
+    """(font objects by old number, the Type0 font's number, glyph id and width (em/1000)
+    of each digit, kerning of digit pairs, font size, centre x, baseline y) of Typst's page
+    number, from a one-page reference document numbered by Typst whose body prints 0–9."""
+    src = _preamble("", "", landscape, NUMBERED) + "\n" + _DIGITS + "\n"
+    pdf = compile_source(src)
+    objs = _Objects(pdf)
+    page = next(objs[n] for n in objs.offsets if objs[n].startswith(b"<</Type/Page/"))
+    content = _stream(objs[int(re.search(rb"/Contents (\d+) 0 R", page).group(1))])
+    m = _FOOTER.search(content)
+    res = objs[int(re.search(rb"/Resources (\d+) 0 R", page).group(1))]
+    type0 = int(re.search(rb"/f0 (\d+) 0 R", res).group(1))
+    keep, todo = {}, [type0]
+    while todo:  # the font and everything it refers to
+        n = todo.pop()
+        if n not in keep:
+            keep[n] = objs[n]
+            todo += [int(r) for r in _REF.findall(objs[n].partition(b"stream\n")[0])]
+    cmap = _stream(keep[int(re.search(rb"/ToUnicode (\d+) 0 R", keep[type0]).group(1))])
+    gids = {chr(int(u, 16)): int(g, 16) for g, u in re.findall(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]{4})>", cmap)}
+    cid = next(keep[n] for n in keep if b"/CIDFontType2" in keep[n])
+    widths = {}
+    for first, last, w in re.findall(rb"(\d+) (\d+) ([\d.]+)", re.search(rb"/W\[(.*?)\]", cid).group(1)):
+        for g in range(int(first), int(last) + 1):
+            widths[g] = float(w)
+    digits = {d: (gids[d], widths[gids[d]]) for d in _DIGITS}
+    size = float(m.group(3))
+    centre = float(m.group(1)) + digits["1"][1] * size / 2000  # the reference page's number is «1»
+    kern = {a + b: (_text_pt(a + b, 0, 1000) or 0) - (_text_pt(a, 0, 1000) or 0) - (_text_pt(b, 0, 1000) or 0)
+            for a in _DIGITS for b in _DIGITS}
+    return keep, type0, digits, kern, size, centre, float(m.group(2))
+
+
+def _number(k: int, digits, kern, size: float, centre: float, y: float) -> bytes:
+    text = str(k)
+    width = sum(digits[d][1] for d in text) + sum(kern[a + b] for a, b in zip(text, text[1:]))
+    parts = [f"<{digits[text[0]][0]:04X}>"]
+    for a, b in zip(text, text[1:]):
+        parts.append(f"{-kern[a + b]:.5f}<{digits[b][0]:04X}>" if kern[a + b] else f"<{digits[b][0]:04X}>")
+    x = centre - width * size / 2000
+    return (f"/Artifact<</Attached[/Bottom]/Subtype/Footer/Type/Pagination>>BDC\n"
+            f"q 1 0 0 -1 {x:.5f} {y:.6f} cm 0 g\nBT 0 Tr/fpn {size:g} Tf 1 0 0 -1 0 0 Tm[{''.join(parts)}]TJ\n"
+            f"ET\nQ\nEMC\n").encode("ascii")
+
+
+def _stamp(pdf: bytes, landscape: bool) -> bytes | None:
+    """`pdf` with its page numbers appended (an incremental update), or None."""
+    footer = _footer(landscape)
+    if footer is None:
+        return None
+    try:
+        return _update(pdf, *footer)
+    except (AttributeError, KeyError, StopIteration, TypeError, ValueError, zlib.error):
+        return None
+
+
+def _update(pdf: bytes, keep, type0, digits, kern, size, centre, y) -> bytes | None:
+    objs = _Objects(pdf)
+    trailer = re.search(rb"trailer\n<</Size (\d+)(/Root \d+ 0 R)(/Info \d+ 0 R)?(/ID\[[^\]]*\])?>>\n"
+                        rb"startxref\n(\d+)\n%%EOF\s*$", pdf[-1024:])
+    root = objs[int(re.search(rb"\d+", trailer.group(2)).group(0))]
+    kids = _REF.findall(re.search(rb"/Kids\[([^\]]*)\]", objs[int(re.search(rb"/Pages (\d+) 0 R", root).group(1))]).group(1))
+    next_n = int(trailer.group(1))
+    new: dict[int, bytes] = {}
+    renum = {}
+    for old in keep:
+        renum[old], next_n = next_n, next_n + 1
+    for old, body in keep.items():
+        head, sep, data = body.partition(b">>\nstream\n")
+        new[renum[old]] = _REF.sub(lambda r: b"%d 0 R" % renum[int(r.group(1))], head) + sep + data
+    font = renum[type0]
+    for k, kid in enumerate(kids, 1):
+        n = int(kid)
+        page = objs.get(n, b"")
+        pm = re.fullmatch(rb"<</Type/Page/Resources (\d+) 0 R(.*)/Contents (\d+) 0 R>>", page, re.S)
+        if pm is None or b"/Kids" in page:
+            return None
+        res_n = int(pm.group(1))
+        res = new.get(res_n, objs.get(res_n))
+        if res is None or b"/fpn " in res:
+            return None  # a shared resources object: numbered once is enough
+        res = res.replace(b"/Font<<", b"/Font<</fpn %d 0 R" % font, 1) if b"/Font<<" in res \
+            else res[:-2] + b"/Font<</fpn %d 0 R>>>>" % font
+        new[res_n] = res
+        stream = _number(k, digits, kern, size, centre, y)
+        new[next_n] = b"<</Length %d>>\nstream\n" % len(stream) + stream + b"\nendstream"
+        new[n] = b"<</Type/Page/Resources %d 0 R%s/Contents[%d 0 R %d 0 R]>>" % (res_n, pm.group(2), int(pm.group(3)), next_n)
+        next_n += 1
+    out = bytearray(pdf)
+    if not out.endswith(b"\n"):
+        out += b"\n"
+    offsets = {}
+    for n in sorted(new):
+        offsets[n] = len(out)
+        out += b"%d 0 obj\n" % n + new[n] + b"\nendobj\n"
+    xref_at = len(out)
+    out += b"xref\n"
+    nums = sorted(offsets)
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out += b"%d %d\n" % (nums[i], j - i + 1)
+        for n in nums[i:j + 1]:
+            out += b"%010d 00000 n \n" % offsets[n]
+        i = j + 1
+    out += (b"trailer\n<</Size %d" % next_n + trailer.group(2) + (trailer.group(3) or b"") + (trailer.group(4) or b"")
+            + b"/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (int(trailer.group(5)), xref_at))
+    return bytes(out)
