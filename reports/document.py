@@ -140,6 +140,7 @@ def _table(el, width_cm: float) -> Table | None:
     if not rows:
         return None
     out: list[tuple[list[Cell], bool]] = []
+    sub = _SPACE.sub
     pending: dict[int, list] = {}  # column → [rows still covered, colspan]
 
     def covered(cells: list[Cell], col: int, is_head: bool) -> int:
@@ -166,8 +167,12 @@ def _table(el, width_cm: float) -> Table | None:
             rspan = int(c.get("rowspan", 1) or 1)
             klass = c.get("class")
             th = tag == "th"
-            cell = Cell(trim(_inline(c, BOLD if th else 0)), span, rspan, th,
-                        bool(klass) and "num" in klass.split())
+            if len(c):
+                runs = trim(_inline(c, BOLD if th else 0))
+            else:  # text only (most cells): trim(_inline(c)) without the walk
+                text = sub(" ", c.text).strip(" ") if c.text else ""
+                runs = [Run(text, BOLD if th else 0)] if text else []
+            cell = Cell(runs, span, rspan, th, bool(klass) and "num" in klass.split())
             cells.append(cell)
             if rspan > 1:
                 pending[col] = [rspan - 1, span]
