@@ -116,7 +116,22 @@ def _run_app(call) -> None:
         sys.stderr.flush()
     except Exception:  # noqa: BLE001
         pass
+    if "pytest" not in sys.modules:   # an in-process caller keeps its interpreter
+        _exit_now(code)
     sys.exit(code)
+
+
+def _exit_now(code: int) -> None:
+    """End the process as `sys.exit` would, minus the interpreter's finalisation: the
+    threading shutdown (Prefect's log and event services drain to the API there, then the
+    run's threads are joined), every exit handler (the temporary server's stop, stderr
+    silenced), then `os._exit` — the interpreter does not tear down its modules and the
+    run's heap object by object."""
+    import threading
+
+    threading._shutdown()   # what Py_FinalizeEx does first: threading atexit hooks, joins
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def _fail(message: str) -> None:
