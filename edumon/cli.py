@@ -116,8 +116,8 @@ def _run_app(call) -> None:
         sys.stderr.flush()
     except Exception:  # noqa: BLE001
         pass
-    if "pytest" not in sys.modules:   # an in-process caller keeps its interpreter
-        _exit_now(code)
+    if Path(getattr(sys.modules.get("__main__"), "__file__", None) or "").name == "edumon":
+        _exit_now(code)   # the console script only: a caller of app() gets its SystemExit
     sys.exit(code)
 
 

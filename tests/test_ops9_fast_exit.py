@@ -31,12 +31,14 @@ print('never printed')
 
 
 @pytest.mark.xdist_group("ops9_fast_exit")
-def test_the_last_log_line_reaches_the_api_and_the_exit_code_is_kept(cli_temporary_server):
+def test_the_last_log_line_reaches_the_api_and_the_exit_code_is_kept(cli_temporary_server, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, LogFilter, LogFilterFlowRunId
 
     mark = str(time.time_ns())
-    out = subprocess.run([sys.executable, "-c", CODE, mark], cwd=ROOT, capture_output=True, text=True,
+    script = tmp_path / "edumon"   # the console script's name: the fast exit applies
+    script.write_text(CODE, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script), mark], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, env={**os.environ, "PREFECT_LOGGING_TO_API_ENABLED": "true"})
     assert out.returncode == 3, out.stderr
     assert f"напечатано {mark}" in out.stdout and "never printed" not in out.stdout
