@@ -259,7 +259,7 @@ def main(argv=None) -> int:
         r = measure(cmd, env, peer_dir / "log.txt")
         runs["duckdb"].append(r)
         lists["duckdb"] = sorted((peer_dir / "shnor.txt").read_text(encoding="utf-8").split())
-        extra["duckdb_command"] = "python -m bench.peers --peer duckdb --data " + str(data.relative_to(ROOT))
+        extra["duckdb_command"] = "python -m bench.peers --peer duckdb --data " + os.path.relpath(data, ROOT)
         print(f"duckdb {i + 1}: {r}", flush=True)
 
     if lists["edumon"] != lists["duckdb"]:
