@@ -39,7 +39,8 @@ def test_the_last_log_line_reaches_the_api_and_the_exit_code_is_kept(cli_tempora
     script = tmp_path / "edumon"   # the console script's name: the fast exit applies
     script.write_text(CODE, encoding="utf-8")
     out = subprocess.run([sys.executable, str(script), mark], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300, env={**os.environ, "PREFECT_LOGGING_TO_API_ENABLED": "true"})
+                         timeout=300, env={**os.environ, "PREFECT_LOGGING_TO_API_ENABLED": "true",
+                                                          "PREFECT_LOGGING_LEVEL": "INFO"})  # make test exports WARNING
     assert out.returncode == 3, out.stderr
     assert f"напечатано {mark}" in out.stdout and "never printed" not in out.stdout
     with get_client(sync_client=True) as c:

@@ -63,7 +63,8 @@ def test_the_temporary_server_runs_no_automations_and_still_records_the_flow_run
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "EDUMON_TEMPORARY_SERVER")}
     env.pop("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", None)
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300", PREFECT_LOGGING_TO_API_ENABLED="true")
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300", PREFECT_LOGGING_TO_API_ENABLED="true",
+               PREFECT_LOGGING_LEVEL="INFO")  # make test exports WARNING: the INFO lines must reach the API
     out = subprocess.run([sys.executable, "-c", CODE], cwd=ROOT, capture_output=True, text=True, timeout=500,
                          env=env)
     assert out.returncode == 0, out.stderr
