@@ -204,9 +204,10 @@ def _count_range(top_value: float) -> tuple[int, int]:
     return step, (step * math.ceil((top_value + 0.5) / step) if top_value else step)
 
 
-def _count_axis(svg: _Svg, top_value: float, left: float, right: float, top: float, bottom: float) -> float:
+def _count_axis(svg: _Svg, top_value: float, left: float, right: float, top: float,
+                bottom: float) -> tuple[float, int, int]:
     """The horizontal axis of counts: integer ticks with grid lines up to a round maximum
-    above `top_value`; returns the pixels per unit."""
+    above `top_value`; returns the pixels per unit, the step and the maximum."""
     step, xmax = _count_range(top_value)
     scale = (right - left - 24) / xmax
     tick = 0
@@ -215,7 +216,7 @@ def _count_axis(svg: _Svg, top_value: float, left: float, right: float, top: flo
         svg.line(x, top, x, bottom, "#e0e0e0", 0.6)
         svg.text(x, bottom + 14, number(tick), 9.5, "middle")
         tick += step
-    return scale
+    return scale, step, xmax
 
 
 # -- the charts ---------------------------------------------------------------------------
@@ -280,7 +281,7 @@ def counts_by_year(categories: list[str], series: dict[str, list[int]], title: s
     svg = _Svg(WIDTH, height)
     svg.text(WIDTH / 2, 16, title, 11.5, "middle", bold=True)
     top_value = max([v for vs in series.values() for v in vs if v is not None] or [1])
-    scale = _count_axis(svg, top_value, left, right, top, bottom)
+    scale, step, xmax = _count_axis(svg, top_value, left, right, top, bottom)
     svg.text((left + right) / 2, bottom + 32, xlabel, 10, "middle")
     bar = (row - 10) / n
     colours = [PALETTE[(i + (1 if n == 1 else 0)) % len(PALETTE)] for i in range(n)]
@@ -296,7 +297,6 @@ def counts_by_year(categories: list[str], series: dict[str, list[int]], title: s
     svg.line(left, bottom, right, bottom)
     if legend_w:
         _legend(svg, right + 14, top + 8, list(series), colours, width=legend_w - 16)
-    step, xmax = _count_range(top_value)
     return Chart(svg.done(), Spec(True, False, categories, series, colours, title, xlabel, xmax, step, 0,
                                   height / WIDTH))
 
@@ -320,7 +320,7 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
     svg = _Svg(WIDTH, height)
     svg.text(WIDTH / 2, 16, title, 11.5, "middle", bold=True)
     totals = [sum(vs[j] or 0 for vs in series.values()) for j in range(len(categories))]
-    scale = _count_axis(svg, max(totals or [1]) or 1, left, right, top, bottom)
+    scale, step, xmax = _count_axis(svg, max(totals or [1]) or 1, left, right, top, bottom)
     svg.text((left + right) / 2, bottom + 30, xlabel, 10, "middle")
     colours = [STATUS_COLOURS.get(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(names)]
     for j, lines in enumerate(label_lines):
@@ -351,7 +351,6 @@ def stacked_statuses(categories: list[str], series: dict[str, list[int]], title:
         lx, ly = 20 + per * (i % 3), bottom + 50 + 16 * (i // 3)
         svg.rect(lx, ly - 9, 10, 10, colour)
         svg.text(lx + 14, ly, name, 10)
-    step, xmax = _count_range(max(totals or [1]) or 1)
     return Chart(svg.done(), Spec(True, True, categories, series, colours, title, xlabel, xmax, step, 0,
                                   height / WIDTH))
 
