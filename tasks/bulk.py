@@ -298,8 +298,8 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
     typed rows to the staging table.
     Returns the parse problems with their sort keys (file, kind, column, row).
 
-    The raw rows are scanned once for every column's distinct values (and once more for
-    the participant ids') and once for the insert. A column whose typing, checked on its whole dictionary, is a plain SQL cast of
+    The raw rows are scanned once for every column's distinct values and once for the
+    insert. A column whose typing, checked on its whole dictionary, is a plain SQL cast of
     the raw value (a canonical Parquet column, a CSV column of plain numbers) is cast in
     the insert; the other columns are joined to their typed dictionary. The insert marks
     the rows that break something (`_f`); only those rows are read again, with the text of
@@ -308,12 +308,9 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
     columns = group[0].columns
     by_tid = {sh.tid: sh for sh in group}
     con.execute(f"CREATE OR REPLACE TEMP VIEW __bulk_r AS {rel}").fetchall()
-    # one scan of the raw rows: every column's distinct values, except the participant ids'
-    # (a value a pupil: 2 M in a ГИА year), grouped by a scan of their own — in one list the
-    # ids cost twice as much, and the list is unnested on one thread
-    wide = {i for i, c in enumerate(columns) if source.participant_level and c == "participant_id"}
-    lists = ", ".join(f"list(DISTINCT {_q(c)}) AS l{i}" for i, c in enumerate(columns) if i not in wide)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_dl AS SELECT {lists or 'count(*) AS n'} FROM __bulk_r").fetchall()
+    # one scan of the raw rows: every column's distinct values
+    lists = ", ".join(f"list(DISTINCT {_q(c)}) AS l{i}" for i, c in enumerate(columns))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_dl AS SELECT {lists} FROM __bulk_r").fetchall()
     joins, typed, fast, full, ruled = [], [], [], [], []
     for i, c in enumerate(columns):
         col = source.col(c)
@@ -323,19 +320,15 @@ def _stage_batch(con, st: Staged, group: list[_Sheet], rel: str, contract: list,
         hashed = source.participant_level and c == "participant_id"
         hash_of = (lambda e: HASH_SQL.format(col=e)) if hashed else (lambda e: e)
         salt = {"salt": st.salt} if hashed else None
-        distinct = (f"SELECT {_q(c)} AS v FROM __bulk_r GROUP BY ALL" if i in wide else
-                    f"SELECT unnest(l{i}) AS v FROM __bulk_dl")
-        if plain:  # values that type to themselves stay in DuckDB; the others (`__bulk_d`) go to Python
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_g AS SELECT v, coalesce({plain}, false) AS ok "
-                        f"FROM ({distinct})").fetchall()  # the condition run once a value
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k"
+                    + (f", coalesce({plain}, false) AS ok" if plain else "")  # the condition run once a value
+                    + f" FROM (SELECT unnest(l{i}) AS v FROM __bulk_dl)").fetchall()
+        if plain:  # values that type to themselves stay in DuckDB; the others go to Python
             con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_p{i} AS SELECT v, {hash_of('v')} AS val, v AS txt, "
-                        f"CAST(NULL AS VARCHAR) AS rule FROM __bulk_g WHERE ok", salt).fetchall()
-            distinct = "SELECT v FROM __bulk_g WHERE NOT ok"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __bulk_d{i} AS SELECT v, (row_number() OVER ()) - 1 AS k "
-                    f"FROM ({distinct})").fetchall()
-        if plain:
-            con.execute("DROP TABLE __bulk_g").fetchall()
-        dk = con.execute(f"SELECT k, v FROM __bulk_d{i} ORDER BY k").df()
+                        f"CAST(NULL AS VARCHAR) AS rule FROM __bulk_d{i} WHERE ok", salt).fetchall()
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} WHERE NOT ok ORDER BY k").df()
+        else:
+            dk = con.execute(f"SELECT k, v FROM __bulk_d{i} ORDER BY k").df()
         keys, d = dk["k"].to_numpy(), dk["v"]
         if _is_text(d) and d.str.startswith(_FORMULA_MARK).fillna(False).astype(bool).any():
             d = pd.Series([Formula(x[len(_FORMULA_MARK):]) if isinstance(x, str) and x.startswith(_FORMULA_MARK)
