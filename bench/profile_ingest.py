@@ -7,7 +7,8 @@ and cumulative time; docs/benchmarks.md summarises the output.
 
 `--statements` instead: no profiler, the CPU seconds of every SQL statement the ingest of
 the one source-year runs (summed over statements with the same first 110 characters), the
-top `--top` of them, and the total against the SQL's share.
+top `--top` of them with their wall seconds (CPU above wall: the statement ran on more
+than one core), and the total against the SQL's share.
 
 `--cpu` instead: no profiler, the CPU seconds (time.process_time) of the ingest of every
 source-year of the September cycle (`cycles.september.sources`, `schools` first), or of
@@ -60,13 +61,15 @@ class _TimedConnection:
     def __init__(self, con):
         self._con = con
         self.cpu: collections.Counter = collections.Counter()
+        self.wall: collections.Counter = collections.Counter()
         self.calls: collections.Counter = collections.Counter()
 
     def execute(self, sql, *args, **kwargs):
-        c0 = time.process_time()
+        c0, w0 = time.process_time(), time.perf_counter()
         out = self._con.execute(sql, *args, **kwargs)
         key = " ".join(sql.split())[:110]
         self.cpu[key] += time.process_time() - c0
+        self.wall[key] += time.perf_counter() - w0
         self.calls[key] += 1
         return out
 
@@ -108,14 +111,14 @@ def main(argv=None):
             ingest_source(con, inbox, "schools", None, "profile", cfg)
         if a.statements:
             timed = _TimedConnection(con)
-            c0 = time.process_time()
+            c0, w0 = time.process_time(), time.perf_counter()
             rep = ingest_source(timed, inbox, a.source, ay, "profile", cfg)
-            total = time.process_time() - c0
+            total, wall = time.process_time() - c0, time.perf_counter() - w0
             con.close()
-            print(f"{a.source} {ay}: {rep.rows_in} rows in, {rep.rows_loaded} loaded; CPU {total:.2f} s, "
-                  f"of it SQL {sum(timed.cpu.values()):.2f} s")
+            print(f"{a.source} {ay}: {rep.rows_in} rows in, {rep.rows_loaded} loaded; CPU {total:.2f} s "
+                  f"(wall {wall:.2f} s), of it SQL {sum(timed.cpu.values()):.2f} s (wall {sum(timed.wall.values()):.2f} s)")
             for key, cpu in timed.cpu.most_common(a.top):
-                print(f"{cpu:7.2f} s {timed.calls[key]:5d}×  {key}")
+                print(f"{cpu:7.2f} s CPU {timed.wall[key]:7.2f} s wall {timed.calls[key]:5d}×  {key}")
             return
         prof = cProfile.Profile(time.process_time)
         prof.enable()
