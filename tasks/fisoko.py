@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.contracts import Problem
-from schemas.sources import Source, alias_index, normalise_header
+from schemas.sources import Source, normalise_header
 from schemas.vocabulary import SUBJECT_TITLES, lookup
 from tasks.errors import IngestError
-from tasks.read import IGNORED_HEADERS, RawTable, ReadError, display_name, find_header, has_data
+from tasks.read import IGNORED_HEADERS, RawTable, ReadError, display_name, find_header, has_data, source_aliases
 
 FISOKO_SOURCES = ("vpr_participants", "vpr_stats", "vpr_journal")
 
@@ -418,7 +418,7 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
     if i is None or nrows == 2:
         # a two-row header with merged parent cells is the generic reader's job (tasks/read.py)
         return None
-    idx = alias_index(source)
+    idx = source_aliases(source)
     skip = 0
     nxt = rows[i + 1] if i + 1 < len(rows) else []
     # A second header row: «2» «3» «4» «5» under a merged «Распределение отметок, %», or
@@ -457,7 +457,7 @@ def _school_table(path: Path, source: Source, sheet: str, rows: list[list[object
     for j, row in enumerate(rows[i + 1 + skip:], start=i + 2 + skip):
         if not has_data(row):  # any(_text(c) for c in row), without a call per text cell
             continue
-        body.append(list(row))
+        body.append(row)  # the reader's row (nothing changes it: the labels make new rows)
         numbers.append(j)
     titles = [_text(c) for r in rows[:i] for c in r if _text(c)]
     table = RawTable(display_name(path)[0], sheet, i + 1, mapping, headers, unknown, body, numbers, titles)
@@ -470,18 +470,17 @@ def _add_label_columns(t, path: Path, source: Source, header_width: int = 0):
     label = work_label(t.title_lines, path.name)
     width = max([len(r) for r in t.rows] + [header_width, max(t.columns, default=-1) + 1])
     extra = {"grade": label.grade, "subject": label.subject, "year": label.year}
+    added = []  # the label values, in the columns after the widest row
     for canon, value in extra.items():
         if canon in t.columns.values() or value is None or canon not in source.names:
             continue
-        t.columns[width] = canon
+        t.columns[width + len(added)] = canon
         t.headers[canon] = {"grade": "Класс", "subject": "Предмет", "year": "Год"}[canon] + \
             f" ({_where(label, canon)})"
-        rows = [list(r) for r in t.rows]
-        for r in rows:
-            r.extend([None] * (width - len(r)))
-            r.append(value)
-        t.rows = rows
-        width += 1
+        added.append(value)
+    if added:  # each row once: padded to the width, then the labels
+        tail = tuple(added)
+        t.rows = [tuple(r) + (None,) * (width - len(r)) + tail for r in t.rows]
     return t
 
 

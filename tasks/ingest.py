@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from schemas.contracts import Problem, _as_text, marks_counts
@@ -166,8 +167,6 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
                 res.warnings.append(empty_sheet_warning(t))
                 continue
             problems += missing_column_problems(t, source)
-            if shas is not None:
-                typed["_sha256"] = shas.get(t.file)
             res.problems.extend(problems)
             frames.append(typed)
             raws.append(raw)
@@ -180,6 +179,10 @@ def check_files(files: list[Path], source: Source, cfg, registry: set[str] | Non
     res.read_any = True
     df = pd.concat(frames, ignore_index=True)
     raw = pd.concat(raws, ignore_index=True)
+    if shas is not None:  # each file's sha256 on its rows (one column for all the sheets)
+        of_sheet = np.array([shas.get(f["_file"].iat[0]) for f in frames], dtype=object)
+        df["_sha256"] = pd.Series(np.repeat(of_sheet, [len(f) for f in frames]),
+                                  dtype=object if any(v is None for v in of_sheet) else None)
     res.rows_in = len(df)
     present = [c.name for c in source.columns if c.name in df.columns]
     res.problems.extend(_contract_problems(df, source, present, headers, raw, ing))

@@ -318,6 +318,18 @@ def _unescape(s: str) -> str:
 
 
 
+def _sheet_rows(sheet) -> list[tuple]:
+    """A sheet's rows from row 1 and column A (what calamine's `to_python(skip_empty_area=False)`
+    gives), as tuples: one row at a time, so no list per row lives on. The garbage collector
+    walks every list alive at each full collection (≈ 0.1 s per 200,000 rows, several times
+    over a sheet's reading and typing); a tuple of plain cells it stops tracking."""
+    start = sheet.start
+    pad = ("",) * start[1] if start else ()
+    if pad:
+        return [pad + tuple(r) for r in sheet.iter_rows()]
+    return [tuple(r) for r in sheet.iter_rows()]
+
+
 def read_sheets(path: Path, limits: dict | None = None,
                 warnings: list[str] | None = None) -> list[tuple[str, list[list[object]]]]:
     """All sheets of a file as (sheet name, rows from row 1). CSV is one sheet named ''.
@@ -340,18 +352,17 @@ def read_sheets(path: Path, limits: dict | None = None,
         try:
             with open(path, "rb") as f:  # a file object: the name may not be valid UTF-8
                 wb = CalamineWorkbook.from_filelike(f)
-                sheets = [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                          for name in wb.sheet_names]
+                sheets = [(name, _sheet_rows(wb.get_sheet_by_name(name))) for name in wb.sheet_names]
         except Exception as exc:  # calamine raises its own error types
             raise ReadError(file, f"не удалось открыть как книгу Excel ({exc}).") from exc
         formulas = _formula_cells(path) if suffix in (".xlsx", ".xlsm") else {}
         for name, rows in sheets:
             for (r, c), text in formulas.get(name, {}).items():
                 if r - 1 < len(rows):
-                    row = rows[r - 1]
-                    while len(row) <= c:
-                        row.append("")
+                    row = list(rows[r - 1])
+                    row.extend([""] * (c + 1 - len(row)))
                     row[c] = Formula(text)
+                    rows[r - 1] = tuple(row)
         return sheets
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -370,14 +381,15 @@ def _blank(cell: object) -> bool:
 
 def has_data(row: list[object]) -> bool:
     """Whether any cell of the row is not blank (`_blank`), without a call per cell for
-    text: `s.strip()` is empty exactly when `s` is empty or all whitespace."""
+    text or numbers: `s.strip()` is empty exactly when `s` is empty or all whitespace."""
     for cell in row:
         if cell is None:
             continue
-        if type(cell) is str:
+        kind = type(cell)
+        if kind is str:
             if cell and not cell.isspace():
                 return True
-        elif not _blank(cell):
+        elif kind is float or kind is int or not _blank(cell):  # a number's text is never blank
             return True
     return False
 
@@ -408,7 +420,7 @@ def find_header(rows: list[list[object]], source: Source, search_rows: int, min_
 
     Returns (index of the last header row, mapping, header cells, number of header rows)
     — (None, {}, [], 0) when no row qualifies."""
-    idx = alias_index(source)
+    idx = source_aliases(source)
     best = (None, {}, [], 0, 0)
     for i, row in enumerate(rows[:search_rows]):
         mapping, _ = _row_mapping(row, idx)
@@ -470,7 +482,7 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
         i, mapping, cells, nrows = find_header(rows, source, search_rows, min_matches)
         if i is None:
             continue
-        idx = alias_index(source)
+        idx = source_aliases(source)
         _, dups = _row_mapping(cells, idx)
         headers = {}
         for pos, canon in mapping.items():
@@ -517,6 +529,12 @@ def _read_sheets_generic(path, file, source, sheets, file_notes, search_rows, mi
     return tables
 
 
+@lru_cache(maxsize=64)
+def source_aliases(source: Source) -> dict[str, str]:
+    """`alias_index` of a source, built once (a header search asks it for every file); read only."""
+    return alias_index(source)
+
+
 @lru_cache(maxsize=4096)
 def _normalised_cached(cell: str) -> str:
     return normalise_header(cell)
@@ -560,10 +578,10 @@ def _skipped_note(file, sheet, stop_row, first, last, repeat=False) -> str:
 def parquet_columns(names: list[str], source: Source, file: str) -> tuple[dict[int, str], dict[str, str], list[str]]:
     """A Parquet file's columns against the source: {position: canonical name}, {canonical:
     the file's name}, and the names that are not the source's (a name met twice counts once)."""
-    idx = alias_index(source)
+    idx = source_aliases(source)
     mapping, headers, unknown = {}, {}, []
     for pos, name in enumerate(names):
-        canon = idx.get(normalise_header(name))
+        canon = idx.get(_normalised(name))
         if canon and canon not in mapping.values():
             mapping[pos] = canon
             headers[canon] = name
@@ -578,7 +596,8 @@ def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
     """Parquet keeps its types: columns are renamed to canonical names and passed as a frame."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    with pq.ParquetFile(path) as f:  # one small file: no dataset, no thread pool
+        table = f.read(use_threads=False)
     mapping, headers, unknown = parquet_columns(table.column_names, source, file)
     frame = table.select([table.column_names[p] for p in mapping]).rename_columns(list(mapping.values()))
     df = frame.to_pandas()
@@ -620,7 +639,7 @@ def read_csv_arrow(path: Path, source: Source, search_rows: int = 20, min_matche
     delimiter = _sniff_delimiter(head_text)
     head = list(itertools.islice(csv.reader(io.StringIO(head_text), delimiter=delimiter), search_rows + 1))
     i, mapping, cells, nrows = find_header(head, source, search_rows, min_matches)
-    if i is None or nrows != 1 or _row_mapping(cells, alias_index(source))[1]:
+    if i is None or nrows != 1 or _row_mapping(cells, source_aliases(source))[1]:
         return None
     body = data[_line_end(data, i + 1):]
     # the body unquoted, and the header's lines the header's records (no quoted line break)
