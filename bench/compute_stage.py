@@ -4,7 +4,12 @@ process, on a copy of an already ingested warehouse — the same calls as
 (e.g. `git archive <commit> | tar -x -C /tmp/before`) for a paired before/after.
 
     python -m bench.compute_stage --warehouse var/bench/work/compare-region/edumon-warehouse/warehouse.duckdb \\
-        --inbox var/bench/data/region-s7/inbox [--tree /tmp/before]
+        --inbox var/bench/data/region-s7/inbox [--tree /tmp/before] [--per-model] [--compare] \\
+        [--parquet /tmp/parquet-after]
+
+`--per-model`: CPU and wall seconds of each model and (mart, AY); `--parquet DIR`: the data
+path's Parquet stage after the marts (`export.parquet_bytes` of every (mart, AY), timed, the
+files written to DIR to compare two trees' output).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ def main(argv=None):
     ap.add_argument("--ay", type=int, default=2023)
     ap.add_argument("--tree", type=Path, default=None, help="корень другой копии проекта (её код)")
     ap.add_argument("--per-model", action="store_true", help="время (ЦП) каждой модели и витрины")
+    ap.add_argument("--parquet", type=Path, default=None,
+                    help="после витрин записать Parquet каждой (витрина, год) в эту папку (как bench/data_path.py)")
     ap.add_argument("--compare", action="store_true",
                     help="сравнить построенные модели и витрины с таблицами исходного хранилища (EXCEPT ALL)")
     a = ap.parse_args(argv)
@@ -35,13 +42,13 @@ def main(argv=None):
         sys.path.insert(0, str(a.tree.resolve()))
         os.chdir(a.tree)
     from edumon.config import load_config
-    from tasks import indicators
+    from tasks import export, indicators
     from tasks.warehouse import connect
 
     cfg = load_config()
-    per_model = {}
+    per_model, per_model_wall = {}, {}
     if a.per_model:
-        _time_each(indicators, per_model)
+        _time_each(indicators, per_model, per_model_wall)
     with tempfile.TemporaryDirectory() as tmp:
         dst = Path(tmp) / "warehouse.duckdb"
         shutil.copy(warehouse, dst)
@@ -55,6 +62,7 @@ def main(argv=None):
         c2 = time.process_time()
         indicators.build_marts(con, marts, params)
         c3, t3 = time.process_time(), time.perf_counter()
+        parquet = _parquet(export, con, marts, a.parquet) if a.parquet else None
         shnor = con.execute("SELECT count(*) FROM mart_shnor WHERE ay = ? AND is_shnor", [a.ay]).fetchone()[0]
         differences = _compare(con, warehouse, built, marts) if a.compare else None
         con.close()
@@ -62,8 +70,22 @@ def main(argv=None):
         "reference": round(c1 - c0, 3), "staging": round(c2 - c1, 3), "marts": round(c3 - c2, 3),
         "total": round(c3 - c0, 3)}, "wall_seconds": round(t3 - t0, 3), "shnor": shnor,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "load": os.getloadavg()[0],
-        **({"per_model_cpu": per_model} if a.per_model else {}),
+        **({"per_model_cpu": per_model, "per_model_wall": per_model_wall} if a.per_model else {}),
+        **({"parquet": parquet} if a.parquet else {}),
         **({"differences": differences} if a.compare else {})}, ensure_ascii=False))
+
+
+def _parquet(export, con, marts, folder: Path) -> dict:
+    """The data path's Parquet stage: `export.parquet_bytes` of every (mart, AY), each
+    written to `folder` as <mart>-<AY>.parquet (to compare two trees' files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t0, c0 = time.perf_counter(), time.process_time()
+    files = {f"{m}-{ay}": export.parquet_bytes(con, m, ay) for m, ay in marts}
+    out = {"cpu_seconds": round(time.process_time() - c0, 3), "wall_seconds": round(time.perf_counter() - t0, 3),
+           "bytes": sum(len(b) for b in files.values())}
+    for name, data in files.items():
+        (folder / f"{name}.parquet").write_bytes(data)
+    return out
 
 
 def _compare(con, source: Path, models: list[str], marts) -> dict:
@@ -87,16 +109,19 @@ def _compare(con, source: Path, models: list[str], marts) -> dict:
     return out
 
 
-def _time_each(indicators, out: dict) -> None:
-    """Wrap the model and mart builders the compute calls so each records its CPU seconds."""
+def _time_each(indicators, out: dict, wall: dict) -> None:
+    """Wrap the model and mart builders the compute calls so each records its CPU seconds
+    (`out`) and wall seconds (`wall`: a statement that uses one of the two cores shows
+    as wall ≈ CPU)."""
     def timed(fn, key):
         def wrapper(con, name, *args, **kwargs):
-            c0 = time.process_time()
+            c0, t0 = time.process_time(), time.perf_counter()
             try:
                 return fn(con, name, *args, **kwargs)
             finally:
                 k = key(name, args)
                 out[k] = round(out.get(k, 0.0) + time.process_time() - c0, 3)
+                wall[k] = round(wall.get(k, 0.0) + time.perf_counter() - t0, 3)
         return wrapper
 
     indicators.build_model = timed(indicators.build_model, lambda name, args: name)

@@ -25,8 +25,17 @@ keys_twice AS (
     FROM (SELECT _key, lag(_key) OVER (ORDER BY _key) AS _previous FROM counted)
     WHERE _key = _previous
 ),
+-- With no key written twice (the contract's `one_first_attempt` rejects them on ingest, so
+-- with the default `exclude_retakes` there are none) every counted row is its own first
+-- attempt and is read without its key: the participant ids are not read a second time and
+-- the anti join is not probed (its branch's filter on `twice` is then a cross product with
+-- an empty side, which DuckDB stops after one vector). With keys written twice, the first
+-- branch is empty and the other two split the rows as before.
+twice AS (SELECT count(*) > 0 AS any_key FROM keys_twice),
 first_attempt AS NOT MATERIALIZED (
-    SELECT * FROM counted ANTI JOIN keys_twice USING (_key)
+    SELECT * FROM counted WHERE NOT (SELECT any_key FROM twice)
+    UNION ALL
+    SELECT * FROM counted ANTI JOIN keys_twice USING (_key) WHERE (SELECT any_key FROM twice)
     UNION ALL
     SELECT *
     FROM (SELECT * FROM counted SEMI JOIN keys_twice USING (_key))

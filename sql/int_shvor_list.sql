@@ -10,17 +10,20 @@
 -- The shares are compared exactly (numerators and denominators cross-multiplied), so a
 -- school at exactly the municipality's share qualifies.
 -- @lookback $shvor_years
-WITH vpr AS (
-    SELECT ay, school_code, 'vpr_' || subject || '_' || grade AS procedure,
-           participants, mark4 + mark5 AS good
-    FROM int_vpr_school_stats
-    WHERE participants >= $shvor_min_participants
+-- The procedures as (subject, grade), so that the ВПР rows are filtered on their own columns
+-- (a procedure's code is `vpr_<subject>_<grade>`: only codes of that form name ВПР rows).
+WITH shvor_kinds AS (
+    SELECT DISTINCT p AS procedure, x.subject, TRY_CAST(x.grade AS INTEGER) AS grade
+    FROM (SELECT p, regexp_extract(p, '^vpr_(.+)_([0-9]+)$', ['subject', 'grade']) AS x
+          FROM unnest($shvor_procedures) t(p))
+    WHERE 'vpr_' || x.subject || '_' || TRY_CAST(x.grade AS INTEGER) = p
 ),
 counted AS (
-    SELECT v.*, s.municipality_code
-    FROM vpr v
+    SELECT v.ay, v.school_code, k.procedure, v.participants, v.mark4 + v.mark5 AS good, s.municipality_code
+    FROM int_vpr_school_stats v
+    JOIN shvor_kinds k ON k.subject = v.subject AND k.grade = v.grade
     JOIN stg_schools s USING (school_code)
-    WHERE list_contains($shvor_procedures, v.procedure)
+    WHERE v.participants >= $shvor_min_participants
 ),
 school_year AS (
     SELECT ay, school_code, municipality_code,
