@@ -7,7 +7,8 @@ tasks/render.py renders it (`[report].workers = 1`), each stage's function wrapp
 The warehouse is one bench/render_country.py built (`--reuse` there). Stages overlap as
 they nest: `typst.<doc>` is the PDF compile of that document, `docx.<doc>` the DOCX
 writer (with `chart_png`, the charts' PNG fallback, inside it), `parse` HTML → model,
-`jinja` the templates, `parent` reading the chunk and making the contexts.
+`jinja` the templates, `parent` reading the chunk and making the contexts. With `--limit`
+the parent reads only the N municipalities' rows (as a chunk), as the flow reads a chunk.
 """
 
 from __future__ import annotations
@@ -62,7 +63,14 @@ def main() -> None:
     jinja2.Template.render = timed("jinja", jinja2.Template.render)
     render._draw = timed("chart_svg", render._draw)
     cycle_data = report_queries.cycle_data
-    render.cycle_data = timed("parent.read", cycle_data)
+    limited: list[str] | None = None  # with --limit: the municipalities kept (read as a chunk)
+
+    def read(con, ay, cycle, cfg, municipalities=None):
+        # one chunk is read whole (municipalities None): with --limit that was every
+        # municipality of the cycle, their reads charged to the N rendered (rnd10)
+        return cycle_data(con, ay, cycle, cfg, municipalities if municipalities is not None else limited)
+
+    render.cycle_data = timed("parent.read", read)
     for k, fn in list(render.CONTEXTS.items()):
         render.CONTEXTS[k] = timed("parent.context", fn)
 
@@ -72,6 +80,7 @@ def main() -> None:
         munis = report_queries.cycle_municipalities(con, a.ay, a.cycle)
         keep = dict(sorted(munis.items())[:a.limit])
         render.cycle_municipalities = lambda *_: keep
+        limited = sorted(keep)
     run = {"run_id": "bench", "definitions_version": cfg.definitions_version}
     n = [0]
 

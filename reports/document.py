@@ -127,6 +127,9 @@ def trim(runs: list[Run]) -> list[Run]:
 
 
 def plain(runs: list[Run]) -> str:
+    if len(runs) == 1:  # most table cells: no generator
+        text = runs[0].text
+        return " " if text == BR else text
     return "".join(" " if r.text == BR else r.text for r in runs)
 
 
@@ -163,8 +166,10 @@ def _table(el, width_cm: float) -> Table | None:
                 continue
             if pending:
                 col = covered(cells, col, is_head)
-            span = int(c.get("colspan", 1) or 1)
-            rspan = int(c.get("rowspan", 1) or 1)
+            span = c.get("colspan")
+            span = int(span) if span else 1
+            rspan = c.get("rowspan")
+            rspan = int(rspan) if rspan else 1
             klass = c.get("class")
             th = tag == "th"
             if len(c):

@@ -189,10 +189,11 @@ def _cell_pt(c, room: float, bold: bool = False) -> float | None:
     """The height of a cell's content in points (0 when empty), or None when not certain;
     `room`: the column's width less the insets (pt); `bold`: the cell is printed bold (a
     header cell, or any cell of a table's first row)."""
-    if c.head:
-        bold = True
-    key = (tuple((r.text, r.flags, r.image) for r in c.runs), room, bold)
-    return _runs_pt(key)
+    runs = c.runs
+    # the key without a generator for a cell of one run (most cells): this runs for every cell
+    key = tuple([(r.text, r.flags, r.image) for r in runs]) if len(runs) != 1 else \
+        ((runs[0].text, runs[0].flags, runs[0].image),)
+    return _runs_pt((key, room, bold or c.head))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -253,7 +254,8 @@ def _row_heights(t) -> list[str] | None:
             if h is None:
                 tallest = None
                 break
-            tallest = max(tallest, h)
+            if h > tallest:
+                tallest = h
         if tallest:
             out.append(f"{tallest + 2 * CELL_INSET_Y_MM * _PT_PER_MM:.4f}pt")
             known = True
@@ -505,19 +507,40 @@ _FOOTER = re.compile(rb"/Artifact<</Attached\[/Bottom\]/Subtype/Footer/Type/Pagi
 _DIGITS = "0123456789"
 
 
+_XREF = re.compile(rb"xref\n0 (\d+)\n")
+
+
 class _Objects:
-    """A PDF's objects read through its (single, classic) xref table, each on demand."""
+    """A PDF's objects read through its (single, classic) xref table, each on demand: an
+    object's entry is read where it is (the table's entries are 20 bytes each), not the
+    whole table first (≈ 1,000 objects a справка, a handful read)."""
 
     def __init__(self, pdf: bytes):
         self.pdf = pdf
         at = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
-        lines = pdf[at:pdf.index(b"trailer", at)].split(b"\n")
-        if lines[0] != b"xref" or not lines[1].startswith(b"0 "):
+        m = _XREF.match(pdf, at)
+        if m is None:
             raise ValueError("not one classic xref section")
-        self.offsets = {n: int(line[:10]) for n, line in enumerate(lines[2:]) if line[17:18] == b"n"}
+        self.count, self.table = int(m.group(1)), m.end()
+        if not pdf.startswith(b"trailer", self.table + 20 * self.count):
+            raise ValueError("not an xref table of 20-byte entries")
+
+    def offset(self, n: int) -> int | None:
+        """Where object n is, or None when it is not in use."""
+        if not 0 <= n < self.count:
+            return None
+        at = self.table + 20 * n
+        return int(self.pdf[at:at + 10]) if self.pdf[at + 17:at + 18] == b"n" else None
+
+    @property
+    def offsets(self) -> list[int]:
+        """The numbers of the objects in use, in order."""
+        return [n for n in range(self.count) if self.offset(n) is not None]
 
     def __getitem__(self, n: int) -> bytes:
-        at = self.offsets[n]
+        at = self.offset(n)
+        if at is None:
+            raise KeyError(n)
         head = b"%d 0 obj\n" % n
         if not self.pdf.startswith(head, at):
             raise ValueError(f"object {n} is not at its offset")
@@ -530,7 +553,7 @@ class _Objects:
         return self.pdf[start:end]
 
     def get(self, n: int, default=None):
-        return self[n] if n in self.offsets else default
+        return self[n] if self.offset(n) is not None else default
 
 
 def _stream(body: bytes) -> bytes:

@@ -13,6 +13,7 @@ handed to a `sink` as they arrive. Templates only format; docs/documents.md.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
@@ -156,6 +157,23 @@ def render_municipality(job: dict) -> dict[str, bytes]:
     return docs
 
 
+# A render worker allocates some 10⁵ objects a municipality (the HTML tree's proxies, the
+# document model, the markup strings), nearly all freed at once by reference counting; at
+# CPython's default gen-0 threshold (700) the cyclic collector ran ≈ 8 times a municipality
+# and traversed the worker's heap twice in 40 (gen 2), ≈ 3 ms of CPU a municipality itself
+# and ≈ 20 ms with what its traversals cost the rest (Typst's compile included, measured:
+# docs/benchmarks.md, «rnd10»). At 50,000 it runs about once in 20 municipalities; the
+# garbage it still finds waits longer (tens of thousands of objects at most, a few MB).
+WORKER_GC_THRESHOLD = 50_000
+
+
+def _worker_init() -> None:
+    """Each render worker process's start (the pool's initializer): the collector's gen-0
+    threshold raised, the older generations' as they are. Only the workers: the process that
+    calls render_spravki keeps its own."""
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def _warm() -> None:
     """A worker's first call: unpickling it imports this module (the engines, the charts);
     the jinja environment is made once per process."""
@@ -251,7 +269,7 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
             sink(render_municipality(job))
         return docs
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
         # the workers start (≈ a second of imports each) while the parent reads the first chunk:
         # the pool starts a process at a submit that finds none idle
         for _ in range(workers):
