@@ -33,7 +33,9 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import sys
 import threading
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable
@@ -49,6 +51,7 @@ READ_BY_OTHERS = {
            "tasks/bulk.py `_oo1`, `_oo1_participants`, tasks/ingest.py `_has_oo1`)",
 }
 LANES_ENV = "EDUMON_INGEST_LANES"  # how many sources load at once (1: one after another)
+SWITCH_INTERVAL = 0.0005   # seconds: the GIL's switch interval while the lanes run
 
 
 def lanes() -> int:
@@ -188,9 +191,10 @@ def ingest_sources(reads: list[tuple[str, list[int]]], load: Callable[[str, list
     try:
         for source, ays in first:
             done[source] = one(source, ays)
-        if n_lanes == 1 or len(rest) <= 1:
-            for source, ays in rest:
-                done[source] = one(source, ays)
+        if n_lanes == 1 or len(rest) <= 1:   # one after another, in the cycle's order
+            for source, ays in reads:
+                if source not in done:
+                    done[source] = one(source, ays)
         else:
             _lanes(rest, one, n_lanes, done, [s for s, _ in reads])
     finally:
@@ -205,7 +209,11 @@ def _lanes(rest: list[tuple[str, list[int]]], one, n_lanes: int, done: dict, ord
     queue = list(rest)
     failed: dict[str, BaseException] = {}
     running = {}
-    with ThreadPoolExecutor(max_workers=n_lanes, thread_name_prefix="ingest-lane") as pool:
+    # a lane back from DuckDB (the GIL released) waits for the other lane's Python to give
+    # the GIL up: at most the switch interval (5 ms by default) each time, thousands of times
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+    with _restored(switch), ThreadPoolExecutor(max_workers=n_lanes, thread_name_prefix="ingest-lane") as pool:
         while running or (queue and not failed):
             while queue and not failed and len(running) < n_lanes:
                 source, ays = queue.pop(0)
@@ -220,3 +228,11 @@ def _lanes(rest: list[tuple[str, list[int]]], one, n_lanes: int, done: dict, ord
                     done[source] = fut.result()
     if failed:
         raise failed[min(failed, key=order.index)]
+
+
+@contextmanager
+def _restored(switch: float):
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(switch)

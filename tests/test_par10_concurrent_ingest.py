@@ -295,3 +295,17 @@ def test_the_bar_names_the_sources_running_and_moves_once_per_source(inbox, tmp_
     assert len(seen) == 2
     for d in seen:
         assert d.startswith("Сентябрь 2023/2024 — загрузка: ") and "staff" in d and "prevention" in d, d
+
+
+def test_one_lane_loads_one_after_another_in_the_cycles_order(inbox, tmp_path):
+    cfg = load_config()
+    ays = [LAST - 1]
+    reads = [("staff", ays), ("gia", ays), ("schools", []), ("prevention", ays)]
+    wh = tmp_path / "w.duckdb"
+    rec = Recorder(inbox, wh, "r", cfg)
+    loads = ingest_cycle.ingest_sources(reads, rec, lambda: connect(wh), inbox=inbox, n_lanes=1)
+    # the registry first (the others read it), then the cycle's order, all in this thread
+    started = [s for s, _ in sorted(rec.spans.items(), key=lambda kv: kv[1][0])]
+    assert started == ["schools", "staff", "gia", "prevention"]
+    assert {t for _, _, t in rec.spans.values()} == {threading.current_thread().name}
+    assert [x["source"] for x in loads] == ["staff", "gia", "schools", "prevention"]
