@@ -33,9 +33,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-import sys
 import threading
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable
@@ -51,7 +49,6 @@ READ_BY_OTHERS = {
            "tasks/bulk.py `_oo1`, `_oo1_participants`, tasks/ingest.py `_has_oo1`)",
 }
 LANES_ENV = "EDUMON_INGEST_LANES"  # how many sources load at once (1: one after another)
-SWITCH_INTERVAL = 0.0005   # seconds: the GIL's switch interval while the lanes run
 
 
 def lanes() -> int:
@@ -209,11 +206,7 @@ def _lanes(rest: list[tuple[str, list[int]]], one, n_lanes: int, done: dict, ord
     queue = list(rest)
     failed: dict[str, BaseException] = {}
     running = {}
-    # a lane back from DuckDB (the GIL released) waits for the other lane's Python to give
-    # the GIL up: at most the switch interval (5 ms by default) each time, thousands of times
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
-    with _restored(switch), ThreadPoolExecutor(max_workers=n_lanes, thread_name_prefix="ingest-lane") as pool:
+    with ThreadPoolExecutor(max_workers=n_lanes, thread_name_prefix="ingest-lane") as pool:
         while running or (queue and not failed):
             while queue and not failed and len(running) < n_lanes:
                 source, ays = queue.pop(0)
@@ -228,11 +221,3 @@ def _lanes(rest: list[tuple[str, list[int]]], one, n_lanes: int, done: dict, ord
                     done[source] = fut.result()
     if failed:
         raise failed[min(failed, key=order.index)]
-
-
-@contextmanager
-def _restored(switch: float):
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(switch)
