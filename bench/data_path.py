@@ -1,6 +1,7 @@
 """The September data path of edumon, measured in one fresh process: ingest (with the
 validation inside it) + compute (reference, models, marts) + Parquet of every output table —
-the same functions the flow runs (the Prefect tasks' `.fn`), no XLSX, no documents.
+the same functions the flow runs (the Prefect tasks' bodies; the ingest through
+tasks/ingest_cycle.py, the sources on lanes as the flow loads them), no XLSX, no documents.
 
 Writes a JSON document (wall, CPU, peak RSS per stage and in all) and the ШНОР list of
 the cycle's AY (`mart_shnor`, is_shnor) one school code a line, so that bench/peers.py can
@@ -8,32 +9,39 @@ check the three lists are equal before any figure is quoted.
 
     python -m bench.data_path --data var/bench/data/region-s7 --work var/bench/work/dp \
         --json /tmp/dp.json --shnor /tmp/dp.shnor
-    python -m bench.data_path ... --profile /tmp/dp.prof   # cProfile of the ingest stage;
-        # prints the top functions (own and cumulative time) and ingest seconds per source-year
+    python -m bench.data_path ... --profile /tmp/dp.prof   # cProfile of the ingest stage (the
+        # sources one at a time); prints the top functions (own and cumulative time) and
+        # the ingest seconds of each source
+    python -m bench.data_path ... --lanes 1                # the sources one after another
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from pathlib import Path
 
 
-def run(inbox: Path, work: Path, ay: int, sampler, profile: Path | None = None) -> tuple[dict, list[str]]:
+def run(inbox: Path, work: Path, ay: int, sampler, profile: Path | None = None,
+        lanes: int | None = None) -> tuple[dict, list[str]]:
     """The bodies of the flow's ingest, compute and export tasks (tasks/pipeline.py), called
     directly so that neither Prefect nor the document renderer is imported (≈ 13 s of
     imports on this machine, which the data path does not need)."""
     from edumon.config import load_config
-    from schemas.sources import SOURCES
     from tasks import export, indicators
-    from tasks.ingest import ingest_source
+    from tasks.ingest_cycle import ingest_sources, load_source_years
     from tasks.warehouse import connect
 
     cfg = load_config()
+    quiet = logging.getLogger("bench.data_path.loads")   # the flow logs each load's warnings; here nobody reads them
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     warehouse = str(work / "warehouse.duckdb")
     spec = cfg["cycles"]["september"]
     run_id = f"bench-{uuid.uuid4()}"
@@ -49,30 +57,35 @@ def run(inbox: Path, work: Path, ay: int, sampler, profile: Path | None = None) 
         return out
 
     def ingest():
-        loads = []
+        # the flow's ingest (tasks/ingest_cycle.py: the sources on lanes), each source's body
+        # as its task runs it; per source its wall in its lane and its lane thread's CPU
+        # (DuckDB's own threads not counted there: the stage's `cpu_seconds` has them)
+        timing = {}
+
+        def load(source, ays):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            out = load_source_years(lambda: connect(warehouse), str(inbox), source, ays, run_id, cfg, quiet)
+            timing[source] = {"seconds": round(time.perf_counter() - t0, 3),
+                              "thread_cpu_seconds": round(time.thread_time() - c0, 3),
+                              "lane": threading.current_thread().name}
+            return out
+
         prof = None
-        if profile is not None:
+        if profile is not None:  # cProfile sees the calling thread only: one lane
             import cProfile
 
             prof = cProfile.Profile()
             prof.enable()
-        con = connect(warehouse)
         try:
-            for source, offsets in spec["sources"].items():
-                years = sorted(ay + o for o in offsets) if SOURCES[source].yearly else [None]
-                for y in years:
-                    t0, c0 = time.perf_counter(), time.process_time()
-                    rep = ingest_source(con, inbox, source, y, run_id, cfg)
-                    loads.append({"source": source, "ay": y, "rows_in": rep.rows_in,
-                                  "rows_quarantined": rep.rows_quarantined,
-                                  "seconds": round(time.perf_counter() - t0, 3),
-                                  "cpu_seconds": round(time.process_time() - c0, 3)})
+            reads = [(s, sorted(ay + o for o in offsets)) for s, offsets in spec["sources"].items()]
+            got = ingest_sources(reads, load, lambda: connect(warehouse), inbox=inbox,
+                                 n_lanes=1 if profile else lanes)
         finally:
-            con.close()
             if prof is not None:
                 prof.disable()
                 prof.dump_stats(str(profile))
-        return loads
+        return [{"source": x["source"], "ay": x["ay"], "rows_in": x["rows_in"],
+                 "rows_quarantined": x["rows_quarantined"], **timing[x["source"]]} for x in got]
 
     marts = [(name, ay + offset) for name, offset in spec["marts"]]
 
@@ -119,7 +132,10 @@ def main(argv=None):
     ap.add_argument("--shnor", type=Path, required=True, help="куда записать перечень ШНОР")
     ap.add_argument("--ay", type=int, default=None)
     ap.add_argument("--memory-limit-gb", type=float, default=12.0)
-    ap.add_argument("--profile", type=Path, default=None, help="cProfile загрузки в этот файл (pstats)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="cProfile загрузки в этот файл (pstats); источники тогда грузятся по одному")
+    ap.add_argument("--lanes", type=int, default=None,
+                    help="сколько источников грузить одновременно (по умолчанию EDUMON_INGEST_LANES или 2; 1 — по одному)")
     a = ap.parse_args(argv)
 
     from bench.memory import MemorySampler
@@ -130,7 +146,7 @@ def main(argv=None):
     a.work.mkdir(parents=True)
     with MemorySampler(limit_bytes=int(a.memory_limit_gb * 2**30)) as sampler:
         t0, c0 = time.perf_counter(), time.process_time()
-        out, shnor = run(a.data / "inbox", a.work, a.ay or CYCLE_AY, sampler, a.profile)
+        out, shnor = run(a.data / "inbox", a.work, a.ay or CYCLE_AY, sampler, a.profile, a.lanes)
         out["wall_seconds"] = round(time.perf_counter() - t0, 3)
         out["cpu_seconds_total"] = round(time.process_time() - c0, 3)
     out["peak_rss_mb_total"] = round(sampler.peak / 2**20)
@@ -141,9 +157,9 @@ def main(argv=None):
     if a.profile is not None:
         import pstats
 
-        for x in sorted(out["ingest_by_source"], key=lambda x: -x["cpu_seconds"]):
-            print(f"{x['source']:>18} {x['ay'] or '':>4}: {x['rows_in']:>9,} rows, {x['seconds']:6.2f} s, "
-                  f"CPU {x['cpu_seconds']:6.2f} s")
+        for x in sorted(out["ingest_by_source"], key=lambda x: -x["thread_cpu_seconds"]):
+            print(f"{x['source']:>18} {x['ay'] or '':>4}: {x['rows_in']:>9,} rows; the source: {x['seconds']:6.2f} s, "
+                  f"CPU {x['thread_cpu_seconds']:6.2f} s")
         for key in ("tottime", "cumulative"):
             pstats.Stats(str(a.profile)).sort_stats(key).print_stats(30)
 

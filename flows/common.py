@@ -25,15 +25,16 @@ from prefect.utilities.annotations import quote
 from edumon.calendar import cycle_ay
 from edumon.config import load_config
 from reports import labels
-from tasks import keys, ops, pipeline, redact, render
+from tasks import ingest_cycle, keys, ops, pipeline, redact, render
 from tasks.errors_ru import describe
 from tasks.lock import holder_text, warehouse_lock
 from tasks.progress import StageProgress
 from tasks.validate import warehouse_report_objects
 
-# The kill tests' hook (tests/test_kill.py): with EDUMON_TEST_PAUSE_AT=<stage> the run
+# The kill tests' hook (tests/test_one_writer_and_kills.py): with EDUMON_TEST_PAUSE_AT=<stage> the run
 # writes EDUMON_TEST_PAUSE_MARKER (a file path) at that stage's start and sleeps, so the
-# test can SIGKILL it at a known point. Stages: ingest, compute, export, render, publish.
+# test can SIGKILL it at a known point. Stages: ingest, compute, export, render, publish,
+# and ingest:<source> (that source's start in its lane; the other lane goes on meanwhile).
 PAUSE_ENV, MARKER_ENV = "EDUMON_TEST_PAUSE_AT", "EDUMON_TEST_PAUSE_MARKER"
 STAGES = ("ingest", "compute", "export", "render", "publish")
 
@@ -195,7 +196,8 @@ def prefect_warehouse_limit(name: str, wait: float):
 
 
 def stage(name: str, progress: StageProgress | None = None, detail: str = "") -> None:
-    """A stage starts: the progress bar moves; the kill tests' pause hook fires here."""
+    """A stage starts: the progress bar moves; the kill tests' pause hook fires here (also
+    `ingest:<source>`, in the source's lane as it starts, while the other lane goes on)."""
     if progress is not None:
         progress.start(name, detail)
     if os.environ.get(PAUSE_ENV) == name:
@@ -215,11 +217,14 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
 
     reads = list(spec["sources"].items())
     with StageProgress(f"{labels.CYCLES.get(cycle, cycle)} {ay}/{ay + 1}", len(reads) + len(STAGES) - 1) as bar:
-        loads = []
-        for source, offsets in reads:
-            stage("ingest", bar, source)
-            loads += pipeline.ingest_source_years(inbox, warehouse, source, sorted(ay + o for o in offsets),
-                                                  run["run_id"], cfg)
+        stage("ingest")   # the pause hook; the bar moves source by source (tasks/ingest_cycle.py)
+
+        def load(source: str, ays: list[int]) -> list[dict]:   # in its lane: its own `ingest-source` task run
+            return pipeline.ingest_source_years(inbox, warehouse, source, ays, run["run_id"], cfg)
+
+        loads = ingest_cycle.ingest_sources([(s, sorted(ay + o for o in offsets)) for s, offsets in reads], load,
+                                            lambda: pipeline.connect(warehouse, cfg), inbox=inbox, progress=bar,
+                                            on_start=lambda source: stage(f"ingest:{source}"))
         marts = [(name, ay + offset) for name, offset in spec["marts"]]
         stage("compute", bar)
         counts = pipeline.compute_indicators(warehouse, inbox, marts, run, cfg)

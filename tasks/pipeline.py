@@ -1,7 +1,8 @@
 """The Prefect tasks the cycles are made of. Each works on a whole dataset (a source
 across AYs, every mart of a cycle, every municipality's справка): never one task run
 per school. Tasks take paths and plain values, open the warehouse themselves and close
-it, so the DuckDB file has one writer at a time.
+it, so the DuckDB file has one writing process at a time (within it, the cycle's sources
+load on two lanes, each task run on its own connection: tasks/ingest_cycle.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from prefect.runtime import task_run
 
 from edumon.config import Config
 from schemas.sources import SOURCES
-from tasks import export, indicators, ingest, keys, pull, redact, render
+from tasks import export, indicators, ingest_cycle, keys, pull, redact, render
+from tasks.ingest_cycle import publishable_problems  # noqa: F401  (its old home)
 from tasks.publish import DEFAULT_PUBLIC, Publication, current_cycle, publish_cycle
 from tasks.storage import StoreError
 from tasks.stores import locations, open_store
@@ -67,45 +69,14 @@ def transient(task, task_run, state) -> bool:
     return isinstance(exc, StoreError) and not exc.permanent
 
 
-def publishable_problems(rep) -> list[dict]:
-    """The load's problems as plain dicts for the published validation report. Values of
-    participant-level sources are withheld (personal data stays in the warehouse); the
-    file, sheet, row, column and rule are enough to find the cell."""
-    from dataclasses import asdict
-
-    hide = SOURCES[rep.source].participant_level
-    return [dict(asdict(p), value="(скрыто: персональные данные)" if hide and p.value else p.value)
-            for p in rep.problems]
-
-
 @task(name="ingest-source", task_run_name=ingest_run_name, cache_policy=NO_CACHE)
 @redact.scrubbed_errors
 def ingest_source_years(inbox: str, warehouse: str, source: str, ays: list[int], run_id: str,
                         cfg: Config) -> list[dict]:
-    """Load one source for the given AYs (the registry once); unchanged files are skipped."""
-    log = _logger()
-    out = []
-    con = connect(warehouse, cfg)
-    try:
-        years = ays if SOURCES[source].yearly else [None]
-        for ay in years:
-            rep = ingest.ingest_source(con, Path(inbox), source, ay, run_id, cfg)
-            for w in rep.warnings:
-                log.warning(w)
-            for p in rep.problems[:20]:
-                log.warning(p.message())
-            if rep.missing:
-                continue
-            log.info(f"{source}{'' if ay is None else f' {ay}'}: строк {rep.rows_in}, загружено {rep.rows_loaded}, "
-                     f"в карантине {rep.rows_quarantined}{' (без изменений)' if rep.skipped_unchanged else ''}")
-            out.append({"source": source, "ay": ay, "files": rep.files, "rows_in": rep.rows_in,
-                        "rows_loaded": rep.rows_loaded, "rows_quarantined": rep.rows_quarantined,
-                        "skipped_unchanged": rep.skipped_unchanged, "problems": len(rep.problems),
-                        "problem_list": publishable_problems(rep), "warning_list": rep.warnings,
-                        "excluded": rep.excluded})
-    finally:
-        con.close()
-    return out
+    """Load one source for the given AYs (the registry once); unchanged files are skipped.
+    A cycle runs its sources through `tasks.ingest_cycle.ingest_sources`, several at once."""
+    return ingest_cycle.load_source_years(lambda: connect(warehouse, cfg), inbox, source, ays, run_id, cfg,
+                                          _logger())
 
 
 @task(name="compute-indicators", task_run_name=_marts_run_name("compute"), cache_policy=NO_CACHE)
