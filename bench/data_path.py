@@ -35,7 +35,7 @@ def run(inbox: Path, work: Path, ay: int, sampler, profile: Path | None = None,
     imports on this machine, which the data path does not need)."""
     from edumon.config import load_config
     from tasks import export, indicators
-    from tasks.ingest_cycle import ingest_sources, load_source_years
+    from tasks.ingest_cycle import ingest_sources, lanes as configured_lanes, load_source_years
     from tasks.warehouse import connect
 
     cfg = load_config()
@@ -79,7 +79,7 @@ def run(inbox: Path, work: Path, ay: int, sampler, profile: Path | None = None,
         try:
             reads = [(s, sorted(ay + o for o in offsets)) for s, offsets in spec["sources"].items()]
             got = ingest_sources(reads, load, lambda: connect(warehouse), inbox=inbox,
-                                 n_lanes=1 if profile else lanes)
+                                 n_lanes=1 if profile else (lanes or configured_lanes(cfg.get("warehouse", {}))))
         finally:
             if prof is not None:
                 prof.disable()
@@ -135,7 +135,7 @@ def main(argv=None):
     ap.add_argument("--profile", type=Path, default=None,
                     help="cProfile загрузки в этот файл (pstats); источники тогда грузятся по одному")
     ap.add_argument("--lanes", type=int, default=None,
-                    help="сколько источников грузить одновременно (по умолчанию EDUMON_INGEST_LANES или 2; 1 — по одному)")
+                    help="сколько источников грузить одновременно (по умолчанию EDUMON_INGEST_LANES или [warehouse] ingest_lanes; 1 — по одному)")
     a = ap.parse_args(argv)
 
     from bench.memory import MemorySampler

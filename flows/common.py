@@ -224,6 +224,7 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
 
         loads = ingest_cycle.ingest_sources([(s, sorted(ay + o for o in offsets)) for s, offsets in reads], load,
                                             lambda: pipeline.connect(warehouse, cfg), inbox=inbox, progress=bar,
+                                            n_lanes=ingest_cycle.lanes(cfg.get("warehouse", {})),
                                             on_start=lambda source: stage(f"ingest:{source}"))
         marts = [(name, ay + offset) for name, offset in spec["marts"]]
         stage("compute", bar)

@@ -48,14 +48,16 @@ READ_BY_OTHERS = {
     "oo1": "participants are checked against the grade's students in raw_oo1 (tasks/oo1_check.py, "
            "tasks/bulk.py `_oo1`, `_oo1_participants`, tasks/ingest.py `_has_oo1`)",
 }
-LANES_ENV = "EDUMON_INGEST_LANES"  # how many sources load at once (1: one after another)
+LANES_ENV = "EDUMON_INGEST_LANES"  # overrides `[warehouse] ingest_lanes` (the kill tests, a quick try)
 
 
-def lanes() -> int:
-    """`EDUMON_INGEST_LANES`, else two (one on a one-core process)."""
-    value = os.environ.get(LANES_ENV, "").strip()
-    if value:
-        return max(1, int(value))
+def lanes(settings: dict | None = None) -> int:
+    """How many sources load at once: `EDUMON_INGEST_LANES` if set, else `[warehouse]
+    ingest_lanes` (`settings`: the run's `[warehouse]` table); 0 or missing: two, one on a
+    one-core process."""
+    value = os.environ.get(LANES_ENV, "").strip() or str((settings or {}).get("ingest_lanes", 0))
+    if int(value) > 0:
+        return int(value)
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -157,7 +159,7 @@ def ingest_sources(reads: list[tuple[str, list[int]]], load: Callable[[str, list
     task; the benchmark: the same body, `load_source_years`) and return the loads in the
     order of `reads`. `connect()`: the warehouse with the run's settings.
 
-    `n_lanes`: sources at once (default `lanes()`; 1: one after another in the calling
+    `n_lanes`: sources at once (default `lanes()`, the environment's or two; 1: one after another in the calling
     thread). `progress`: a tasks.progress.StageProgress (each source a step). `on_start`:
     called with the source's name as it starts, in its lane (the kill tests' pause hook).
     Each lane runs in a copy of the caller's context (Prefect's flow run context: each
