@@ -594,10 +594,15 @@ def parquet_columns(names: list[str], source: Source, file: str) -> tuple[dict[i
 
 def _parquet_table(path: Path, file: str, source: Source) -> RawTable:
     """Parquet keeps its types: columns are renamed to canonical names and passed as a frame."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(path) as f:  # one small file: no dataset, no thread pool
         table = f.read(use_threads=False)
+    names = table.column_names
+    if len(set(names)) < len(names):  # refused as the dataset reader refused it: a damaged file
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise pa.ArrowInvalid(f"Parquet file has duplicated columns: {', '.join(twice)}")
     mapping, headers, unknown = parquet_columns(table.column_names, source, file)
     frame = table.select([table.column_names[p] for p in mapping]).rename_columns(list(mapping.values()))
     df = frame.to_pandas()
