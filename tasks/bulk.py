@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +49,7 @@ from schemas.sources import Source
 from schemas.vocabulary import VOCABULARIES
 from tasks.ingest_log import log_files as write_log
 from tasks.oo1_check import oo1_finding, oo1_participants_warning
-from tasks.parse import empty_sheet_warning, missing_column_problems, unknown_header_warning
+from tasks.parse import empty_sheet_warning, missing_column_problems, sheet_columns, unknown_header_warning
 from tasks.pseudonym import HASH_SQL, pseudonymise_rejects, salt as salt_of
 from tasks.quarantine import quarantine_rows, write_quarantine
 from tasks.fisoko import FISOKO_SOURCES, FisokoReader
@@ -254,10 +253,8 @@ def _raw_relation(con, sh: _Sheet, t: RawTable) -> str:
             names.append(canon)
     else:
         text_only = Path(t.file).suffix.lower() in (".csv", ".txt")  # csv.reader gives str only
-        columns = list(zip_longest(*t.rows)) if t.rows else []  # transposed in C, short rows padded
-        for pos, canon in t.columns.items():
-            values = list(columns[pos]) if pos < len(columns) else [None] * len(t.rows)
-            arrays.append(_text_array(values, text_only))
+        for canon, values in sheet_columns(t).items():
+            arrays.append(_text_array(list(values), text_only))
             names.append(canon)
     arrays.append(pa.array(list(t.row_numbers), pa.int32()))
     names.append("_row")

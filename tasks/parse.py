@@ -18,11 +18,16 @@ def raw_frame(t: RawTable) -> pd.DataFrame:
     """The sheet's raw cells, one column per canonical column."""
     if t.frame is not None:
         return t.frame.reset_index(drop=True)
-    columns = transpose(t.rows)
-    raw = pd.DataFrame({canon: columns[pos] if pos < len(columns) else [None] * len(t.rows)
-                        for pos, canon in t.columns.items()}, dtype=object)
+    raw = pd.DataFrame(sheet_columns(t), dtype=object)
     raw.index = pd.RangeIndex(len(t.rows))
     return raw
+
+
+def sheet_columns(t: RawTable) -> dict:
+    """The cells of a sheet read row by row (`t.rows`), by canonical column: a column the
+    rows are too short for is all None."""
+    columns = transpose(t.rows)
+    return {canon: columns[pos] if pos < len(columns) else [None] * len(t.rows) for pos, canon in t.columns.items()}
 
 
 def transpose(rows: list) -> list:
