@@ -18,7 +18,6 @@ from prefect.runtime import task_run
 from edumon.config import Config
 from schemas.sources import SOURCES
 from tasks import export, indicators, ingest_cycle, keys, pull, redact, render
-from tasks.ingest_cycle import publishable_problems  # noqa: F401  (its old home)
 from tasks.publish import DEFAULT_PUBLIC, Publication, current_cycle, publish_cycle
 from tasks.storage import StoreError
 from tasks.stores import locations, open_store

@@ -80,7 +80,7 @@ def test_published_validation_report_withholds_participant_values(tmp_path):
 
     from schemas.contracts import Problem
     from tasks.ingest import IngestReport
-    from tasks.pipeline import publishable_problems
+    from tasks.ingest_cycle import publishable_problems
     from tasks.validate import load_report_objects
 
     rep = IngestReport("gia", 2022, problems=[
