@@ -15,6 +15,20 @@ WITH counted AS NOT MATERIALIZED (
       AND list_contains($gia_count_periods, coalesce(g.period, 'main'))
       AND NOT ($gia_exclude_retakes AND coalesce(g.is_retake, false))
 ),
+-- An AY whose last load ran the contract's `one_first_attempt` over all of its stored rows
+-- (tasks/bulk.py: every non-retake row of a repeated participant × exam × subject rejected;
+-- recorded in `ingest_set_rules`, deleted with the AY's rows) has no key written twice
+-- among its counted rows when retakes are excluded (they are a subset of its non-retakes):
+-- its rows are not sorted. A warehouse of an earlier release, an AY loaded by the pandas
+-- path, or retakes counted: the full sort. When every AY of `raw_gia__files` (one row per
+-- sheet) is proven, the gate `unproven` is false and the ids are not read for this at all.
+proven AS (
+    SELECT DISTINCT ay FROM ingest_set_rules
+    WHERE source = 'gia' AND rule = 'one_first_attempt' AND $gia_exclude_retakes
+),
+unproven AS (
+    SELECT count(*) > 0 AS any_ay FROM (SELECT ay FROM raw_gia__files EXCEPT SELECT ay FROM proven)
+),
 -- Most participants write a subject once: only the keys that occur more than once (a main
 -- and a reserve day) are ordered; every other row is its own first attempt. The key columns
 -- are required by the contract (never NULL). Grouped on the key's hash: two keys sharing a
@@ -22,7 +36,8 @@ WITH counted AS NOT MATERIALIZED (
 -- the anti and semi joins still split the rows exactly.
 keys_twice AS (
     SELECT DISTINCT _key
-    FROM (SELECT _key, lag(_key) OVER (ORDER BY _key) AS _previous FROM counted)
+    FROM (SELECT _key, lag(_key) OVER (ORDER BY _key) AS _previous
+          FROM counted WHERE (SELECT any_ay FROM unproven) AND ay NOT IN (SELECT ay FROM proven))
     WHERE _key = _previous
 ),
 -- With no key written twice (the contract's `one_first_attempt` rejects them on ingest, so

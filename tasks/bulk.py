@@ -96,6 +96,8 @@ class Staged:
     base: int = 0  # the rows are written under `_fid = base + _tid` (invisible until `load` commits)
     ay: int | None = None
     salt: str = ""
+    # the set-level rules run over every staged row (`load` records them: ingest_set_rules)
+    set_rules: list[str] = field(default_factory=list)
 
 
 def damaged_reason(exc: Exception, path: Path) -> str:
@@ -575,6 +577,7 @@ def _first_attempts(con, st: Staged, present: list[str], rows_of: str = STAGE) -
     if not found:
         return []
     k, rule = found
+    st.set_rules.append(rule.code)
     retake = "coalesce(is_retake, false)" if "is_retake" in present else "false"
     rows = con.execute(f"""
         SELECT _tid, _row FROM (
@@ -772,6 +775,11 @@ def load(con, st: Staged, run_id: str, ay, salt: str, shas: dict[str, str], repl
                         f"CAST($ay AS INTEGER) AS ay, _file, _sheet, _sha256, $run_id AS _run_id, "
                         f"CAST($now AS TIMESTAMP) AS _loaded_at FROM __bulk_meta",
                         {"base": st.base, "ay": ay, "run_id": run_id, "now": now}).fetchall()
+            # every staged row was checked by these rules, the rows breaking them are rejected
+            # here: they hold over all of the AY's stored rows (`delete_ay` dropped the old record)
+            for code in st.set_rules:
+                con.execute("INSERT INTO ingest_set_rules VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP))",
+                            [source.name, ay, code, run_id, now]).fetchall()
             if st.rows_bad:
                 con.execute(f"DELETE FROM {rows} USING (SELECT _tid + {st.base} AS _fid, _row FROM __bulk_bad) b "
                             f"WHERE {rows}._fid = b._fid AND {rows}._row = b._row").fetchall()

@@ -112,7 +112,11 @@ def files_table(source: Source) -> str:
 
 def delete_ay(con, source: Source, ay, below_fid: int | None = None) -> None:
     """Delete one AY of a source's raw rows (inside the caller's transaction). `below_fid`:
-    only the rows of sheets below that id (a load writes its rows under fresh ids first)."""
+    only the rows of sheets below that id (a load writes its rows under fresh ids first).
+    The AY's `ingest_set_rules` go with its rows: only the load that writes the new rows
+    can say which set-level rules held over all of them (tasks.bulk.load)."""
+    con.execute("DELETE FROM ingest_set_rules WHERE source = ? AND ay IS NOT DISTINCT FROM ?",
+                [source.name, ay]).fetchall()
     if split_meta(source):
         below = "" if below_fid is None else f" AND _fid < {int(below_fid)}"
         con.execute(f"DELETE FROM {rows_table(source)} WHERE ay IS NOT DISTINCT FROM ?{below}", [ay]).fetchall()
@@ -202,6 +206,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS ingest_files (
             run_id VARCHAR, source VARCHAR, ay INTEGER, file VARCHAR, sha256 VARCHAR,
             rows_in INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, loaded_at TIMESTAMP)""")
+    # One row per source-year whose last load ran a set-level rule of the contract over every
+    # row it stored (and rejected every row breaking it): `one_first_attempt` for ГИА, which
+    # lets sql/int_gia_first_attempts.sql skip the sort looking for keys written twice in
+    # that AY. Written by tasks.bulk.load with the rows, deleted with them (`delete_ay`); a
+    # warehouse of an earlier release, or an AY loaded by the pandas path, has no row here.
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS ingest_set_rules (
+            source VARCHAR, ay INTEGER, rule VARCHAR, run_id VARCHAR, checked_at TIMESTAMP)""")
     con.execute("""
         CREATE TABLE IF NOT EXISTS reference_ege_min_scores (
             valid_from_ay INTEGER, subject VARCHAR, min_test_score DOUBLE, min_mark INTEGER,
