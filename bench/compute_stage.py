@@ -114,22 +114,30 @@ def _parquet(export, con, marts, folder: Path) -> dict:
 
 def _compare(con, source: Path, models: list[str], marts) -> dict:
     """Rows of each built model and (mart, AY) not in the source warehouse's table and the
-    other way round (EXCEPT ALL both ways; the run id and timestamps left out)."""
+    other way round (EXCEPT ALL both ways; the run id and timestamps left out), and under
+    "column types that differ" the columns whose type is not the source's (or that it lacks)."""
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
-    out = {}
+    out, types = {}, {}
     for name, ay in [(m, None) for m in models] + list(marts):
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'src' AND table_name = ?",
                            [name]).fetchone()[0]:
             out[name] = "absent in the source"
             continue
-        cols = ", ".join(f'"{r[0]}"' for r in con.execute(f"DESCRIBE main.{name}").fetchall()
-                         if r[0] not in ("run_id", "computed_at"))
+        described = con.execute(f"DESCRIBE main.{name}").fetchall()
+        theirs = {r[0]: r[1] for r in con.execute(f"DESCRIBE src.{name}").fetchall()}
+        retyped = [f"{r[0]}: {theirs.get(r[0])} → {r[1]}" for r in described if theirs.get(r[0]) != r[1]]
+        retyped += [f"{c}: dropped" for c in theirs if c not in {r[0] for r in described}]
+        if retyped:
+            types[name] = retyped
+        cols = ", ".join(f'"{r[0]}"' for r in described if r[0] not in ("run_id", "computed_at"))
         where = f" WHERE ay = {int(ay)}" if ay is not None else ""
         new, old = f"SELECT {cols} FROM main.{name}{where}", f"SELECT {cols} FROM src.{name}{where}"
         extra = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})").fetchone()[0]
         missing = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})").fetchone()[0]
         out[name if ay is None else f"{name}/{ay}"] = [extra, missing]
     con.execute("DETACH src")
+    if types:
+        out["column types that differ"] = types
     return out
 
 
