@@ -9,7 +9,11 @@ process, on a copy of an already ingested warehouse — the same calls as
 
 `--per-model`: CPU and wall seconds of each model and (mart, AY); `--parquet DIR`: the data
 path's Parquet stage after the marts (`export.parquet_bytes` of every (mart, AY), timed, the
-files written to DIR to compare two trees' output).
+files written to DIR to compare two trees' output). `--fresh`: the models and marts dropped
+from the copy first, so the marts are created as on the data path's first compute (not
+replaced one AY at a time); `--against W`: `--compare` with warehouse W instead of the
+source. `close` is the connection's close after the marts (its checkpoint; the data path's
+compute stage includes it), `with_close` the total with it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ def main(argv=None):
                     help="после витрин записать Parquet каждой (витрина, год) в эту папку (как bench/data_path.py)")
     ap.add_argument("--compare", action="store_true",
                     help="сравнить построенные модели и витрины с таблицами исходного хранилища (EXCEPT ALL)")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="с --compare: сравнивать с этим хранилищем, а не с исходным")
+    ap.add_argument("--fresh", action="store_true",
+                    help="перед расчётом удалить из копии модели и витрины (как первый расчёт после загрузки)")
     a = ap.parse_args(argv)
     warehouse, inbox = a.warehouse.resolve(), a.inbox.resolve()
     if a.tree is not None:
@@ -53,6 +61,8 @@ def main(argv=None):
         dst = Path(tmp) / "warehouse.duckdb"
         shutil.copy(warehouse, dst)
         con = connect(dst)
+        if a.fresh:
+            _drop_computed(con)
         marts = [(n, a.ay + o) for n, o in cfg["cycles"]["september"]["marts"]]
         params = {**cfg.sql_params(), "definitions_version": cfg.definitions_version, "run_id": "bench"}
         t0, c0 = time.perf_counter(), time.process_time()
@@ -62,17 +72,31 @@ def main(argv=None):
         c2 = time.process_time()
         indicators.build_marts(con, marts, params)
         c3, t3 = time.process_time(), time.perf_counter()
+        con.close()  # the data path's compute closes its connection: the checkpoint is its cost
+        c4, t4 = time.process_time(), time.perf_counter()
+        con = connect(dst)
         parquet = _parquet(export, con, marts, a.parquet) if a.parquet else None
         shnor = con.execute("SELECT count(*) FROM mart_shnor WHERE ay = ? AND is_shnor", [a.ay]).fetchone()[0]
-        differences = _compare(con, warehouse, built, marts) if a.compare else None
+        differences = _compare(con, (a.against or warehouse).resolve(), built, marts) if a.compare else None
         con.close()
     print(json.dumps({"tree": str(a.tree or "."), "cpu_seconds": {
         "reference": round(c1 - c0, 3), "staging": round(c2 - c1, 3), "marts": round(c3 - c2, 3),
-        "total": round(c3 - c0, 3)}, "wall_seconds": round(t3 - t0, 3), "shnor": shnor,
+        "close": round(c4 - c3, 3), "total": round(c3 - c0, 3), "with_close": round(c4 - c0, 3)},
+        "wall_seconds": round(t3 - t0, 3), "wall_with_close": round(t4 - t0, 3), "shnor": shnor,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "load": os.getloadavg()[0],
         **({"per_model_cpu": per_model, "per_model_wall": per_model_wall} if a.per_model else {}),
         **({"parquet": parquet} if a.parquet else {}),
         **({"differences": differences} if a.compare else {})}, ensure_ascii=False))
+
+
+def _drop_computed(con) -> None:
+    """Drop the staging, intermediate and mart tables (a warehouse as the ingest leaves it)."""
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND regexp_matches(table_name, '^(stg|int|mart)_')").fetchall()]
+    for name in names:
+        con.execute(f"DROP TABLE {name}")
+    con.execute("CHECKPOINT")
 
 
 def _parquet(export, con, marts, folder: Path) -> dict:
@@ -90,22 +114,30 @@ def _parquet(export, con, marts, folder: Path) -> dict:
 
 def _compare(con, source: Path, models: list[str], marts) -> dict:
     """Rows of each built model and (mart, AY) not in the source warehouse's table and the
-    other way round (EXCEPT ALL both ways; the run id and timestamps left out)."""
+    other way round (EXCEPT ALL both ways; the run id and timestamps left out), and under
+    "column types that differ" the columns whose type is not the source's (or that it lacks)."""
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
-    out = {}
+    out, types = {}, {}
     for name, ay in [(m, None) for m in models] + list(marts):
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'src' AND table_name = ?",
                            [name]).fetchone()[0]:
             out[name] = "absent in the source"
             continue
-        cols = ", ".join(f'"{r[0]}"' for r in con.execute(f"DESCRIBE main.{name}").fetchall()
-                         if r[0] not in ("run_id", "computed_at"))
+        described = con.execute(f"DESCRIBE main.{name}").fetchall()
+        theirs = {r[0]: r[1] for r in con.execute(f"DESCRIBE src.{name}").fetchall()}
+        retyped = [f"{r[0]}: {theirs.get(r[0])} → {r[1]}" for r in described if theirs.get(r[0]) != r[1]]
+        retyped += [f"{c}: dropped" for c in theirs if c not in {r[0] for r in described}]
+        if retyped:
+            types[name] = retyped
+        cols = ", ".join(f'"{r[0]}"' for r in described if r[0] not in ("run_id", "computed_at"))
         where = f" WHERE ay = {int(ay)}" if ay is not None else ""
         new, old = f"SELECT {cols} FROM main.{name}{where}", f"SELECT {cols} FROM src.{name}{where}"
         extra = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})").fetchone()[0]
         missing = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})").fetchone()[0]
         out[name if ay is None else f"{name}/{ay}"] = [extra, missing]
     con.execute("DETACH src")
+    if types:
+        out["column types that differ"] = types
     return out
 
 

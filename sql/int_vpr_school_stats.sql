@@ -7,11 +7,16 @@
 -- Where both exist for the same AY × school × grade × subject, the participant files win
 -- (exact, and the same rows the objectivity flags read); `stats_source` says which one
 -- a row came from and `school_level_participants` keeps the other's count to compare.
+-- The counts are BIGINT, as the participant files' counts are (a sum of integers is
+-- HUGEINT in DuckDB: 16 bytes a value to write; at country writing the five counts and
+-- `school_level_participants` as HUGEINT cost ≈ 0.3 s CPU more, docs/benchmarks.md
+-- «Session 11: cmp11»).
 WITH school_level AS (
     SELECT
         ay, school_code, grade, subject,
-        sum(participants) AS participants,
-        sum(mark2) AS mark2, sum(mark3) AS mark3, sum(mark4) AS mark4, sum(mark5) AS mark5
+        sum(participants)::BIGINT AS participants,
+        sum(mark2)::BIGINT AS mark2, sum(mark3)::BIGINT AS mark3, sum(mark4)::BIGINT AS mark4,
+        sum(mark5)::BIGINT AS mark5
     FROM raw_vpr_stats
     GROUP BY ALL
 ),

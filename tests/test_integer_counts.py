@@ -49,3 +49,15 @@ def test_procedure_results_counts_are_integers(con):
     schema = pq.read_table(io.BytesIO(export.parquet_bytes(con, "mart_procedure_results", AY - 1))).schema
     assert schema.field("participants").type == pa.int64()
     assert schema.field("low_count").type == pa.int64()
+
+
+def test_school_stats_counts_are_bigint(con):
+    """The school-level ВПР counts are stored as BIGINT, as the participant files' counts are
+    (a sum of BIGINT is HUGEINT in DuckDB: 16 bytes a value to write, session 11 cmp11), with
+    the same values: 25 % of 20 pupils = 5 each; 0 / 50 / 50 / 0 % of 12 = 0, 6, 6, 0."""
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE int_vpr_school_stats").fetchall()}
+    counts = ["participants", "mark2", "mark3", "mark4", "mark5", "school_level_participants"]
+    assert {c: types[c] for c in counts} == {c: "BIGINT" for c in counts}
+    got = con.execute(f"SELECT school_code, {', '.join(counts)} FROM int_vpr_school_stats "
+                      "WHERE grade = 5 AND subject = 'math' ORDER BY school_code").fetchall()
+    assert got == [("sch_a", 20, 5, 5, 5, 5, 20), ("sch_b", 12, 0, 6, 6, 0, 12)]
