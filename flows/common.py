@@ -263,12 +263,13 @@ def _run_cycle(cycle: str, ay: int, inbox: str, store: str, warehouse: str, cfg,
     if flagged:
         create_table_artifact(**flagged)
     # Documents live under a version prefix behind a pointer (tasks/publish.py); the
-    # municipality's index page of the AY is the stable address that follows it.
-    # Up to [publish] link_artifacts_max municipalities get a link artifact each; a region
-    # or the country (27 … 2,300 of them, one API call each) gets one table of every link.
+    # municipality's index page of the AY is the stable address that follows it. One
+    # artifact `<cycle>-<AY>-spravki` gives every address: up to [publish] link_artifacts_max
+    # municipalities a Markdown list of links, above it a table (split by its size). One API
+    # call, not one a municipality (a region's 27 link artifacts cost ≈ 1.3 s of server CPU).
     for kind, kw in link_artifacts(published["links"], cycle, ay, links_max,
                                    int(cfg["publish"].get("artifact_max_bytes", 1_000_000))):
-        (create_link_artifact if kind == "link" else create_table_artifact)(**kw)
+        (create_markdown_artifact if kind == "markdown" else create_table_artifact)(**kw)
     # ... and a line each in the log (and the CLI's output) up to the same number; above it one
     # line for the справки and one for the manifests (4,600 lines a country nobody reads)
     summary["published_lines"] = published_lines(published["links"], manifests, cycle, ay, links_max)
@@ -320,12 +321,14 @@ def flagged_artifact(digest: dict, cycle: str, ay: int, max_bytes: int) -> dict 
 
 def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: int,
                    max_bytes: int | None = None) -> list[tuple[str, dict]]:
-    """The artifacts that point the operator to the published documents: one link
-    artifact per municipality and store (`<cycle>-<AY>-spravka-<mun>[-<n>]`) for up to
-    `links_max` municipalities, else one table artifact `<cycle>-<AY>-spravki` of every
+    """The artifact that points the operator to the published documents, `<cycle>-<AY>-spravki`:
+    for up to `links_max` municipalities a Markdown list with one link per municipality and
+    store («Справки <mun>, <AY>»: the municipality's index page), else a table of every
     address — split into `…-spravki-2`, `-3`, … when its rows take more than `max_bytes` of
     JSON (the country in two stores: 4,600 addresses, ≈ 1.1 MB; Prefect refuses events over
-    1.5 MB). ("link" | "table", the create_*_artifact keywords)."""
+    1.5 MB). Until session 11 the Markdown list was one link artifact per municipality and
+    store (`<cycle>-<AY>-spravka-<mun>[-<n>]`), one API call each.
+    ("markdown" | "table", the create_*_artifact keywords)."""
     title = labels.CYCLES.get(cycle, cycle)
     if len(links) > links_max:
         rows = [{"Муниципалитет": mun, "Справки": link} for mun, ls in sorted(links.items()) for link in ls]
@@ -341,10 +344,19 @@ def link_artifacts(links: dict[str, list[str]], cycle: str, ay: int, links_max: 
         return [("table", {"key": f"{cycle}-{ay}-spravki" + (f"-{i + 1}" if i else ""), "table": part,
                            "description": description + (f", часть {i + 1} из {len(parts)}" if len(parts) > 1 else "")})
                 for i, part in enumerate(parts)]
-    return [("link", {"key": artifact_key(f"{cycle}-{ay}-spravka-{mun}" + (f"-{i + 1}" if i else "")),
-                      "link": link, "link_text": f"Справки {mun}, {ay}/{ay + 1}",
-                      "description": f"Опубликованные справки, {title}"})
-            for mun, ls in sorted(links.items()) for i, link in enumerate(ls)]
+    if not links:
+        return []
+    lines = [f"# Опубликованные справки, {title}: {ay}/{ay + 1} учебный год", "",
+             "Страница муниципалитета за учебный год: все его справки последней публикации.", ""]
+    lines += [f"- [Справки {mun}, {ay}/{ay + 1}]({_md_url(link)})" for mun, ls in sorted(links.items()) for link in ls]
+    return [("markdown", {"key": f"{cycle}-{ay}-spravki", "markdown": "\n".join(lines),
+                          "description": f"Опубликованные справки, {title} (муниципалитетов: {len(links)})"})]
+
+
+def _md_url(url: str) -> str:
+    """An address as a Markdown link target: spaces and parentheses escaped (a folder store's
+    path may have them)."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def artifact_key(text: str) -> str:

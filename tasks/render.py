@@ -13,6 +13,7 @@ handed to a `sink` as they arrive. Templates only format; docs/documents.md.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import hashlib
 import itertools
@@ -180,9 +181,48 @@ def _warm() -> None:
     _env()
 
 
+# What a render worker imports before its first municipality: this module (the engines, the
+# charts, jinja2) and the modules the engines import on first use. The pool's processes are
+# forked from one forkserver process that imported them once (and the program's `__main__`,
+# which a spawned worker would run again each: `edumon`'s CLI, typer): each spawned worker
+# paid ≈ 0.4 s of CPU for them. A name that does not import is skipped (multiprocessing).
+WORKER_PRELOAD = ["__main__", "tasks.render", "typst", "pyphen", "PIL.ImageFont"]
+
+
+def _pool_context():
+    """The render pool's start method: a forkserver preloaded with `WORKER_PRELOAD` (one
+    per process, started at the first pool and kept for the later ones: a backfill's
+    cycles, the tests), else spawn where there is no forkserver (not on Linux/macOS)."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(WORKER_PRELOAD)
+    global _STOP_REGISTERED
+    if not _STOP_REGISTERED:
+        atexit.register(_stop_forkserver)
+        _STOP_REGISTERED = True
+    return ctx
+
+
+_STOP_REGISTERED = False
+
+
+def _stop_forkserver() -> None:
+    """At the process's exit: the forkserver stopped and waited for, as the pool's spawned
+    workers were (it would end by itself once this process is gone, but unwaited: its CPU
+    and its workers' would be missing from this process's children's rusage)."""
+    from multiprocessing import forkserver
+
+    try:
+        forkserver._forkserver._stop()
+    except Exception:  # noqa: BLE001 — a private method: without it the server still ends by itself
+        pass
+
+
 def _workers(cfg, jobs: int) -> int:
     n = int(cfg["report"].get("workers", 0) or 0) or (os.cpu_count() or 1)
-    # a worker process costs about a second of imports: worth it from a few documents up
+    # a worker process costs imports and a first municipality's warm-up: worth it from a few documents up
     return max(1, min(n, jobs // 2 or 1))
 
 
@@ -268,9 +308,9 @@ def render_spravki(con, ay: int, cycle: str, cfg, run: dict, today: date | None 
         for job in progress.track(jobs(), total=len(munis), what="справки муниципалитетов"):
             sink(render_municipality(job))
         return docs
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _pool_context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-        # the workers start (≈ a second of imports each) while the parent reads the first chunk:
+        # the workers start (forked from the preloaded forkserver) while the parent reads the first chunk:
         # the pool starts a process at a submit that finds none idle
         for _ in range(workers):
             pool.submit(_warm)

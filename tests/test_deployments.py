@@ -87,11 +87,12 @@ def test_september_and_a_two_year_backfill_run_from_their_deployments(prefect, t
     mon = query(f"SELECT indicator_code, status FROM '{table_file(sep_store, 2022, 'shnor_monitoring', 'parquet')}'")
     assert len(mon) == 14 and ("shnor_teachers_diag_subject", "no_data") in mon   # no staff monitoring loaded
     keys = {a["key"]: a for a in prefect.artifacts([sep["id"]])}
-    assert {"september-2023-summary", "september-2023-flagged", "september-2023-spravka-mo1"} <= set(keys)
+    assert {"september-2023-summary", "september-2023-flagged", "september-2023-spravki"} <= set(keys)
     assert "Предупреждения" in keys["september-2023-summary"]["data"]
     assert "a1" in str(keys["september-2023-flagged"]["data"])   # a1 is ШНОР for 2023
     # the link goes to the municipality's index page, which follows the publication pointers
-    assert "(file://" in keys["september-2023-spravka-mo1"]["data"] and "mo1/2023/index.html" in keys["september-2023-spravka-mo1"]["data"]
+    assert "- [Справки mo1, 2023/2024](file://" in keys["september-2023-spravki"]["data"] and \
+        "mo1/2023/index.html)" in keys["september-2023-spravki"]["data"]
 
     store, wh = tmp_path / "store", tmp_path / "w.duckdb"
     bf = prefect.run_deployment("backfill/backfill", {

@@ -174,19 +174,23 @@ def test_the_folder_store_lists_a_prefix_from_a_relative_root(tmp_path, monkeypa
     assert len(store.list("")) == 5
 
 
-def test_link_artifacts_one_per_municipality_and_store_up_to_the_limit_then_one_table():
+def test_link_artifacts_one_markdown_list_up_to_the_limit_then_one_table():
     from flows.common import link_artifacts
 
     links = {"mo1": ["file:///s/reports/mo1/2023/index.html", "http://h/b/reports/mo1/2023/index.html"],
-             "mo2": ["file:///s/reports/mo2/2023/index.html"]}
-    few = link_artifacts(links, "september", 2023, links_max=2)
-    assert [(k, kw["key"], kw["link"]) for k, kw in few] == [
-        ("link", "september-2023-spravka-mo1", "file:///s/reports/mo1/2023/index.html"),
-        ("link", "september-2023-spravka-mo1-2", "http://h/b/reports/mo1/2023/index.html"),
-        ("link", "september-2023-spravka-mo2", "file:///s/reports/mo2/2023/index.html")]
+             "mo2": ["file:///s/my (old) store/reports/mo2/2023/index.html"]}
+    [(kind, kw)] = link_artifacts(links, "september", 2023, links_max=2)
+    assert kind == "markdown" and kw["key"] == "september-2023-spravki"
+    # one link a municipality and store, in order; a space or parenthesis of a path escaped
+    assert [line for line in kw["markdown"].splitlines() if line.startswith("- ")] == [
+        "- [Справки mo1, 2023/2024](file:///s/reports/mo1/2023/index.html)",
+        "- [Справки mo1, 2023/2024](http://h/b/reports/mo1/2023/index.html)",
+        "- [Справки mo2, 2023/2024](file:///s/my%20%28old%29%20store/reports/mo2/2023/index.html)"]
+    assert "(муниципалитетов: 2)" in kw["description"]
+    assert link_artifacts({}, "september", 2023, links_max=2) == []
     [(kind, kw)] = link_artifacts(links, "september", 2023, links_max=1)   # 2 municipalities > 1
     assert kind == "table" and kw["key"] == "september-2023-spravki"
     assert kw["table"] == [{"Муниципалитет": "mo1", "Справки": "file:///s/reports/mo1/2023/index.html"},
                            {"Муниципалитет": "mo1", "Справки": "http://h/b/reports/mo1/2023/index.html"},
-                           {"Муниципалитет": "mo2", "Справки": "file:///s/reports/mo2/2023/index.html"}]
+                           {"Муниципалитет": "mo2", "Справки": "file:///s/my (old) store/reports/mo2/2023/index.html"}]
     assert "(муниципалитетов: 2)" in kw["description"]
