@@ -139,8 +139,10 @@ def test_docx_columns_are_no_narrower_than_their_longest_word_and_fit_the_page(d
                     span_el = tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan"))
                     span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
                     if span == 1:
-                        words = "".join((t.text or "") if t.tag == qn("w:t") else "\u00ad"
-                                        for t in tc.iter(qn("w:t"), qn("w:softHyphen"))).split()
+                        # a paragraph and a line break (w:br) end a word as a space does
+                        breaks = {qn("w:p"): " ", qn("w:br"): " ", qn("w:softHyphen"): "\u00ad"}
+                        words = "".join((t.text or "") if t.tag == qn("w:t") else breaks[t.tag]
+                                        for t in tc.iter(qn("w:t"), *breaks)).split()
                         for word in words:
                             # a line may break after a hyphen and at a soft hyphen (printed «-»), never elsewhere
                             for w in re.findall(r"[^\u00ad-]+[\u00ad-]?|[\u00ad-]", word):
