@@ -1,0 +1,13 @@
+#!/bin/bash
+set -u
+D=/work/bench-data/country-s7; W=/work/m13/w; T=/work/main
+run_dp() { rm -rf $W/$1; cat /proc/loadavg > /work/m13/$1.load
+  (cd $T && PYTHONPATH=$PWD .venv/bin/python -m bench.data_path --data $D --work $W/$1 --json /work/m13/$1.json --shnor /work/m13/$1.shnor > /work/m13/$1.log 2>&1); echo "$1 rc=$?"; }
+run_peer() { cat /proc/loadavg > /work/m13/$2.load; extra=""; [ "$1" != duckdb ] && { rm -f $W/$2.duckdb; extra="--store $W/$2.duckdb"; }
+  (cd $T && .venv/bin/python -m bench.peers --peer $1 --data $D --json /work/m13/$2.json --shnor /work/m13/$2.shnor $extra > /work/m13/$2.log 2>&1); echo "$2 rc=$?"; }
+for i in 2 3 4; do
+run_peer duckdb peer$i
+run_dp dp$i
+run_peer duckdb-store-hashed ph$i
+done
+echo done
